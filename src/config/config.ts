@@ -1,0 +1,257 @@
+/**
+ * The facade's configuration: the only module that reads `process.env`.
+ *
+ * Contract: `loadConfig(env)` returns a typed, validated `Config` or throws one
+ * `ConfigError` that lists every problem, each naming the variable and what is
+ * allowed. Secrets are never echoed in a message. With no upstream configured the
+ * facade runs against the embedded USM simulator (`upstream.mode === 'embedded'`).
+ *
+ * Upstreams come from `USM_CONFIG` (a JSON or YAML file listing Central and any number
+ * of Anywhere deployments, read by `deployments.file.ts`) and/or the single-deployment
+ * variables `USM_ANYWHERE_*` and `USM_CENTRAL_*`; both may be combined as long as no
+ * name is used twice and Central is given once.
+ */
+import { z } from 'zod';
+import { readDeploymentsFile } from './deployments.file.js';
+import {
+  baseUrlProblem,
+  DEPLOYMENT_NAME,
+  deploymentNameOf,
+  normaliseBaseUrl,
+  type UpstreamTarget,
+} from './upstream.target.js';
+
+export { deploymentNameOf, type UpstreamTarget };
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export type UpstreamConfig =
+  | {
+      mode: 'embedded';
+      /** Port of the in-process simulator; default 0 (ephemeral). */
+      simulatorPort: number;
+    }
+  | {
+      mode: 'configured';
+      central: UpstreamTarget | undefined;
+      deployments: UpstreamTarget[];
+    };
+
+/**
+ * How the facade treats its upstreams: timeouts, retries, the circuit breaker and the
+ * rate budget. Each field names its variable and its default.
+ */
+export interface UpstreamTuning {
+  /** `UPSTREAM_CONNECT_TIMEOUT_MS`, default 5000: time to open a TCP/TLS connection. */
+  connectTimeoutMs: number;
+  /** `UPSTREAM_REQUEST_TIMEOUT_MS`, default 15000: from sending one attempt to its whole response body. */
+  requestTimeoutMs: number;
+  /**
+   * `UPSTREAM_RETRY_MAX_ATTEMPTS`, default 5: attempts per idempotent request, the first
+   * included (1 turns retries off). Five attempts make a call fail at a 30% upstream
+   * error rate about once in 400.
+   */
+  retryMaxAttempts: number;
+  /** `UPSTREAM_RETRY_BASE_DELAY_MS`, default 100: first ceiling of the full-jitter exponential backoff. */
+  retryBaseDelayMs: number;
+  /** `UPSTREAM_RETRY_MAX_DELAY_MS`, default 5000: largest backoff between two attempts. */
+  retryMaxDelayMs: number;
+  /** `UPSTREAM_BREAKER_THRESHOLD`, default 5: consecutive failed requests that open an upstream's breaker. */
+  breakerThreshold: number;
+  /** `UPSTREAM_BREAKER_HALF_OPEN_AFTER_MS`, default 10000: how long an open breaker refuses before one probe. */
+  breakerHalfOpenAfterMs: number;
+  /** `UPSTREAM_BUDGET_SHARE`, default 0.95: the share of USM's 100 GET / 50 POST per second the facade uses. */
+  budgetShare: number;
+  /**
+   * `UPSTREAM_BUDGET_WINDOW_MARGIN_MS`, default 10: added to USM's 1000 ms window for
+   * clocks that tick at slightly different rates and millisecond rounding (latency is
+   * covered otherwise: a request holds its slot until one window after its answer).
+   */
+  budgetWindowMarginMs: number;
+  /**
+   * `UPSTREAM_QUEUE_MAX_WAIT_MS`, default 10000: a caller whose expected wait for the
+   * budget is longer gets `UPSTREAM_RATE_LIMITED` at once.
+   */
+  queueMaxWaitMs: number;
+}
+
+export const UPSTREAM_TUNING_DEFAULTS: Readonly<UpstreamTuning> = Object.freeze({
+  connectTimeoutMs: 5_000,
+  requestTimeoutMs: 15_000,
+  retryMaxAttempts: 5,
+  retryBaseDelayMs: 100,
+  retryMaxDelayMs: 5_000,
+  breakerThreshold: 5,
+  breakerHalfOpenAfterMs: 10_000,
+  budgetShare: 0.95,
+  budgetWindowMarginMs: 10,
+  queueMaxWaitMs: 10_000,
+});
+
+export interface Config {
+  /** `PORT`, default 4000. */
+  port: number;
+  /** `HOST`, default `0.0.0.0`. */
+  host: string;
+  /** `LOG_LEVEL`, default `info` (`silent` under `NODE_ENV=test`). */
+  logLevel: LogLevel;
+  /** `NODE_ENV`, default `development`. */
+  nodeEnv: 'development' | 'production' | 'test';
+  /** `REDIS_URL`: when set, tokens, quota windows and caches are shared through Redis. */
+  redisUrl: string | undefined;
+  upstream: UpstreamConfig;
+  /** Timeouts, retries, breaker and rate budget for every upstream (see `UpstreamTuning`). */
+  upstreamTuning: UpstreamTuning;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const httpUrl = z.string().superRefine((url, ctx) => {
+  const problem = baseUrlProblem(url);
+  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+function wholeNumber(min: number, max: number, fallback: number) {
+  const rule = `must be a whole number from ${min} to ${max}`;
+  return z.coerce.number({ message: rule }).int(rule).min(min, rule).max(max, rule).default(fallback);
+}
+
+/** A duration in milliseconds, at most one hour. */
+function milliseconds(min: number, fallback: number) {
+  return wholeNumber(min, 3_600_000, fallback);
+}
+
+const envSchema = z.object({
+  PORT: z.coerce
+    .number({ message: 'must be a port number' })
+    .int('must be a whole number')
+    .min(0, 'must be between 0 and 65535')
+    .max(65535, 'must be between 0 and 65535')
+    .default(4000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  NODE_ENV: z
+    .enum(['development', 'production', 'test'], { message: 'must be development, production or test' })
+    .default('development'),
+  LOG_LEVEL: z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }).optional(),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\/\S+$/, 'must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379')
+    .optional(),
+  USM_ANYWHERE_URL: httpUrl.optional(),
+  USM_ANYWHERE_NAME: z.string().regex(DEPLOYMENT_NAME, 'must be a deployment name like acme-east').optional(),
+  USM_ANYWHERE_CLIENT_ID: z.string().min(1).optional(),
+  USM_ANYWHERE_CLIENT_SECRET: z.string().min(1).optional(),
+  USM_CENTRAL_URL: httpUrl.optional(),
+  USM_CENTRAL_CLIENT_ID: z.string().min(1).optional(),
+  USM_CENTRAL_CLIENT_SECRET: z.string().min(1).optional(),
+  SIMULATOR_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+  USM_CONFIG: z.string().min(1, 'must be the path of a JSON or YAML file').optional(),
+  UPSTREAM_CONNECT_TIMEOUT_MS: milliseconds(1, UPSTREAM_TUNING_DEFAULTS.connectTimeoutMs),
+  UPSTREAM_REQUEST_TIMEOUT_MS: milliseconds(1, UPSTREAM_TUNING_DEFAULTS.requestTimeoutMs),
+  UPSTREAM_RETRY_MAX_ATTEMPTS: wholeNumber(1, 20, UPSTREAM_TUNING_DEFAULTS.retryMaxAttempts),
+  UPSTREAM_RETRY_BASE_DELAY_MS: milliseconds(0, UPSTREAM_TUNING_DEFAULTS.retryBaseDelayMs),
+  UPSTREAM_RETRY_MAX_DELAY_MS: milliseconds(0, UPSTREAM_TUNING_DEFAULTS.retryMaxDelayMs),
+  UPSTREAM_BREAKER_THRESHOLD: wholeNumber(1, 1000, UPSTREAM_TUNING_DEFAULTS.breakerThreshold),
+  UPSTREAM_BREAKER_HALF_OPEN_AFTER_MS: milliseconds(1, UPSTREAM_TUNING_DEFAULTS.breakerHalfOpenAfterMs),
+  UPSTREAM_BUDGET_SHARE: z.coerce
+    .number({ message: 'must be a number greater than 0 and at most 1, e.g. 0.95' })
+    .gt(0, 'must be greater than 0 and at most 1, e.g. 0.95')
+    .max(1, 'must be greater than 0 and at most 1, e.g. 0.95')
+    .default(UPSTREAM_TUNING_DEFAULTS.budgetShare),
+  UPSTREAM_BUDGET_WINDOW_MARGIN_MS: wholeNumber(0, 1000, UPSTREAM_TUNING_DEFAULTS.budgetWindowMarginMs),
+  UPSTREAM_QUEUE_MAX_WAIT_MS: milliseconds(0, UPSTREAM_TUNING_DEFAULTS.queueMaxWaitMs),
+});
+
+type Env = z.infer<typeof envSchema>;
+
+/** Reads one API's three variables; all three or none. */
+function targetFromEnv(
+  env: Env,
+  api: 'anywhere' | 'central',
+  problems: string[],
+): UpstreamTarget | undefined {
+  const prefix = api === 'anywhere' ? 'USM_ANYWHERE' : 'USM_CENTRAL';
+  const url = env[`${prefix}_URL`];
+  const clientId = env[`${prefix}_CLIENT_ID`];
+  const clientSecret = env[`${prefix}_CLIENT_SECRET`];
+  if (url === undefined && clientId === undefined && clientSecret === undefined) return undefined;
+  const missing = [
+    url === undefined ? `${prefix}_URL` : undefined,
+    clientId === undefined ? `${prefix}_CLIENT_ID` : undefined,
+    clientSecret === undefined ? `${prefix}_CLIENT_SECRET` : undefined,
+  ].filter((name): name is string => name !== undefined);
+  if (missing.length > 0) {
+    problems.push(`${missing.join(', ')}: required when any ${prefix}_* variable is set (set all three, or none)`);
+    return undefined;
+  }
+  const name = api === 'central' ? 'central' : (env.USM_ANYWHERE_NAME ?? deploymentNameOf(url!));
+  return { api, name, url: normaliseBaseUrl(url!), clientId: clientId!, clientSecret: clientSecret! };
+}
+
+/** Validates the environment into a `Config`; throws `ConfigError` listing every problem. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const variable = issue.path.join('.');
+        // zod echoes received values in some messages; name the variable and the rule only.
+        return `${variable}: ${issue.message}`;
+      }),
+    );
+  }
+  const values = parsed.data;
+  const problems: string[] = [];
+  const anywhere = targetFromEnv(values, 'anywhere', problems);
+  const envCentral = targetFromEnv(values, 'central', problems);
+  const file = values.USM_CONFIG === undefined ? undefined : readDeploymentsFile(values.USM_CONFIG, env, problems);
+  if (values.UPSTREAM_RETRY_MAX_DELAY_MS < values.UPSTREAM_RETRY_BASE_DELAY_MS) {
+    problems.push('UPSTREAM_RETRY_MAX_DELAY_MS: must not be smaller than UPSTREAM_RETRY_BASE_DELAY_MS');
+  }
+
+  if (envCentral !== undefined && file?.central !== undefined) {
+    problems.push('USM_CENTRAL_*: Central is also configured in USM_CONFIG; configure it in one place only');
+  }
+  const central = envCentral ?? file?.central;
+  const deployments = [...(file?.deployments ?? []), ...(anywhere === undefined ? [] : [anywhere])];
+  if (anywhere !== undefined && file?.deployments.some((d) => d.name === anywhere.name)) {
+    problems.push(
+      `USM_ANYWHERE_*: deployment name "${anywhere.name}" is also listed in USM_CONFIG; set USM_ANYWHERE_NAME to another name or drop one of them`,
+    );
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const nodeEnv = values.NODE_ENV;
+  const upstream: UpstreamConfig =
+    deployments.length === 0 && central === undefined
+      ? { mode: 'embedded', simulatorPort: values.SIMULATOR_PORT }
+      : { mode: 'configured', central, deployments };
+
+  return {
+    port: values.PORT,
+    host: values.HOST,
+    nodeEnv,
+    logLevel: values.LOG_LEVEL ?? (nodeEnv === 'test' ? 'silent' : 'info'),
+    redisUrl: values.REDIS_URL,
+    upstream,
+    upstreamTuning: {
+      connectTimeoutMs: values.UPSTREAM_CONNECT_TIMEOUT_MS,
+      requestTimeoutMs: values.UPSTREAM_REQUEST_TIMEOUT_MS,
+      retryMaxAttempts: values.UPSTREAM_RETRY_MAX_ATTEMPTS,
+      retryBaseDelayMs: values.UPSTREAM_RETRY_BASE_DELAY_MS,
+      retryMaxDelayMs: values.UPSTREAM_RETRY_MAX_DELAY_MS,
+      breakerThreshold: values.UPSTREAM_BREAKER_THRESHOLD,
+      breakerHalfOpenAfterMs: values.UPSTREAM_BREAKER_HALF_OPEN_AFTER_MS,
+      budgetShare: values.UPSTREAM_BUDGET_SHARE,
+      budgetWindowMarginMs: values.UPSTREAM_BUDGET_WINDOW_MARGIN_MS,
+      queueMaxWaitMs: values.UPSTREAM_QUEUE_MAX_WAIT_MS,
+    },
+  };
+}
