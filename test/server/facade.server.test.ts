@@ -1,0 +1,119 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { WebSocket } from 'ws';
+import { createClient } from 'graphql-ws';
+import type { RunningFacade } from '../../src/main.js';
+import { startTestFacade } from '../support/facade.fixture.js';
+import { postGraphQL } from '../support/graphql.client.js';
+
+describe('the facade server against the embedded simulator', () => {
+  let facade: RunningFacade;
+  before(async () => {
+    facade = await startTestFacade();
+  });
+  after(async () => {
+    await facade.stop();
+  });
+
+  it('lists the three simulated deployments', async () => {
+    const { status, body } = await postGraphQL<{ deployments: Array<{ name: string; hasCredentials: boolean }> }>(
+      facade.url,
+      '{ deployments { name hasCredentials } }',
+    );
+    assert.equal(status, 200);
+    assert.equal(body.errors, undefined);
+    assert.deepEqual(body.data?.deployments, [
+      { name: 'acme-east', hasCredentials: true },
+      { name: 'acme-lab', hasCredentials: true },
+      { name: 'acme-west', hasCredentials: true },
+    ]);
+  });
+
+  it('finds one deployment by name and answers null for an unknown one', async () => {
+    const { body } = await postGraphQL(
+      facade.url,
+      '{ east: deployment(name: "acme-east") { name } nope: deployment(name: "nope") { name } }',
+    );
+    assert.deepEqual(body.data, { east: { name: 'acme-east' }, nope: null });
+  });
+
+  it('answers /healthz with 200 while serving', async () => {
+    const response = await fetch(new URL('/healthz', facade.url));
+    assert.equal(response.status, 200);
+    assert.deepEqual(await response.json(), { status: 'ok' });
+  });
+
+  it('serves the subgraph SDL through _service for a federation gateway', async () => {
+    const { body } = await postGraphQL<{ _service: { sdl: string } }>(facade.url, '{ _service { sdl } }');
+    assert.match(body.data!._service.sdl, /type Deployment implements Node\s+@key\(fields: "id"\)/);
+  });
+
+  it('resolves Deployment entity references by id', async () => {
+    const { body: listed } = await postGraphQL<{ deployments: Array<{ id: string; name: string }> }>(
+      facade.url,
+      '{ deployments { id name } }',
+    );
+    const west = listed.data!.deployments.find((d) => d.name === 'acme-west')!;
+    const { body } = await postGraphQL(
+      facade.url,
+      'query($r: [_Any!]!) { _entities(representations: $r) { ... on Deployment { name } } }',
+      { r: [{ __typename: 'Deployment', id: west.id }] },
+    );
+    assert.deepEqual(body.data, { _entities: [{ name: 'acme-west' }] });
+  });
+
+  it('rejects an invalid query with 400 and a code, without a stack trace', async () => {
+    const { status, body } = await postGraphQL(facade.url, '{ deployments { nope } }');
+    assert.equal(status, 400);
+    assert.equal(body.errors?.[0]?.extensions?.['code'], 'GRAPHQL_VALIDATION_FAILED');
+    assert.doesNotMatch(JSON.stringify(body), /stacktrace|at .*\.js:\d+/);
+  });
+
+  it('rejects a malformed entity id with BAD_USER_INPUT', async () => {
+    const { body } = await postGraphQL(
+      facade.url,
+      'query($r: [_Any!]!) { _entities(representations: $r) { ... on Deployment { name } } }',
+      { r: [{ __typename: 'Deployment', id: '%%%' }] },
+    );
+    assert.equal(body.errors?.[0]?.extensions?.['code'], 'BAD_USER_INPUT');
+  });
+
+  it('serves a GraphiQL playground whose every script and style comes from this server', async () => {
+    const page = await fetch(facade.url, { headers: { accept: 'text/html' } });
+    assert.equal(page.status, 200);
+    const html = await page.text();
+    assert.match(html, /GraphiQL/);
+    const assets = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
+    assert.deepEqual(assets, [
+      '/playground/graphiql.css',
+      '/playground/react.js',
+      '/playground/react-dom.js',
+      '/playground/graphql-ws.js',
+      '/playground/graphiql.js',
+    ]);
+    for (const asset of assets) {
+      const response = await fetch(new URL(asset, facade.url));
+      assert.equal(response.status, 200, asset);
+      assert.ok((await response.arrayBuffer()).byteLength > 1000, `${asset} has content`);
+    }
+    assert.doesNotMatch(html, /https?:\/\//, 'no absolute URL: nothing is loaded from the internet');
+  });
+
+  it('answers operations over graphql-ws on the same /graphql path', async () => {
+    const client = createClient({ url: facade.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0 });
+    try {
+      const result = await new Promise<unknown>((resolve, reject) => {
+        let value: unknown;
+        client.subscribe(
+          { query: '{ deployments { name } }' },
+          { next: (v) => (value = v), error: reject, complete: () => resolve(value) },
+        );
+      });
+      assert.deepEqual(result, {
+        data: { deployments: [{ name: 'acme-east' }, { name: 'acme-lab' }, { name: 'acme-west' }] },
+      });
+    } finally {
+      await client.dispose();
+    }
+  });
+});
