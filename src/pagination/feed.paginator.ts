@@ -1,0 +1,232 @@
+/**
+ * Relay keyset pagination over one or more sorted, page-numbered upstream feeds.
+ *
+ * Contract: `paginateFeed` serves `first N after C` and `last N before C` over the
+ * merge of its sources in one total order: sort key (asc or desc as asked), then
+ * deployment ascending, then id ascending (plain code-unit order, so it is the same on
+ * every machine). The facade defines tie order itself because the upstream's is not
+ * documented. A cursor names an item's place in that order, not a page number, and the
+ * next page is asked for with an inclusive key bound, so paging while new items arrive
+ * returns every item that was there at the start exactly once, in order, with no gap
+ * and no repeat; items that arrive in the part not yet walked show up once too.
+ *
+ * It does no I/O of its own: it calls each `FeedSource.fetch` with a `FeedWindow` and
+ * trusts only the key order of what comes back. It re-sorts and re-filters every page
+ * itself, so a source that ignores the bound, breaks ties in another (stable) order or
+ * repeats an item across pages is still served correctly. A source that returns keys
+ * out of order across pages cannot be served correctly by anyone and is not detected.
+ *
+ * Cost: one `fetch` per source per Relay page in the common case, never one per item.
+ * The upstream page size is `upstreamPageSize(count)`; a source is asked for its next
+ * page only while it has fewer than count + 1 items after the cursor whose place is
+ * certain (long runs of equal keys, or a full page of duplicates).
+ *
+ * Refuses: a cursor of another feed (`BAD_USER_INPUT`, from `decodeCursor`, before any
+ * fetch); an item whose key is not an integer (`UPSTREAM_INVALID_RESPONSE`), since
+ * silently dropping it would open a gap. Errors of a source reject the whole page.
+ *
+ * `hasPreviousPage` when paging forward (and `hasNextPage` when paging backward) is
+ * true exactly when a cursor was given: the item the cursor names lies on that side.
+ * The Relay spec allows this shortcut where knowing for sure costs another call.
+ */
+import { FacadeError } from '../errors/facade.error.js';
+import type { NormalisedConnectionArgs } from './connection.args.js';
+import type { Connection } from './connection.types.js';
+import { decodeCursor, encodeCursor, type CursorPosition } from './cursor.codec.js';
+
+export interface FeedItem {
+  /** Epoch ms of the sort field. */
+  key: number;
+  deployment: string;
+  id: string;
+}
+
+export interface FeedWindow {
+  /** direction in which the source must return items */
+  order: 'asc' | 'desc';
+  /** inclusive bound on the sort key: for desc, key <= bound; for asc, key >= bound; undefined = no bound */
+  bound?: number;
+  /** zero-based upstream page */
+  page: number;
+  /** 1..500 upstream page size */
+  size: number;
+}
+
+export interface FeedPage<T> {
+  items: T[];
+  /** upstream says more pages exist after this one */
+  hasMore: boolean;
+  totalElements: number;
+}
+
+export interface FeedSource<T extends FeedItem> {
+  /** A label for errors and totals; items carry their own deployment (a Central feed mixes several). */
+  deployment: string;
+  fetch(window: FeedWindow): Promise<FeedPage<T>>;
+}
+
+export interface PaginateFeedOptions<T extends FeedItem> {
+  sources: readonly FeedSource<T>[];
+  /** The order the client asked for. */
+  order: 'asc' | 'desc';
+  args: NormalisedConnectionArgs;
+  /** `queryKeyOf` the feed's definition; must cover filters, sort field, `order` and deployment scope. */
+  queryKey: string;
+}
+
+export interface SourceTotal {
+  /** `FeedSource.deployment` */
+  deployment: string;
+  totalElements: number;
+}
+
+export interface FeedConnection<T> extends Connection<T> {
+  /**
+   * Each source's `totalElements` from its first page, only when no cursor was given
+   * (the fetch had no bound, so it counts the whole filtered feed). Sum them for
+   * `totalCount` without another call.
+   */
+  sourceTotals?: SourceTotal[];
+}
+
+const MAX_UPSTREAM_PAGE_SIZE = 500;
+/**
+ * The inclusive bound sends back the cursor's own item and any earlier items with the
+ * same key; a few spare rows absorb those and a burst of same-millisecond items, so the
+ * common case needs no second call.
+ */
+const UPSTREAM_PAGE_SLACK = 8;
+
+/** Upstream page size for a Relay page of `count` items: min(500, count + 1 + 8). */
+export function upstreamPageSize(count: number): number {
+  return Math.min(MAX_UPSTREAM_PAGE_SIZE, count + 1 + UPSTREAM_PAGE_SLACK);
+}
+
+type Order = 'asc' | 'desc';
+type Compare = (a: CursorPosition, b: CursorPosition) => number;
+
+export async function paginateFeed<T extends FeedItem>(options: PaginateFeedOptions<T>): Promise<FeedConnection<T>> {
+  const { sources, order, args, queryKey } = options;
+  const forward = args.direction === 'forward';
+  const cursor =
+    args.cursor === undefined ? undefined : decodeCursor(args.cursor, queryKey, forward ? 'after' : 'before');
+
+  // Backward is forward over the reversed order, turned round at the end.
+  const fetchOrder: Order = forward ? order : order === 'asc' ? 'desc' : 'asc';
+  const requested = totalOrder(order);
+  const compare: Compare = forward ? requested : (a, b) => requested(b, a);
+  const need = args.count + 1;
+  const size = upstreamPageSize(args.count);
+
+  const collected = await Promise.all(
+    sources.map((source) => collectFromSource(source, { order: fetchOrder, compare, cursor, need, size })),
+  );
+
+  const merged = dedupe(collected.flatMap((c) => c.items).sort(compare)).slice(0, need);
+  const hasMore = merged.length > args.count;
+  const page = merged.slice(0, args.count);
+  if (!forward) page.reverse();
+
+  const edges = page.map((node) => ({
+    cursor: encodeCursor({ key: node.key, deployment: node.deployment, id: node.id }, queryKey),
+    node,
+  }));
+  const connection: FeedConnection<T> = {
+    edges,
+    pageInfo: {
+      hasNextPage: forward ? hasMore : cursor !== undefined,
+      hasPreviousPage: forward ? cursor !== undefined : hasMore,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges[edges.length - 1]?.cursor ?? null,
+    },
+  };
+  if (cursor === undefined) {
+    connection.sourceTotals = collected.map((c, i) => ({
+      deployment: sources[i]!.deployment,
+      totalElements: c.firstTotalElements,
+    }));
+  }
+  return connection;
+}
+
+interface CollectOptions {
+  order: Order;
+  compare: Compare;
+  cursor: CursorPosition | undefined;
+  need: number;
+  size: number;
+}
+
+/**
+ * The first `need` items of one source after the cursor in the total order, or all of
+ * them if it has fewer. Upstream sorts by key only, so items sharing the key of the
+ * furthest row fetched so far (the frontier) may still have unseen ties on the next
+ * page that sort before them; an item is certain only when its key lies strictly
+ * before the frontier.
+ */
+async function collectFromSource<T extends FeedItem>(
+  source: FeedSource<T>,
+  { order, compare, cursor, need, size }: CollectOptions,
+): Promise<{ items: T[]; firstTotalElements: number }> {
+  const kept = new Map<string, T>();
+  let firstTotalElements = 0;
+  let frontier: number | undefined;
+  const beforeFrontier = (key: number) => (order === 'desc' ? key > frontier! : key < frontier!);
+
+  for (let page = 0; ; page += 1) {
+    const window: FeedWindow =
+      cursor === undefined ? { order, page, size } : { order, bound: cursor.key, page, size };
+    const result = await source.fetch(window);
+    if (page === 0) firstTotalElements = result.totalElements;
+
+    for (const item of result.items) {
+      if (!Number.isSafeInteger(item.key)) {
+        throw new FacadeError(
+          'UPSTREAM_INVALID_RESPONSE',
+          `Item ${JSON.stringify(item.id)} of deployment ${JSON.stringify(item.deployment)} has no usable ` +
+            `sort time (${String(item.key)}); the feed cannot be paged past it.`,
+          { deployment: source.deployment },
+        );
+      }
+      // The furthest key seen, not the last: an unsorted page must not claim certainty.
+      if (frontier === undefined || (order === 'desc' ? item.key < frontier : item.key > frontier)) {
+        frontier = item.key;
+      }
+      if (cursor !== undefined && compare(item, cursor) <= 0) continue;
+      const identity = identityOf(item);
+      if (!kept.has(identity)) kept.set(identity, item);
+    }
+
+    const items = [...kept.values()].sort(compare);
+    if (!result.hasMore || result.items.length === 0) return { items, firstTotalElements };
+    const certain = items.filter((item) => beforeFrontier(item.key)).length;
+    // Certain items sort before uncertain ones, so the first `need` are all certain.
+    if (certain >= need) return { items: items.slice(0, need), firstTotalElements };
+  }
+}
+
+/** The feed's total order: key in `order`, then deployment and id ascending whatever `order` is. */
+function totalOrder(order: Order): Compare {
+  const sign = order === 'asc' ? 1 : -1;
+  return (a, b) => {
+    if (a.key !== b.key) return sign * (a.key < b.key ? -1 : 1);
+    if (a.deployment !== b.deployment) return a.deployment < b.deployment ? -1 : 1;
+    if (a.id !== b.id) return a.id < b.id ? -1 : 1;
+    return 0;
+  };
+}
+
+function identityOf(item: FeedItem): string {
+  return JSON.stringify([item.deployment, item.id]);
+}
+
+/** Drops later copies of an item in a sorted list (sources may overlap). */
+function dedupe<T extends FeedItem>(sorted: T[]): T[] {
+  const seen = new Set<string>();
+  return sorted.filter((item) => {
+    const identity = identityOf(item);
+    if (seen.has(identity)) return false;
+    seen.add(identity);
+    return true;
+  });
+}
