@@ -1,0 +1,190 @@
+/**
+ * The audit trail of API-key changes: who did what to which key, and when.
+ *
+ * Contract: `record` stores an event in the keyv store and writes it to the logger at
+ * `info`, in that order; details hold facts (grace periods, permissions, times), never
+ * a secret or a hash. Events keep their order in an index document, updated under the
+ * `audit:index` lock; beyond `maxEvents` the oldest are dropped. `list({ first, after })`
+ * pages newest first with opaque cursors (`after` = the `endCursor` of the previous
+ * page); a cursor that is not one of this log's, or whose event has been dropped, is
+ * `BAD_USER_INPUT` saying to start again without `after`.
+ */
+import type Keyv from 'keyv';
+import { FacadeError } from '../errors/facade.error.js';
+import type { Logger } from '../log/logger.js';
+import type { Connection } from '../pagination/connection.types.js';
+import { randomBase62, type RandomBytes } from './api-key.format.js';
+import type { LockRunner } from './lock.port.js';
+
+export type AuditAction = 'CREATE' | 'ROTATE' | 'RESET' | 'REVOKE' | 'DELETE' | 'SET_ROTATION';
+
+/** Who made a change: a caller's key, the rotation scheduler, or the facade at start-up (the default key). */
+export type AuditActor = { kind: 'KEY'; keyId: string; keyName: string } | { kind: 'SCHEDULER' } | { kind: 'SYSTEM' };
+
+export type AuditDetails = Record<string, string | number | boolean | null | string[]>;
+
+export interface AuditEvent {
+  id: string;
+  at: Date;
+  actor: AuditActor;
+  action: AuditAction;
+  keyId: string;
+  keyName: string;
+  details: AuditDetails;
+}
+
+export type NewAuditEvent = Omit<AuditEvent, 'id' | 'at'>;
+
+export interface AuditLogOptions {
+  store: Keyv;
+  logger: Logger;
+  /** Serialises index updates across callers and replicas. */
+  locks: LockRunner;
+  /** Epoch ms; default `Date.now`. */
+  clock?: () => number;
+  /** Default `crypto.randomBytes`; event ids come from it. */
+  random?: RandomBytes;
+  /** Prefix of every keyv key the log writes. Default `audit:`. */
+  prefix?: string;
+  /** Events kept; the oldest are dropped beyond. Default 10 000. */
+  maxEvents?: number;
+}
+
+export interface AuditPageArgs {
+  /** Page size, 1 to 100. Default 20. */
+  first?: number;
+  /** The `endCursor` of the previous page. */
+  after?: string;
+}
+
+interface StoredEvent extends Omit<AuditEvent, 'at'> {
+  at: number;
+}
+
+const CURSOR_VERSION = 1;
+export const MAX_AUDIT_PAGE = 100;
+const DEFAULT_AUDIT_PAGE = 20;
+
+export function encodeAuditCursor(eventId: string): string {
+  return Buffer.from(JSON.stringify([CURSOR_VERSION, 'audit', eventId]), 'utf8').toString('base64url');
+}
+
+function decodeAuditCursor(cursor: string): string {
+  let decoded: unknown;
+  try {
+    decoded = /^[A-Za-z0-9_-]{1,200}$/.test(cursor) ? JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) : undefined;
+  } catch {
+    decoded = undefined;
+  }
+  if (
+    !Array.isArray(decoded) ||
+    decoded.length !== 3 ||
+    decoded[0] !== CURSOR_VERSION ||
+    decoded[1] !== 'audit' ||
+    typeof decoded[2] !== 'string'
+  ) {
+    throw new FacadeError(
+      'BAD_USER_INPUT',
+      '`after` is not a cursor of the audit log; use an endCursor from auditEvents, or omit after to start from the newest event.',
+      { details: { argument: 'after' } },
+    );
+  }
+  return decoded[2];
+}
+
+export class AuditLog {
+  private readonly store: Keyv;
+  private readonly logger: Logger;
+  private readonly locks: LockRunner;
+  private readonly clock: () => number;
+  private readonly random: RandomBytes | undefined;
+  private readonly prefix: string;
+  private readonly maxEvents: number;
+
+  constructor(options: AuditLogOptions) {
+    this.store = options.store;
+    this.logger = options.logger;
+    this.locks = options.locks;
+    this.clock = options.clock ?? (() => Date.now());
+    this.random = options.random;
+    this.prefix = options.prefix ?? 'audit:';
+    this.maxEvents = options.maxEvents ?? 10_000;
+  }
+
+  async record(event: NewAuditEvent): Promise<AuditEvent> {
+    const stored: StoredEvent = { id: randomBase62(16, this.random), at: this.clock(), ...event };
+    await this.locks.run(`${this.prefix}index`, async () => {
+      await this.write(this.eventKey(stored.id), stored);
+      const ids = [...(await this.ids()), stored.id];
+      const dropped = ids.length > this.maxEvents ? ids.splice(0, ids.length - this.maxEvents) : [];
+      await this.write(this.indexKey(), ids);
+      if (dropped.length > 0) await this.store.delete(dropped.map((id) => this.eventKey(id)));
+    });
+    const recorded = toEvent(stored);
+    this.logger.info(
+      { audit: { ...stored, at: recorded.at.toISOString() } },
+      `api key ${event.action.toLowerCase()}: ${event.keyName}`,
+    );
+    return recorded;
+  }
+
+  /** A page of events, newest first. */
+  async list(args: AuditPageArgs = {}): Promise<Connection<AuditEvent>> {
+    const first = args.first ?? DEFAULT_AUDIT_PAGE;
+    if (!Number.isInteger(first) || first < 1 || first > MAX_AUDIT_PAGE) {
+      throw new FacadeError('BAD_USER_INPUT', `\`first\` must be a whole number from 1 to ${MAX_AUDIT_PAGE}; got ${first}.`, {
+        details: { argument: 'first' },
+      });
+    }
+    const newestFirst = (await this.ids()).reverse();
+    let start = 0;
+    if (args.after !== undefined) {
+      const afterId = decodeAuditCursor(args.after);
+      const at = newestFirst.indexOf(afterId);
+      if (at < 0) {
+        throw new FacadeError(
+          'BAD_USER_INPUT',
+          '`after` points at an audit event that is no longer kept; omit after to start from the newest event.',
+          { details: { argument: 'after' } },
+        );
+      }
+      start = at + 1;
+    }
+    const pageIds = newestFirst.slice(start, start + first);
+    const stored = await Promise.all(pageIds.map((id) => this.store.get<StoredEvent>(this.eventKey(id))));
+    const edges = stored
+      .filter((event): event is StoredEvent => event !== undefined)
+      .map((event) => ({ cursor: encodeAuditCursor(event.id), node: toEvent(event) }));
+    return {
+      edges,
+      pageInfo: {
+        hasNextPage: start + first < newestFirst.length,
+        hasPreviousPage: start > 0,
+        startCursor: edges[0]?.cursor ?? null,
+        endCursor: edges.at(-1)?.cursor ?? null,
+      },
+    };
+  }
+
+  private async ids(): Promise<string[]> {
+    return (await this.store.get<string[]>(this.indexKey())) ?? [];
+  }
+
+  private async write(key: string, value: unknown): Promise<void> {
+    if ((await this.store.set(key, value)) === false) {
+      throw new Error(`The key store refused to write ${key}; check the store (DATA_DIR or REDIS_URL) is writable.`);
+    }
+  }
+
+  private indexKey(): string {
+    return `${this.prefix}index`;
+  }
+
+  private eventKey(id: string): string {
+    return `${this.prefix}event:${id}`;
+  }
+}
+
+function toEvent(stored: StoredEvent): AuditEvent {
+  return { ...stored, at: new Date(stored.at) };
+}

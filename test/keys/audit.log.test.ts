@@ -1,0 +1,73 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import Keyv from 'keyv';
+import { AuditLog, encodeAuditCursor } from '../../src/keys/audit.log.js';
+import { createMemoryLock, LockRunner } from '../../src/keys/lock.port.js';
+import { captureLogs, facadeError, fakeClock, MINUTE, T0 } from './keys.fixture.js';
+
+function auditLog(options: { maxEvents?: number } = {}) {
+  const clock = fakeClock();
+  let counter = 0;
+  // Ids come from the injected random source: bytes 0,1,2… give readable ids per event.
+  const random = (size: number) => Buffer.alloc(size, counter++ % 62);
+  const store = new Keyv();
+  const log = new AuditLog({ store, logger: captureLogs().logger, locks: new LockRunner(createMemoryLock()), clock: clock.now, random, ...options });
+  return { log, clock, store };
+}
+
+async function recordMany(log: AuditLog, clock: ReturnType<typeof fakeClock>, count: number) {
+  for (let i = 0; i < count; i += 1) {
+    await log.record({ action: 'CREATE', actor: { kind: 'SYSTEM' }, keyId: `key${i}`, keyName: `key-${i}`, details: {} });
+    clock.advance(MINUTE);
+  }
+}
+
+describe('AuditLog.list', () => {
+  it('pages newest first; each endCursor opens the next page', async () => {
+    const { log, clock } = auditLog();
+    await recordMany(log, clock, 5);
+    const first = await log.list({ first: 2 });
+    assert.deepEqual(first.edges.map((e) => e.node.keyName), ['key-4', 'key-3']);
+    assert.deepEqual(first.pageInfo, {
+      hasNextPage: true,
+      hasPreviousPage: false,
+      startCursor: first.edges[0]!.cursor,
+      endCursor: first.edges[1]!.cursor,
+    });
+    const second = await log.list({ first: 2, after: first.pageInfo.endCursor! });
+    assert.deepEqual(second.edges.map((e) => e.node.keyName), ['key-2', 'key-1']);
+    const last = await log.list({ first: 2, after: second.pageInfo.endCursor! });
+    assert.deepEqual(last.edges.map((e) => e.node.keyName), ['key-0']);
+    assert.deepEqual(last.pageInfo, { hasNextPage: false, hasPreviousPage: true, startCursor: last.edges[0]!.cursor, endCursor: last.edges[0]!.cursor });
+    assert.deepEqual(last.edges[0]!.node.at, new Date(T0));
+  });
+
+  it('answers an empty page with null cursors on an empty log', async () => {
+    const { log } = auditLog();
+    assert.deepEqual(await log.list(), { edges: [], pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null } });
+  });
+
+  it('uses cursors of a pinned, versioned wire form', () => {
+    assert.equal(encodeAuditCursor('AAAAAAAAAAAAAAAA'), 'WzEsImF1ZGl0IiwiQUFBQUFBQUFBQUFBQUFBQSJd');
+  });
+
+  it('refuses a cursor that is not one of its own, or a page size outside 1 to 100', async () => {
+    const { log, clock } = auditLog();
+    await recordMany(log, clock, 1);
+    await assert.rejects(log.list({ after: 'garbage!' }), facadeError('BAD_USER_INPUT', /`after` is not a cursor of the audit log/));
+    await assert.rejects(log.list({ after: Buffer.from('[1,"alarms","x"]').toString('base64url') }), facadeError('BAD_USER_INPUT', /not a cursor of the audit log/));
+    await assert.rejects(log.list({ first: 0 }), facadeError('BAD_USER_INPUT', /`first` must be a whole number from 1 to 100; got 0/));
+    await assert.rejects(log.list({ first: 101 }), facadeError('BAD_USER_INPUT', /from 1 to 100/));
+  });
+
+  it('keeps the newest maxEvents events and says so for a cursor into dropped ones', async () => {
+    const { log, clock, store } = auditLog({ maxEvents: 3 });
+    await recordMany(log, clock, 2);
+    const oldest = (await log.list({ first: 2 })).edges[1]!;
+    await recordMany(log, clock, 3);
+    const page = await log.list({ first: 10 });
+    assert.equal(page.edges.length, 3);
+    assert.equal(await store.get(`audit:event:${oldest.node.id}`), undefined);
+    await assert.rejects(log.list({ after: oldest.cursor }), facadeError('BAD_USER_INPUT', /no longer kept; omit after/));
+  });
+});
