@@ -106,7 +106,7 @@ export function readDeploymentsFile(
   path: string,
   env: NodeJS.ProcessEnv,
   problems: string[],
-): DeploymentsFile | undefined {
+): DeploymentsFile {
   const empty: DeploymentsFile = { central: undefined, deployments: [] };
   let text: string;
   try {

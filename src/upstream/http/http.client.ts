@@ -1,0 +1,362 @@
+/**
+ * The one HTTP client of the upstream layer, one instance per upstream target (base URL
+ * + credential).
+ *
+ * Contract:
+ * - Every attempt first waits for the credential's `RateBudget` (and reports back to it
+ *   when its answer is in), then goes out through an undici dispatcher (by default a
+ *   keep-alive `Agent` for the origin) with a connect timeout and a timeout over the
+ *   whole attempt, and sends and receives JSON.
+ * - Idempotent requests (GET, PUT, DELETE, and requests marked `retrySafe`) are retried
+ *   on network errors, timeouts, 429, 502, 503 and 504, with full-jitter exponential
+ *   backoff (cockatiel) or exactly `Retry-After` when the upstream gives one; a
+ *   `Retry-After` longer than `queueMaxWaitMs` is not waited for. Other statuses are
+ *   never retried. A 429 also tells the budget to slow down.
+ * - With an `auth`, the attempt carries `Authorization: Bearer`; a 401 invalidates that
+ *   token, fetches one new token and repeats the attempt once; a second 401 is
+ *   `UPSTREAM_AUTH_FAILED`.
+ * - One circuit breaker per instance (cockatiel, consecutive failures): after
+ *   `breakerThreshold` requests in a row fail with an outage (see `upstream.failure.ts`),
+ *   calls fail fast with `UPSTREAM_UNAVAILABLE` without touching the network until
+ *   `breakerHalfOpenAfterMs` has passed; then one probe decides. The breaker counts
+ *   requests after their retries, so scattered transient errors do not open it.
+ * - Every failure is a `FacadeError` naming the deployment (see `upstream.failure.ts`);
+ *   no message carries the origin, a header or a token.
+ */
+import {
+  BrokenCircuitError,
+  circuitBreaker,
+  ConsecutiveBreaker,
+  ExponentialBackoff,
+  fullJitterGenerator,
+  handleWhen,
+  retry,
+  type CircuitBreakerPolicy,
+  type IBackoff,
+  type IBackoffFactory,
+  type IRetryBackoffContext,
+  type RetryPolicy,
+} from 'cockatiel';
+import { Agent, type Dispatcher } from 'undici';
+import { UPSTREAM_TUNING_DEFAULTS, type UpstreamTuning } from '../../config/config.js';
+import { FacadeError } from '../../errors/facade.error.js';
+import type { Logger } from '../../log/logger.js';
+import { RateBudget, requestClassOf } from '../budget/rate.budget.js';
+import { systemClock, type Clock } from '../clock.js';
+import {
+  failureForNetworkError,
+  failureForStatus,
+  isOutage,
+  isTransient,
+  parseRetryAfter,
+  type RequestDescription,
+} from './upstream.failure.js';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+/** Supplies bearer tokens; `TokenManager` is the implementation. */
+export interface Authenticator {
+  /** The client ID the tokens are issued to, for messages. */
+  readonly clientId: string;
+  /** A token that is valid now (may wait for a fetch). */
+  token(): Promise<string>;
+  /** The upstream refused `token`: forget it, if it is still the current one. */
+  invalidate(token: string): void;
+}
+
+export interface HttpRequest {
+  method: HttpMethod;
+  /** Path below the base URL, starting with `/`, e.g. `/alarms/5f0c...`. */
+  path: string;
+  query?: URLSearchParams;
+  headers?: Record<string, string>;
+  /** Sent as `application/x-www-form-urlencoded`. */
+  form?: Record<string, string>;
+  /** Bearer tokens for this request; none for the token exchange itself. */
+  auth?: Authenticator;
+  /** Retry although the method is not idempotent: only for requests that change nothing upstream. */
+  retrySafe?: boolean;
+  /**
+   * Bypass the circuit breaker: only for the token exchange, which runs inside a data
+   * request that already passed the breaker (nested, a half-open probe would wait for
+   * itself). Its failures still reach the breaker through that data request.
+   */
+  skipBreaker?: boolean;
+}
+
+export interface HttpResponse {
+  status: number;
+  /** Parsed JSON; `undefined` for an empty body. */
+  body: unknown;
+}
+
+export interface HttpClientOptions {
+  /** Deployment name (or `central`) for messages and logs. Required. */
+  deployment: string;
+  /** Base URL including the API version, without a trailing slash. Required. */
+  baseUrl: string;
+  /** Default: an own keep-alive `Agent` (see `createOriginAgent`), closed by `close()`. */
+  dispatcher?: Dispatcher;
+  /** Default: an in-memory `RateBudget` for this client alone. */
+  budget?: RateBudget;
+  /** Default `UPSTREAM_TUNING_DEFAULTS` (each field documented in `config.ts`). */
+  tuning?: Partial<UpstreamTuning>;
+  /** Reads `Retry-After` dates. Default `Date.now`. */
+  clock?: Clock;
+  logger?: Logger;
+}
+
+/** A keep-alive dispatcher for one origin, with the tuning's connect and response timeouts. */
+export function createOriginAgent(tuning: Partial<UpstreamTuning> = {}): Agent {
+  const { connectTimeoutMs, requestTimeoutMs } = { ...UPSTREAM_TUNING_DEFAULTS, ...tuning };
+  return new Agent({
+    connect: { timeout: connectTimeoutMs },
+    headersTimeout: requestTimeoutMs,
+    bodyTimeout: requestTimeoutMs,
+    keepAliveTimeout: 30_000,
+    keepAliveMaxTimeout: 600_000,
+  });
+}
+
+export class HttpClient {
+  readonly deployment: string;
+  readonly #origin: string;
+  readonly #basePath: string;
+  readonly #dispatcher: Dispatcher;
+  readonly #ownsDispatcher: boolean;
+  readonly #budget: RateBudget;
+  readonly #tuning: UpstreamTuning;
+  readonly #clock: Clock;
+  readonly #logger: Logger | undefined;
+  readonly #retry: RetryPolicy;
+  readonly #breaker: CircuitBreakerPolicy;
+
+  constructor(options: HttpClientOptions) {
+    this.deployment = options.deployment;
+    const base = new URL(options.baseUrl);
+    this.#origin = base.origin;
+    this.#basePath = base.pathname.replace(/\/+$/, '');
+    this.#tuning = { ...UPSTREAM_TUNING_DEFAULTS, ...options.tuning };
+    this.#ownsDispatcher = options.dispatcher === undefined;
+    this.#dispatcher = options.dispatcher ?? createOriginAgent(this.#tuning);
+    this.#clock = options.clock ?? systemClock;
+    this.#logger = options.logger;
+    this.#budget =
+      options.budget ??
+      new RateBudget({
+        deployment: this.deployment,
+        key: this.deployment,
+        share: this.#tuning.budgetShare,
+        windowMarginMs: this.#tuning.budgetWindowMarginMs,
+        leaseMs: this.#tuning.requestTimeoutMs + 1_000,
+        maxQueueWaitMs: this.#tuning.queueMaxWaitMs,
+        logger: this.#logger,
+      });
+
+    const retryable = (error: Error): boolean => {
+      const asked = retryAfterOf(error);
+      return isTransient(error) && (asked === undefined || asked <= this.#tuning.queueMaxWaitMs);
+    };
+    this.#retry = retry(handleWhen(retryable), {
+      maxAttempts: this.#tuning.retryMaxAttempts - 1,
+      backoff: new RetryAfterBackoff(
+        new ExponentialBackoff({
+          generator: fullJitterGenerator,
+          initialDelay: this.#tuning.retryBaseDelayMs,
+          maxDelay: this.#tuning.retryMaxDelayMs,
+        }),
+      ),
+    });
+    this.#retry.onRetry((event) => {
+      const error = 'error' in event ? event.error : undefined;
+      this.#logger?.debug(
+        { deployment: this.deployment, attempt: event.attempt, delayMs: event.delay, code: (error as FacadeError | undefined)?.code },
+        'retrying upstream request',
+      );
+    });
+
+    this.#breaker = circuitBreaker(handleWhen(isOutage), {
+      halfOpenAfter: this.#tuning.breakerHalfOpenAfterMs,
+      breaker: new ConsecutiveBreaker(this.#tuning.breakerThreshold),
+    });
+    this.#breaker.onBreak(() =>
+      this.#logger?.warn(
+        { deployment: this.deployment, halfOpenAfterMs: this.#tuning.breakerHalfOpenAfterMs },
+        'upstream circuit opened: failing fast',
+      ),
+    );
+    this.#breaker.onHalfOpen(() => this.#logger?.info({ deployment: this.deployment }, 'upstream circuit half-open: probing'));
+    this.#breaker.onReset(() => this.#logger?.info({ deployment: this.deployment }, 'upstream circuit closed: upstream is back'));
+  }
+
+  async request(request: HttpRequest): Promise<HttpResponse> {
+    const idempotent = request.method !== 'POST' || request.retrySafe === true;
+    const run = () => (idempotent ? this.#retry.execute(() => this.#attempt(request)) : this.#attempt(request));
+    if (request.skipBreaker === true) return run();
+    try {
+      return await this.#breaker.execute(run);
+    } catch (error) {
+      if (error instanceof BrokenCircuitError) {
+        throw new FacadeError(
+          'UPSTREAM_UNAVAILABLE',
+          `${this.deployment} is unavailable: its last ${this.#tuning.breakerThreshold} requests failed, so calls are refused until a probe succeeds`,
+          { deployment: this.deployment, details: { breakerOpen: true } },
+        );
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * The path and query below the base URL that a HAL link points to. Only the path is
+   * taken from the link: requests always go to the configured origin, never to a host
+   * named in a response.
+   */
+  linkTarget(href: string): { path: string; query: URLSearchParams } {
+    let url: URL;
+    try {
+      url = new URL(href, `${this.#origin}${this.#basePath}/`);
+    } catch {
+      throw this.#badLink();
+    }
+    const pathname = url.pathname;
+    let rest: string | undefined;
+    if (pathname.startsWith(`${this.#basePath}/`)) {
+      rest = pathname.slice(this.#basePath.length);
+    } else {
+      // Real links name the public host (`https://acme.alienvault.cloud/api/2.0/...`)
+      // while the facade may reach the API under another prefix: match on `/api/<version>`.
+      const version = /\/api\/[^/]+$/.exec(this.#basePath)?.[0];
+      const at = version === undefined ? -1 : pathname.indexOf(`${version}/`);
+      if (at >= 0) rest = pathname.slice(at + version!.length);
+    }
+    if (rest === undefined || rest.split('/').includes('..')) throw this.#badLink();
+    return { path: rest, query: url.searchParams };
+  }
+
+  /** Stops the budget's timers and, if this client made it, closes its agent. */
+  async close(): Promise<void> {
+    this.#budget.close();
+    if (this.#ownsDispatcher) await this.#dispatcher.close();
+  }
+
+  #badLink(): FacadeError {
+    return new FacadeError('UPSTREAM_INVALID_RESPONSE', `${this.deployment} sent a page link outside its API`, {
+      deployment: this.deployment,
+      details: { path: '_links.next.href' },
+    });
+  }
+
+  async #attempt(request: HttpRequest): Promise<HttpResponse> {
+    const auth = request.auth;
+    if (auth === undefined) return this.#accept(request, await this.#send(request, undefined));
+    const token = await auth.token();
+    let response = await this.#send(request, token);
+    if (response.status === 401) {
+      auth.invalidate(token);
+      response = await this.#send(request, await auth.token());
+      if (response.status === 401) {
+        throw new FacadeError(
+          'UPSTREAM_AUTH_FAILED',
+          `${this.deployment} refused a freshly issued token of client ID "${auth.clientId}" (401 to ${request.method} ${request.path})`,
+          { deployment: this.deployment, details: { upstreamStatus: 401, clientId: auth.clientId } },
+        );
+      }
+    }
+    return this.#accept(request, response);
+  }
+
+  async #send(request: HttpRequest, token: string | undefined): Promise<RawResponse> {
+    const permit = await this.#budget.acquire(requestClassOf(request.method));
+    const query = request.query?.toString() ?? '';
+    const headers: Record<string, string> = { accept: 'application/json', ...request.headers };
+    if (token !== undefined) headers.authorization = `Bearer ${token}`;
+    let body: string | undefined;
+    if (request.form !== undefined) {
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+      body = new URLSearchParams(request.form).toString();
+    }
+    const timeout = AbortSignal.timeout(this.#tuning.requestTimeoutMs);
+    try {
+      const response = await this.#dispatcher.request({
+        origin: this.#origin,
+        path: `${this.#basePath}${request.path}${query === '' ? '' : `?${query}`}`,
+        method: request.method,
+        headers,
+        body,
+        signal: timeout,
+        headersTimeout: this.#tuning.requestTimeoutMs,
+        bodyTimeout: this.#tuning.requestTimeoutMs,
+      });
+      const text = await response.body.text();
+      return { status: response.statusCode, headers: response.headers, text };
+    } catch (error) {
+      throw failureForNetworkError(error, timeout.aborted, this.#describe(request));
+    } finally {
+      permit.done();
+    }
+  }
+
+  #accept(request: HttpRequest, response: RawResponse): HttpResponse {
+    const { status, text } = response;
+    if (status >= 200 && status < 300) {
+      if (text.trim() === '') return { status, body: undefined };
+      try {
+        return { status, body: JSON.parse(text) as unknown };
+      } catch {
+        throw new FacadeError(
+          'UPSTREAM_INVALID_RESPONSE',
+          `${this.deployment} answered ${request.method} ${request.path} with a body that is not JSON`,
+          { deployment: this.deployment },
+        );
+      }
+    }
+    const retryAfterMs = parseRetryAfter(response.headers['retry-after'], this.#clock());
+    if (status === 429) this.#budget.throttled(requestClassOf(request.method), retryAfterMs);
+    throw failureForStatus(status, text, retryAfterMs, this.#describe(request));
+  }
+
+  #describe(request: HttpRequest): RequestDescription {
+    return { deployment: this.deployment, method: request.method, path: request.path };
+  }
+}
+
+interface RawResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+}
+
+function retryAfterOf(error: unknown): number | undefined {
+  const value = error instanceof FacadeError ? error.details.retryAfterMs : undefined;
+  return typeof value === 'number' ? value : undefined;
+}
+
+/**
+ * Waits exactly what the upstream asked for (`Retry-After`) when it asked, and
+ * otherwise what the inner (full-jitter exponential) backoff says; the inner backoff
+ * advances either way, so later attempts still back off further.
+ */
+class RetryAfterBackoff implements IBackoffFactory<IRetryBackoffContext<unknown>> {
+  constructor(private readonly inner: IBackoffFactory<unknown>) {}
+
+  next(context: IRetryBackoffContext<unknown>): IBackoff<IRetryBackoffContext<unknown>> {
+    return new RetryAfterStep(this.inner.next(context), context);
+  }
+}
+
+class RetryAfterStep implements IBackoff<IRetryBackoffContext<unknown>> {
+  readonly duration: number;
+
+  constructor(
+    private readonly jitter: IBackoff<unknown>,
+    context: IRetryBackoffContext<unknown>,
+  ) {
+    const asked = 'error' in context.result ? retryAfterOf(context.result.error) : undefined;
+    this.duration = asked ?? jitter.duration;
+  }
+
+  next(context: IRetryBackoffContext<unknown>): IBackoff<IRetryBackoffContext<unknown>> {
+    return new RetryAfterStep(this.jitter.next(context), context);
+  }
+}

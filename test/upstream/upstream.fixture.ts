@@ -1,0 +1,130 @@
+/**
+ * Helpers for the upstream layer's tests: the real simulator on an ephemeral port, a
+ * registry wired to it, the simulator's control API and stats, unique Redis key
+ * prefixes and their cleanup. Every helper that starts something returns a way to
+ * stop it; suites stop what they start.
+ */
+import { randomUUID } from 'node:crypto';
+import { createLogger } from '../../src/log/logger.js';
+import type { UpstreamTarget, UpstreamTuning } from '../../src/config/config.js';
+import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../src/simulator/simulator.js';
+import { connectRedis } from '../../src/store/redis.connection.js';
+import type { Clock } from '../../src/upstream/clock.js';
+import { createUpstreamRegistry, type UpstreamRegistry } from '../../src/upstream/upstream.registry.js';
+
+export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+export const silentLogger = createLogger({ level: 'silent' });
+
+/** Tunables that keep tests fast: 1 ms retry base, quick breaker probes. */
+export const FAST_TUNING: Partial<UpstreamTuning> = {
+  retryBaseDelayMs: 1,
+  retryMaxDelayMs: 20,
+  breakerHalfOpenAfterMs: 200,
+  requestTimeoutMs: 5_000,
+};
+
+export async function startTestSimulator(options: SimulatorOptions = {}): Promise<RunningSimulator> {
+  return startSimulator({ port: 0, alarmsPerDeployment: 200, ...options });
+}
+
+/** Every target the simulator offers: its Anywhere deployments and Central. */
+export function targetsOf(sim: RunningSimulator): UpstreamTarget[] {
+  return [
+    ...sim.deployments.map((d) => ({ api: 'anywhere' as const, name: d.name, url: d.url, clientId: d.clientId, clientSecret: d.clientSecret })),
+    { api: 'central', name: 'central', url: sim.central.url, clientId: sim.central.clientId, clientSecret: sim.central.clientSecret },
+  ];
+}
+
+export interface RegistryOptions {
+  targets?: UpstreamTarget[];
+  tuning?: Partial<UpstreamTuning>;
+  redisUrl?: string;
+  redisKeyPrefix?: string;
+  clock?: Clock;
+}
+
+export async function registryFor(sim: RunningSimulator, options: RegistryOptions = {}): Promise<UpstreamRegistry> {
+  return createUpstreamRegistry({
+    targets: options.targets ?? targetsOf(sim),
+    logger: silentLogger,
+    tuning: { ...FAST_TUNING, ...options.tuning },
+    redisUrl: options.redisUrl,
+    redisKeyPrefix: options.redisKeyPrefix,
+    clock: options.clock,
+  });
+}
+
+export interface ClientStats {
+  requests: Record<string, number>;
+  responses: Record<string, number>;
+  rateLimited: number;
+  tokensGranted: number;
+  maxGetsInWindow: number;
+  maxPostsInWindow: number;
+}
+
+const NO_TRAFFIC: ClientStats = {
+  requests: {},
+  responses: {},
+  rateLimited: 0,
+  tokensGranted: 0,
+  maxGetsInWindow: 0,
+  maxPostsInWindow: 0,
+};
+
+/** One client's traffic at the simulator, as `/__sim/stats` reports it. */
+export async function clientStats(sim: RunningSimulator, deployment: string, clientId = `${deployment}-client`): Promise<ClientStats> {
+  const response = await fetch(`${sim.url}/__sim/stats`);
+  const stats = (await response.json()) as { deployments: Record<string, { clients: Record<string, ClientStats> }> };
+  return stats.deployments[deployment]?.clients[clientId] ?? NO_TRAFFIC;
+}
+
+/** Total requests of a client, all endpoints together. */
+export function requestCount(stats: ClientStats): number {
+  return Object.values(stats.requests).reduce((sum, n) => sum + n, 0);
+}
+
+export async function control(sim: RunningSimulator, method: string, path: string, body?: unknown): Promise<unknown> {
+  const response = await fetch(`${sim.url}/__sim${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`simulator control ${method} ${path} answered ${response.status}: ${text}`);
+  return text === '' ? undefined : JSON.parse(text);
+}
+
+/** A Redis key prefix no other test uses. */
+export function uniquePrefix(): string {
+  return `test:upstream:${randomUUID()}:`;
+}
+
+/** Deletes every Redis key under `prefix`. */
+export async function deleteRedisKeys(prefix: string): Promise<void> {
+  const redis = await connectRedis(REDIS_URL);
+  try {
+    const keys: string[] = [];
+    for await (const batch of redis.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) keys.push(...batch);
+    if (keys.length > 0) await redis.del(keys);
+  } finally {
+    redis.destroy();
+  }
+}
+
+/** Settles every promise and counts the outcomes by error code (`ok` for successes). */
+export async function outcomes(promises: Promise<unknown>[]): Promise<Record<string, number>> {
+  const settled = await Promise.allSettled(promises);
+  const counts: Record<string, number> = {};
+  for (const result of settled) {
+    const key = result.status === 'fulfilled' ? 'ok' : String((result.reason as { code?: unknown }).code ?? result.reason);
+    counts[key] = (counts[key] ?? 0) + 1;
+  }
+  return counts;
+}
+
+/** Alarm ids of a deployment, read through the client (one GET). */
+export async function alarmIds(registry: UpstreamRegistry, deployment: string, count: number): Promise<string[]> {
+  const page = await registry.anywhere(deployment).alarmsPage({ size: count });
+  return page.items.map((a) => a.uuid);
+}
