@@ -11,7 +11,10 @@ import { pathToFileURL } from 'node:url';
 import { ConfigError, loadConfig, type Config, type UpstreamTarget } from './config/config.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { buildFacadeSchema } from './graph/schema.builder.js';
-import type { DeploymentDirectory } from './graph/deployment/deployment.directory.js';
+import { DocumentCache } from './loaders/document.cache.js';
+import { createRequestLoaders } from './loaders/request.loaders.js';
+import { createStore } from './store/store.factory.js';
+import { createUpstreamRegistry } from './upstream/upstream.registry.js';
 import { startFacadeServer } from './server/facade.server.js';
 import { startSimulator, type RunningSimulator } from './simulator/simulator.js';
 
@@ -63,40 +66,41 @@ async function resolveUpstreams(config: Config, logger: Logger): Promise<Resolve
   return { targets, simulator };
 }
 
-/** The deployments the facade holds credentials for, as configured. */
-function configuredDeployments(targets: UpstreamTarget[]): DeploymentDirectory {
-  const records = targets
-    .filter((t) => t.api === 'anywhere')
-    .map((t) => ({ name: t.name, hasCredentials: true }))
-    .sort((a, b) => a.name.localeCompare(b.name));
-  return { listDeployments: async () => records };
-}
-
 export async function startFacade(config: Config, options: StartFacadeOptions = {}): Promise<RunningFacade> {
   const logger = options.logger ?? createLogger({ level: config.logLevel });
-  const { targets, simulator } = await resolveUpstreams(config, logger);
-  const deployments = configuredDeployments(targets);
   const { schema } = buildFacadeSchema();
+  const { targets, simulator } = await resolveUpstreams(config, logger);
+  // Everything opened so far is closed in reverse order, on stop or on a failed start.
+  const closers: Array<() => Promise<unknown>> = [];
+  if (simulator !== undefined) closers.push(() => simulator.stop());
+  const closeAll = async () => {
+    for (const close of closers.splice(0).reverse()) await close();
+  };
   try {
+    const registry = await createUpstreamRegistry({
+      targets,
+      redisUrl: config.redisUrl,
+      logger,
+      tuning: config.upstreamTuning,
+    });
+    closers.push(() => registry.close());
+    const shared =
+      config.redisUrl === undefined ? undefined : createStore<unknown>({ namespace: 'usm-facade:cache', redisUrl: config.redisUrl, logger });
+    if (shared !== undefined) closers.push(() => shared.disconnect());
+    const cache = new DocumentCache({ ttls: config.cacheTtls, shared, logger });
+
     const server = await startFacadeServer({
       schema,
       logger,
       port: config.port,
       host: config.host,
-      context: async () => ({ deployments, logger }),
+      context: async () => ({ loaders: createRequestLoaders({ registry, cache }), logger }),
     });
+    closers.push(() => server.stop());
     logger.info({ url: server.url }, 'facade serving GraphQL');
-    return {
-      url: server.url,
-      port: server.port,
-      simulator,
-      async stop() {
-        await server.stop();
-        await simulator?.stop();
-      },
-    };
+    return { url: server.url, port: server.port, simulator, stop: closeAll };
   } catch (error) {
-    await simulator?.stop();
+    await closeAll();
     throw error;
   }
 }

@@ -88,6 +88,25 @@ export const UPSTREAM_TUNING_DEFAULTS: Readonly<UpstreamTuning> = Object.freeze(
   queueMaxWaitMs: 10_000,
 });
 
+/** How long cached upstream answers are kept, in ms; 0 disables caching of that kind. */
+export interface CacheTtls {
+  /** `CACHE_ALARM_TTL_MS`, default 30 s: labels and status change upstream. */
+  alarm: number;
+  /** `CACHE_EVENT_TTL_MS`, default 5 min: events do not change. */
+  event: number;
+  /** `CACHE_PAGE_TTL_MS`, default 2 s, per replica: absorbs dashboards that poll the same page together. */
+  page: number;
+  /** `CACHE_DEPLOYMENTS_TTL_MS`, default 60 s. */
+  deployments: number;
+}
+
+export const CACHE_TTL_DEFAULTS: Readonly<CacheTtls> = Object.freeze({
+  alarm: 30_000,
+  event: 300_000,
+  page: 2_000,
+  deployments: 60_000,
+});
+
 export interface Config {
   /** `PORT`, default 4000. */
   port: number;
@@ -102,6 +121,7 @@ export interface Config {
   upstream: UpstreamConfig;
   /** Timeouts, retries, breaker and rate budget for every upstream (see `UpstreamTuning`). */
   upstreamTuning: UpstreamTuning;
+  cacheTtls: CacheTtls;
 }
 
 export class ConfigError extends Error {
@@ -167,6 +187,10 @@ const envSchema = z.object({
     .default(UPSTREAM_TUNING_DEFAULTS.budgetShare),
   UPSTREAM_BUDGET_WINDOW_MARGIN_MS: wholeNumber(0, 1000, UPSTREAM_TUNING_DEFAULTS.budgetWindowMarginMs),
   UPSTREAM_QUEUE_MAX_WAIT_MS: milliseconds(0, UPSTREAM_TUNING_DEFAULTS.queueMaxWaitMs),
+  CACHE_ALARM_TTL_MS: milliseconds(0, CACHE_TTL_DEFAULTS.alarm),
+  CACHE_EVENT_TTL_MS: milliseconds(0, CACHE_TTL_DEFAULTS.event),
+  CACHE_PAGE_TTL_MS: milliseconds(0, CACHE_TTL_DEFAULTS.page),
+  CACHE_DEPLOYMENTS_TTL_MS: milliseconds(0, CACHE_TTL_DEFAULTS.deployments),
 });
 
 type Env = z.infer<typeof envSchema>;
@@ -252,6 +276,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       budgetShare: values.UPSTREAM_BUDGET_SHARE,
       budgetWindowMarginMs: values.UPSTREAM_BUDGET_WINDOW_MARGIN_MS,
       queueMaxWaitMs: values.UPSTREAM_QUEUE_MAX_WAIT_MS,
+    },
+    cacheTtls: {
+      alarm: values.CACHE_ALARM_TTL_MS,
+      event: values.CACHE_EVENT_TTL_MS,
+      page: values.CACHE_PAGE_TTL_MS,
+      deployments: values.CACHE_DEPLOYMENTS_TTL_MS,
     },
   };
 }

@@ -1,12 +1,12 @@
 /**
  * What every resolver receives. Built once per request (HTTP) or per operation
  * (WebSocket) by the server from the parts that `main.ts` wires together; resolvers
- * reach data only through it, never by importing concrete parts.
+ * reach upstream data only through `loaders`, never by importing concrete parts.
  */
 import type { Logger } from '../log/logger.js';
-import type { DeploymentDirectory } from './deployment/deployment.directory.js';
+import type { RequestLoaders } from '../loaders/request.loaders.js';
 
 export interface GraphContext {
-  deployments: DeploymentDirectory;
+  loaders: RequestLoaders;
   logger: Logger;
 }

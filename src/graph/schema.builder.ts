@@ -15,6 +15,10 @@ import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { buildSubgraphSchema, printSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { DeploymentResolver, resolveDeploymentReference } from './deployment/deployment.resolver.js';
+import { AlarmResolver, loadAlarm } from './alarm/alarm.resolver.js';
+import { EventResolver, loadEvent } from './event/event.resolver.js';
+import { NodeResolver } from './node/node.resolver.js';
+import type { GraphContext } from './context.js';
 
 /** Federation v2 spec version and the directives this subgraph uses. */
 const FEDERATION_LINK = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable"])`;
@@ -31,23 +35,23 @@ let built: FacadeSchema | undefined;
 export function buildFacadeSchema(): FacadeSchema {
   if (built !== undefined) return built;
   const typeGraphqlSchema = buildSchemaSync({
-    resolvers: [DeploymentResolver],
+    resolvers: [AlarmResolver, EventResolver, DeploymentResolver, NodeResolver],
     validate: false,
   });
   const typeDefs: DocumentNode = parse(
     `${printSchemaWithDirectives(lexicographicSortSchema(typeGraphqlSchema))}\n${FEDERATION_LINK}\n`,
   );
-  const resolvers = createResolversMap(typeGraphqlSchema) as GraphQLResolverMap<unknown>;
-  const schema = buildSubgraphSchema({
-    typeDefs,
-    resolvers: {
-      ...resolvers,
-      Deployment: {
-        ...(resolvers['Deployment'] as object),
-        __resolveReference: resolveDeploymentReference,
-      },
-    } as GraphQLResolverMap<unknown>,
-  });
+  const resolvers: Record<string, unknown> = { ...createResolversMap(typeGraphqlSchema) };
+  // Entities resolve references through the same batched loaders as every query.
+  const references: Record<string, (reference: { id: string }, ctx: GraphContext) => Promise<unknown>> = {
+    Alarm: (reference, ctx) => loadAlarm(ctx, reference.id),
+    Event: (reference, ctx) => loadEvent(ctx, reference.id),
+    Deployment: resolveDeploymentReference,
+  };
+  for (const [type, resolveReference] of Object.entries(references)) {
+    resolvers[type] = { ...(resolvers[type] as object), __resolveReference: resolveReference };
+  }
+  const schema = buildSubgraphSchema({ typeDefs, resolvers: resolvers as GraphQLResolverMap<unknown> });
   built = { schema, sdl: printSubgraphSchema(schema) };
   return built;
 }

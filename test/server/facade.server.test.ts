@@ -2,12 +2,11 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { WebSocket } from 'ws';
 import { createClient } from 'graphql-ws';
-import type { RunningFacade } from '../../src/main.js';
-import { startTestFacade } from '../support/facade.fixture.js';
+import { startTestFacade, type TestFacade } from '../support/facade.fixture.js';
 import { postGraphQL } from '../support/graphql.client.js';
 
 describe('the facade server against the embedded simulator', () => {
-  let facade: RunningFacade;
+  let facade: TestFacade;
   before(async () => {
     facade = await startTestFacade();
   });

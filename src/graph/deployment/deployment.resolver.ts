@@ -1,9 +1,18 @@
 /**
- * Queries over deployments, and the federation reference resolver for `Deployment`.
+ * Queries over deployments, each deployment's alarm and event connections, and the
+ * federation reference resolver for `Deployment`.
  */
-import { Arg, Ctx, Query, Resolver } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
 import type { GraphContext } from '../context.js';
 import { decodeGlobalId } from '../node/global.id.js';
+import { ConnectionArgs } from '../connection/connection.args.js';
+import type { ConnectionShape } from '../connection/connection.type.js';
+import { AlarmConnection, alarmConnection } from '../alarm/alarm.connection.js';
+import { AlarmFilter, AlarmOrder } from '../alarm/alarm.inputs.js';
+import type { Alarm } from '../alarm/alarm.type.js';
+import { EventConnection, eventConnection } from '../event/event.connection.js';
+import { EventFilter } from '../event/event.inputs.js';
+import type { Event } from '../event/event.type.js';
 import { Deployment } from './deployment.type.js';
 
 @Resolver(() => Deployment)
@@ -12,18 +21,44 @@ export class DeploymentResolver {
     description: 'Every deployment the facade knows of: from USM Central when configured, and the configured ones.',
   })
   async deployments(@Ctx() ctx: GraphContext): Promise<Deployment[]> {
-    return (await ctx.deployments.listDeployments()).map((record) => Deployment.from(record));
+    return (await ctx.loaders.deployments()).map((info) => Deployment.from(info));
   }
 
   @Query(() => Deployment, { nullable: true, description: 'One deployment by its short name; null when unknown.' })
   async deployment(@Arg('name', () => String) name: string, @Ctx() ctx: GraphContext): Promise<Deployment | null> {
     return findDeployment(ctx, name);
   }
+
+  @FieldResolver(() => AlarmConnection, { description: 'This deployment’s alarms; see `Query.alarms`.' })
+  alarms(
+    @Root() deployment: Deployment,
+    @Args(() => ConnectionArgs) args: ConnectionArgs,
+    @Arg('filter', () => AlarmFilter, { nullable: true }) filter: AlarmFilter | null,
+    @Arg('orderBy', () => AlarmOrder, { nullable: true }) orderBy: AlarmOrder | null,
+    @Ctx() ctx: GraphContext,
+  ): Promise<ConnectionShape<Alarm>> {
+    return alarmConnection(ctx, { deployment: deployment.name, args, filter, orderBy });
+  }
+
+  @FieldResolver(() => EventConnection, { description: 'This deployment’s events; see `Query.events`.' })
+  events(
+    @Root() deployment: Deployment,
+    @Args(() => ConnectionArgs) args: ConnectionArgs,
+    @Arg('filter', () => EventFilter, { nullable: true }) filter: EventFilter | null,
+    @Ctx() ctx: GraphContext,
+  ): Promise<ConnectionShape<Event>> {
+    return eventConnection(ctx, { deployment: deployment.name, args, filter });
+  }
 }
 
-async function findDeployment(ctx: GraphContext, name: string): Promise<Deployment | null> {
-  const record = (await ctx.deployments.listDeployments()).find((d) => d.name === name);
-  return record === undefined ? null : Deployment.from(record);
+export async function findDeployment(ctx: GraphContext, name: string): Promise<Deployment | null> {
+  const info = (await ctx.loaders.deployments()).find((d) => d.name === name);
+  return info === undefined ? null : Deployment.from(info);
+}
+
+/** The deployment an alarm or event belongs to; known by name even when no list mentions it. */
+export async function deploymentNamed(ctx: GraphContext, name: string): Promise<Deployment> {
+  return (await findDeployment(ctx, name)) ?? Deployment.from({ name, hasCredentials: false });
 }
 
 /** Federation: resolves `{ __typename: "Deployment", id }` references from other subgraphs. */

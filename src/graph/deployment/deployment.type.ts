@@ -6,7 +6,7 @@ import { Directive, Field, ID, ObjectType } from 'type-graphql';
 import { GraphQLDateTime } from 'graphql-scalars';
 import { Node } from '../node/node.type.js';
 import { encodeGlobalId } from '../node/global.id.js';
-import type { DeploymentRecord } from './deployment.directory.js';
+import type { DeploymentInfo } from '../../upstream/upstream.registry.js';
 
 @ObjectType({
   implements: Node,
@@ -41,7 +41,7 @@ export class Deployment extends Node {
   @Field({ description: 'Whether the facade holds API credentials for this deployment, so its alarms are readable.' })
   hasCredentials!: boolean;
 
-  static from(record: DeploymentRecord): Deployment {
+  static from(record: DeploymentInfo): Deployment {
     return Object.assign(new Deployment(), {
       id: encodeGlobalId('Deployment', record.name),
       name: record.name,

@@ -1,0 +1,20 @@
+/**
+ * Relay paging arguments, shared by every connection field (validated by
+ * `normaliseConnectionArgs` in src/pagination).
+ */
+import { ArgsType, Field, Int } from 'type-graphql';
+
+@ArgsType()
+export class ConnectionArgs {
+  @Field(() => Int, { nullable: true, description: 'Items after `after`, 0–100 (default 20 when neither first nor last is given).' })
+  first?: number | null;
+
+  @Field(() => String, { nullable: true, description: 'A cursor from this connection: return items after it.' })
+  after?: string | null;
+
+  @Field(() => Int, { nullable: true, description: 'Items before `before`, 0–100. Not together with `first`.' })
+  last?: number | null;
+
+  @Field(() => String, { nullable: true, description: 'A cursor from this connection: return items before it.' })
+  before?: string | null;
+}

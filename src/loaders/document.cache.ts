@@ -1,0 +1,144 @@
+/**
+ * The cross-request cache of upstream answers: alarm and event documents, list pages
+ * and the deployment list.
+ *
+ * Contract:
+ * - `get(kind, key, load)` answers from this process's memory, else from the shared
+ *   store (Redis, when given; documents and the deployment list only, never pages),
+ *   else calls `load` once however many callers ask for the same key at the same time
+ *   (single flight across requests), and keeps what it returns for the kind's TTL.
+ * - Failures are never cached: a rejected `load` leaves nothing behind, and the next
+ *   caller loads again.
+ * - `set` replaces an entry everywhere (used after a write that returned the new
+ *   state); `delete` drops it everywhere; `dropPages(deployment)` forgets every cached
+ *   page that includes that deployment, so a list read after a label write is fresh.
+ * - Memory holds at most `maxEntries` entries, least recently used evicted first.
+ * - Values are shared, not copied: callers must not mutate what they get.
+ */
+import type { Keyv } from 'keyv';
+import { CACHE_TTL_DEFAULTS, type CacheTtls } from '../config/config.js';
+import type { Logger } from '../log/logger.js';
+
+export type CacheKind = 'alarm' | 'event' | 'page' | 'deployments';
+
+export interface DocumentCacheOptions {
+  /** TTLs in ms per kind; 0 disables caching of that kind. Defaults in `CACHE_TTL_DEFAULTS`. */
+  ttls?: Partial<CacheTtls>;
+  /** The shared tier (Redis-backed keyv) for documents and the deployment list. Default none. */
+  shared?: Keyv<unknown>;
+  /** Most entries kept in memory; default 20,000. */
+  maxEntries?: number;
+  /** Epoch ms; default `Date.now`. */
+  now?: () => number;
+  logger?: Logger;
+}
+
+interface Entry {
+  value: unknown;
+  expiresAt: number;
+  /** Deployments a page covers, for `dropPages`. */
+  deployments?: readonly string[];
+}
+
+export class DocumentCache {
+  readonly ttls: CacheTtls;
+  readonly #shared: Keyv<unknown> | undefined;
+  readonly #maxEntries: number;
+  readonly #now: () => number;
+  readonly #logger: Logger | undefined;
+  readonly #local = new Map<string, Entry>();
+  readonly #inFlight = new Map<string, Promise<unknown>>();
+
+  constructor(options: DocumentCacheOptions = {}) {
+    this.ttls = { ...CACHE_TTL_DEFAULTS, ...options.ttls };
+    this.#shared = options.shared;
+    this.#maxEntries = options.maxEntries ?? 20_000;
+    this.#now = options.now ?? Date.now;
+    this.#logger = options.logger;
+  }
+
+  /** The cached value, or `load()`'s, shared with every concurrent caller of the same key. */
+  get<T>(kind: CacheKind, key: string, load: () => Promise<T>, pageDeployments?: readonly string[]): Promise<T> {
+    const id = `${kind}:${key}`;
+    const hit = this.#readLocal(id);
+    if (hit !== undefined) return Promise.resolve(hit.value as T);
+    const pending = this.#inFlight.get(id);
+    if (pending !== undefined) return pending as Promise<T>;
+    const loading = this.#load(kind, id, load, pageDeployments).finally(() => this.#inFlight.delete(id));
+    this.#inFlight.set(id, loading);
+    return loading;
+  }
+
+  /** Stores a value that is known to be current (e.g. read back after a write). */
+  async set(kind: Exclude<CacheKind, 'page'>, key: string, value: unknown): Promise<void> {
+    const id = `${kind}:${key}`;
+    this.#writeLocal(id, value, this.ttls[kind]);
+    await this.#writeShared(kind, id, value);
+  }
+
+  /** Puts documents seen in a list page, so looking them up again costs nothing. */
+  prime(kind: 'alarm' | 'event', key: string, value: unknown): void {
+    const id = `${kind}:${key}`;
+    if (this.ttls[kind] > 0 && this.#readLocal(id) === undefined) this.#writeLocal(id, value, this.ttls[kind]);
+  }
+
+  async delete(kind: CacheKind, key: string): Promise<void> {
+    const id = `${kind}:${key}`;
+    this.#local.delete(id);
+    if (this.#shared !== undefined && kind !== 'page') await this.#shared.delete(id).catch(() => false);
+  }
+
+  /** Forgets every cached page that includes `deployment`. */
+  dropPages(deployment: string): void {
+    for (const [id, entry] of this.#local) {
+      if (entry.deployments?.includes(deployment)) this.#local.delete(id);
+    }
+  }
+
+  async #load<T>(kind: CacheKind, id: string, load: () => Promise<T>, deployments?: readonly string[]): Promise<T> {
+    const ttl = this.ttls[kind];
+    if (ttl <= 0) return load();
+    if (this.#shared !== undefined && kind !== 'page') {
+      const stored = await this.#shared.get(id).catch(() => undefined);
+      if (stored !== undefined) {
+        this.#writeLocal(id, stored, ttl);
+        return stored as T;
+      }
+    }
+    const value = await load();
+    this.#writeLocal(id, value, ttl, deployments);
+    await this.#writeShared(kind, id, value);
+    return value;
+  }
+
+  #readLocal(id: string): Entry | undefined {
+    const entry = this.#local.get(id);
+    if (entry === undefined) return undefined;
+    if (entry.expiresAt <= this.#now()) {
+      this.#local.delete(id);
+      return undefined;
+    }
+    // Refresh recency: a Map iterates in insertion order, so the first key is the least recently used.
+    this.#local.delete(id);
+    this.#local.set(id, entry);
+    return entry;
+  }
+
+  #writeLocal(id: string, value: unknown, ttl: number, deployments?: readonly string[]): void {
+    if (ttl <= 0) return;
+    this.#local.delete(id);
+    this.#local.set(id, { value, expiresAt: this.#now() + ttl, ...(deployments ? { deployments } : {}) });
+    while (this.#local.size > this.#maxEntries) {
+      const oldest = this.#local.keys().next().value as string;
+      this.#local.delete(oldest);
+    }
+  }
+
+  async #writeShared(kind: CacheKind, id: string, value: unknown): Promise<void> {
+    if (this.#shared === undefined || kind === 'page' || this.ttls[kind] <= 0) return;
+    await this.#shared.set(id, value, this.ttls[kind]).catch((error: unknown) => {
+      this.#logger?.warn({ kind, error: error instanceof Error ? error.message : String(error) }, 'shared cache write failed');
+      return false;
+    });
+  }
+}
