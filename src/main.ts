@@ -7,7 +7,10 @@
  * starts, and exits 0 on SIGTERM/SIGINT after draining.
  */
 import 'reflect-metadata';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { createClient } from '@redis/client';
 import { ConfigError, loadConfig, type Config, type UpstreamTarget } from './config/config.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { buildFacadeSchema } from './graph/schema.builder.js';
@@ -16,6 +19,14 @@ import { createRequestLoaders } from './loaders/request.loaders.js';
 import { createStore } from './store/store.factory.js';
 import { createUpstreamRegistry } from './upstream/upstream.registry.js';
 import { startFacadeServer } from './server/facade.server.js';
+import { presentedKey } from './server/presented.key.js';
+import { requiredPermissions } from './graph/permissions.js';
+import { ApiKeyService } from './keys/api-key.service.js';
+import { createMemoryAuthThrottle, createRedisAuthThrottle } from './keys/auth.throttle.js';
+import { createMemoryLock, createRedisLock } from './keys/lock.port.js';
+import { RotationScheduler } from './keys/rotation.scheduler.js';
+import { createMemoryPubSub, Topic, type PubSub } from './live/pubsub.js';
+import { createRedisPubSub } from './live/redis.pubsub.js';
 import { startSimulator, type RunningSimulator } from './simulator/simulator.js';
 
 export interface StartFacadeOptions {
@@ -89,20 +100,95 @@ export async function startFacade(config: Config, options: StartFacadeOptions = 
     if (shared !== undefined) closers.push(() => shared.disconnect());
     const cache = new DocumentCache({ ttls: config.cacheTtls, shared, logger });
 
+    const { keys, pubsub } = await startKeys(config, logger, closers);
     const server = await startFacadeServer({
       schema,
       logger,
       port: config.port,
       host: config.host,
-      context: async () => ({ loaders: createRequestLoaders({ registry, cache }), logger }),
+      context: async (source) => ({
+        apiKey: await keys.authenticate(presentedKey(source), { clientAddress: source.remoteAddress }),
+        keys,
+        pubsub,
+        loaders: createRequestLoaders({ registry, cache }),
+        logger,
+      }),
+      authorizeOperation: (context, document, operation) => {
+        for (const permission of requiredPermissions(document, operation)) keys.authorize(context.apiKey, permission);
+      },
     });
     closers.push(() => server.stop());
+    const revocations = pubsub.subscribe(Topic.ApiKeyRevoked);
+    closers.push(() => revocations.return());
+    void (async () => {
+      for await (const { keyId, reason } of revocations) {
+        if (reason !== 'SECRET_REPLACED') server.closeConnectionsOf(keyId);
+      }
+    })();
     logger.info({ url: server.url }, 'facade serving GraphQL');
     return { url: server.url, port: server.port, simulator, stop: closeAll };
   } catch (error) {
     await closeAll();
     throw error;
   }
+}
+
+/**
+ * The facade's own API keys: their store (SQLite under DATA_DIR, or Redis), the pubsub
+ * that carries rotations and revocations between replicas, the default admin key, and
+ * the rotation scheduler. Whatever it opens is added to `closers`.
+ */
+async function startKeys(
+  config: Config,
+  logger: Logger,
+  closers: Array<() => Promise<unknown>>,
+): Promise<{ keys: ApiKeyService; pubsub: PubSub }> {
+  let pubsub: PubSub;
+  let keys: ApiKeyService;
+  let lock = createMemoryLock();
+  if (config.redisUrl !== undefined) {
+    const redis = createClient({ url: config.redisUrl });
+    redis.on('error', (error: Error) => logger.warn({ error: error.message }, 'Redis connection error (API keys)'));
+    await redis.connect();
+    closers.push(() => redis.close());
+    pubsub = await createRedisPubSub({ url: config.redisUrl, prefix: 'usm-facade:live:', logger });
+    closers.push(() => pubsub.close());
+    lock = createRedisLock({ client: redis, prefix: 'usm-facade:lock:' });
+    const store = createStore({ namespace: 'usm-facade:keys', redisUrl: config.redisUrl, logger });
+    closers.push(() => store.disconnect());
+    keys = new ApiKeyService({ store, pubsub, logger, lock, throttle: createRedisAuthThrottle({ client: redis, prefix: 'usm-facade:auth-fail' }) });
+  } else {
+    mkdirSync(config.keys.dataDir, { recursive: true });
+    pubsub = createMemoryPubSub();
+    closers.push(() => pubsub.close());
+    const store = createStore({ namespace: 'keys', sqlitePath: path.join(config.keys.dataDir, 'facade.sqlite'), logger });
+    closers.push(() => store.disconnect());
+    keys = new ApiKeyService({ store, pubsub, logger, lock, throttle: createMemoryAuthThrottle() });
+  }
+  closers.push(() => keys.close());
+  await keys.ready;
+
+  const defaultKey = await keys.ensureDefaultKey({ tenant: config.keys.tenant, adoptSecret: config.keys.adminKey });
+  switch (defaultKey.outcome) {
+    case 'CREATED':
+      // Shown once, on the terminal, never through the logger: it is nowhere else in clear.
+      process.stderr.write(
+        `\nCreated the default admin API key "${defaultKey.key.name}" (every permission). It is shown only now:\n\n` +
+          `    ${defaultKey.secret}\n\nSend it as "Authorization: Bearer <key>". Set FACADE_ADMIN_KEY to choose your own.\n\n`,
+      );
+      break;
+    case 'ADOPTED':
+      logger.info({ key: defaultKey.key.name }, 'adopted FACADE_ADMIN_KEY as the default admin key');
+      break;
+    case 'EXISTING':
+      if (defaultKey.warning !== undefined) logger.warn(defaultKey.warning);
+      break;
+  }
+
+  const scheduler = new RotationScheduler({ service: keys, lock, logger });
+  await scheduler.start();
+  closers.push(() => scheduler.stop());
+  return { keys, pubsub };
 }
 
 async function runAsProgram(): Promise<void> {

@@ -20,8 +20,9 @@ import {
   normaliseBaseUrl,
   type UpstreamTarget,
 } from './upstream.target.js';
+import { parseSecretKey, SecretKey } from './secret.key.js';
 
-export { deploymentNameOf, type UpstreamTarget };
+export { deploymentNameOf, SecretKey, type UpstreamTarget };
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -122,6 +123,30 @@ export interface Config {
   /** Timeouts, retries, breaker and rate budget for every upstream (see `UpstreamTuning`). */
   upstreamTuning: UpstreamTuning;
   cacheTtls: CacheTtls;
+  /** The facade's own API keys. */
+  keys: {
+    /** `DATA_DIR`, default `./data`: the SQLite store of keys and audit events when `REDIS_URL` is unset. */
+    dataDir: string;
+    /** `FACADE_ADMIN_KEY`: adopted as the default admin key on first start instead of printing a new one. */
+    adminKey: string | undefined;
+    /** `FACADE_TENANT`, default `usm-facade`: names the default key `<tenant>@<ISO time>`. */
+    tenant: string;
+  };
+  /** Rotated upstream credentials (see `src/credentials/`). */
+  credentials: {
+    /**
+     * `FACADE_SECRET_KEY`, default unset: 32 bytes (64 hex characters or base64) that
+     * encrypt rotated upstream client secrets at rest (AES-256-GCM). Without it upstream
+     * credentials cannot be rotated. Never logged or serialised (see `SecretKey`).
+     */
+    secretKey: SecretKey | undefined;
+    /**
+     * `CREDENTIAL_POLL_INTERVAL_MS`, default 10000 (0 turns polling off): how often a
+     * replica reads the credential vault for upstream credentials another replica
+     * rotated. A replica whose credential the token endpoint refuses reads it at once.
+     */
+    pollIntervalMs: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -187,6 +212,17 @@ const envSchema = z.object({
     .default(UPSTREAM_TUNING_DEFAULTS.budgetShare),
   UPSTREAM_BUDGET_WINDOW_MARGIN_MS: wholeNumber(0, 1000, UPSTREAM_TUNING_DEFAULTS.budgetWindowMarginMs),
   UPSTREAM_QUEUE_MAX_WAIT_MS: milliseconds(0, UPSTREAM_TUNING_DEFAULTS.queueMaxWaitMs),
+  DATA_DIR: z.string().min(1, 'must be a directory path').default('./data'),
+  FACADE_ADMIN_KEY: z
+    .string()
+    .regex(/^usmf_\S+$/, 'must be a facade API key (usmf_…); omit it to have one created and printed on first start')
+    .optional(),
+  FACADE_TENANT: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be 1–64 letters, digits, ".", "_" or "-"')
+    .default('usm-facade'),
+  FACADE_SECRET_KEY: z.string().optional(),
+  CREDENTIAL_POLL_INTERVAL_MS: milliseconds(0, 10_000),
   CACHE_ALARM_TTL_MS: milliseconds(0, CACHE_TTL_DEFAULTS.alarm),
   CACHE_EVENT_TTL_MS: milliseconds(0, CACHE_TTL_DEFAULTS.event),
   CACHE_PAGE_TTL_MS: milliseconds(0, CACHE_TTL_DEFAULTS.page),
@@ -236,6 +272,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const anywhere = targetFromEnv(values, 'anywhere', problems);
   const envCentral = targetFromEnv(values, 'central', problems);
   const file = values.USM_CONFIG === undefined ? undefined : readDeploymentsFile(values.USM_CONFIG, env, problems);
+  const secretKey = values.FACADE_SECRET_KEY === undefined ? undefined : parseSecretKey(values.FACADE_SECRET_KEY);
+  if (secretKey !== undefined && !(secretKey instanceof SecretKey)) problems.push(`FACADE_SECRET_KEY: ${secretKey.problem}`);
   if (values.UPSTREAM_RETRY_MAX_DELAY_MS < values.UPSTREAM_RETRY_BASE_DELAY_MS) {
     problems.push('UPSTREAM_RETRY_MAX_DELAY_MS: must not be smaller than UPSTREAM_RETRY_BASE_DELAY_MS');
   }
@@ -276,6 +314,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       budgetShare: values.UPSTREAM_BUDGET_SHARE,
       budgetWindowMarginMs: values.UPSTREAM_BUDGET_WINDOW_MARGIN_MS,
       queueMaxWaitMs: values.UPSTREAM_QUEUE_MAX_WAIT_MS,
+    },
+    keys: { dataDir: values.DATA_DIR, adminKey: values.FACADE_ADMIN_KEY, tenant: values.FACADE_TENANT },
+    credentials: {
+      secretKey: secretKey instanceof SecretKey ? secretKey : undefined,
+      pollIntervalMs: values.CREDENTIAL_POLL_INTERVAL_MS,
     },
     cacheTtls: {
       alarm: values.CACHE_ALARM_TTL_MS,

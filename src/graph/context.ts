@@ -4,9 +4,16 @@
  * reach upstream data only through `loaders`, never by importing concrete parts.
  */
 import type { Logger } from '../log/logger.js';
+import type { ApiKey } from '../keys/api-key.service.js';
+import type { ApiKeyService } from '../keys/api-key.service.js';
+import type { PubSub } from '../live/pubsub.js';
 import type { RequestLoaders } from '../loaders/request.loaders.js';
 
 export interface GraphContext {
+  /** The API key the request authenticated with. */
+  apiKey: ApiKey;
+  keys: ApiKeyService;
+  pubsub: PubSub;
   loaders: RequestLoaders;
   logger: Logger;
 }

@@ -18,6 +18,7 @@ import { DeploymentResolver, resolveDeploymentReference } from './deployment/dep
 import { AlarmResolver, loadAlarm } from './alarm/alarm.resolver.js';
 import { EventResolver, loadEvent } from './event/event.resolver.js';
 import { NodeResolver } from './node/node.resolver.js';
+import { ApiKeyResolver } from './apikey/apikey.resolver.js';
 import type { GraphContext } from './context.js';
 
 /** Federation v2 spec version and the directives this subgraph uses. */
@@ -31,12 +32,27 @@ export interface FacadeSchema {
 
 let built: FacadeSchema | undefined;
 
+/**
+ * type-graphql insists on a global pubsub, but the schema is built once per process and
+ * each facade (tests run several) has its own: every subscription declares `subscribe`
+ * and takes the pubsub from its context. This one only fails loudly if that is forgotten.
+ */
+const CONTEXT_PUBSUB_ONLY = {
+  publish(): never {
+    throw new Error('Publish through the GraphContext pubsub, not type-graphql’s');
+  },
+  subscribe(): never {
+    throw new Error('A @Subscription must declare `subscribe` and use the GraphContext pubsub');
+  },
+};
+
 /** Builds once per process: type-graphql keeps its metadata globally. */
 export function buildFacadeSchema(): FacadeSchema {
   if (built !== undefined) return built;
   const typeGraphqlSchema = buildSchemaSync({
-    resolvers: [AlarmResolver, EventResolver, DeploymentResolver, NodeResolver],
+    resolvers: [AlarmResolver, EventResolver, DeploymentResolver, NodeResolver, ApiKeyResolver],
     validate: false,
+    pubSub: CONTEXT_PUBSUB_ONLY,
   });
   const typeDefs: DocumentNode = parse(
     `${printSchemaWithDirectives(lexicographicSortSchema(typeGraphqlSchema))}\n${FEDERATION_LINK}\n`,

@@ -129,6 +129,11 @@ export class AuditLog {
   }
 
   /** A page of events, newest first. */
+  /** How many events the log holds. */
+  async count(): Promise<number> {
+    return (await this.ids()).length;
+  }
+
   async list(args: AuditPageArgs = {}): Promise<Connection<AuditEvent>> {
     const first = args.first ?? DEFAULT_AUDIT_PAGE;
     if (!Number.isInteger(first) || first < 1 || first > MAX_AUDIT_PAGE) {

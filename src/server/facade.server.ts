@@ -2,11 +2,17 @@
  * The facade's HTTP and WebSocket front: express 5 + Apollo Server 5 on one
  * `http.Server`, with graphql-ws on the same `/graphql` path.
  *
- * Contract: `startFacadeServer` resolves once the port is listening; `stop()` stops
- * accepting connections, lets in-flight operations finish (Apollo's drain plugin),
- * closes WebSocket clients and resolves when all is closed. `/healthz` answers 200
- * while serving and 503 while draining. The server knows nothing of USM: every
- * operation gets its context from the injected `context` factory.
+ * Contract:
+ * - `startFacadeServer` resolves once the port is listening; `stop()` stops accepting
+ *   connections, lets in-flight operations finish (Apollo's drain plugin), closes
+ *   WebSocket clients and resolves when all is closed. `/healthz` answers 200 while
+ *   serving and 503 while draining, and needs no key.
+ * - Every GraphQL operation, on either transport, first gets its context from the
+ *   injected `context` factory (which authenticates: a `FacadeError` UNAUTHENTICATED
+ *   becomes HTTP 401, or a refused WebSocket connection), then passes
+ *   `authorizeOperation` (FORBIDDEN becomes HTTP 403) before anything executes.
+ * - `closeConnectionsOf(keyId)` ends the WebSocket connections opened with that key.
+ * - The server knows nothing of USM or of how keys work.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,9 +21,18 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
-import { WebSocketServer } from 'ws';
+import { WebSocket, WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
-import type { GraphQLSchema } from 'graphql';
+import {
+  getOperationAST,
+  GraphQLError,
+  parse,
+  validate,
+  type DocumentNode,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+} from 'graphql';
+import { FacadeError, httpStatusOf } from '../errors/facade.error.js';
 import type { GraphContext } from '../graph/context.js';
 import type { Logger } from '../log/logger.js';
 import { createErrorFormatter } from './error.formatter.js';
@@ -34,7 +49,10 @@ export interface ContextSource {
 
 export interface FacadeServerOptions {
   schema: GraphQLSchema;
+  /** Authenticates the caller and builds the operation's context; throws `FacadeError` to refuse. */
   context: (source: ContextSource) => Promise<GraphContext>;
+  /** Throws `FacadeError` FORBIDDEN when the caller may not run `operation`. */
+  authorizeOperation: (context: GraphContext, document: DocumentNode, operation: OperationDefinitionNode) => void;
   logger: Logger;
   /** Default 4000; 0 picks a free port. */
   port?: number;
@@ -48,10 +66,38 @@ export interface RunningFacadeServer {
   /** e.g. `http://127.0.0.1:4000/graphql` */
   url: string;
   port: number;
+  /** Closes every WebSocket connection that authenticated with this key. */
+  closeConnectionsOf(keyId: string): void;
   stop(): Promise<void>;
 }
 
 export const GRAPHQL_PATH = '/graphql';
+/** graphql-ws close code for a refused or revoked key. */
+const WS_FORBIDDEN = 4403;
+
+/** A refusal as GraphQL sends it: the facade's code, and the HTTP status for its transport. */
+function toGraphQLError(error: unknown): GraphQLError {
+  if (error instanceof FacadeError) {
+    const extensions = error.toExtensions();
+    const retryAfter = error.details['retryAfterSeconds'];
+    return new GraphQLError(error.message, {
+      extensions: {
+        ...extensions,
+        http: {
+          status: httpStatusOf(error.code),
+          ...(typeof retryAfter === 'number' ? { headers: new Map([['retry-after', String(retryAfter)]]) } : {}),
+        },
+      },
+    });
+  }
+  return error instanceof GraphQLError ? error : new GraphQLError('Internal server error', { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+}
+
+/** graphql-ws sends errors as they are: drop the HTTP-only part. */
+function forWebSocket(error: GraphQLError): GraphQLError {
+  const { http: _http, ...extensions } = error.extensions;
+  return new GraphQLError(error.message, { extensions });
+}
 
 export async function startFacadeServer(options: FacadeServerOptions): Promise<RunningFacadeServer> {
   const { schema, logger } = options;
@@ -59,18 +105,63 @@ export async function startFacadeServer(options: FacadeServerOptions): Promise<R
   app.disable('x-powered-by');
   const httpServer = http.createServer(app);
   let draining = false;
+  const socketsByKey = new Map<string, Set<WebSocket>>();
 
   const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH });
   const wsCleanup = useServer(
     {
       schema,
-      context: (ctx) =>
-        options.context({
-          transport: 'ws',
-          headers: ctx.extra.request.headers,
-          connectionParams: ctx.connectionParams ?? {},
-          remoteAddress: ctx.extra.request.socket.remoteAddress,
-        }),
+      onConnect: async (ctx) => {
+        try {
+          const context = await options.context({
+            transport: 'ws',
+            headers: ctx.extra.request.headers,
+            connectionParams: ctx.connectionParams ?? {},
+            remoteAddress: ctx.extra.request.socket.remoteAddress,
+          });
+          const sockets = socketsByKey.get(context.apiKey.id) ?? new Set<WebSocket>();
+          sockets.add(ctx.extra.socket);
+          socketsByKey.set(context.apiKey.id, sockets);
+          ctx.extra.socket.once('close', () => sockets.delete(ctx.extra.socket));
+          return true;
+        } catch (error) {
+          if (!(error instanceof FacadeError)) logger.error({ err: error }, 'WebSocket authentication failed unexpectedly');
+          return false;
+        }
+      },
+      onSubscribe: async (ctx, _id, payload) => {
+        let document: DocumentNode;
+        try {
+          document = parse(payload.query);
+        } catch (error) {
+          return [error instanceof GraphQLError ? error : new GraphQLError('The query does not parse')];
+        }
+        const invalid = validate(schema, document);
+        if (invalid.length > 0) return invalid;
+        const operation = getOperationAST(document, payload.operationName);
+        if (operation === null || operation === undefined) {
+          return [new GraphQLError('Name the operation to run (operationName) or send exactly one')];
+        }
+        try {
+          // Authenticated again per operation: a key revoked since the connection opened stops here.
+          const contextValue = await options.context({
+            transport: 'ws',
+            headers: ctx.extra.request.headers,
+            connectionParams: ctx.connectionParams ?? {},
+            remoteAddress: ctx.extra.request.socket.remoteAddress,
+          });
+          options.authorizeOperation(contextValue, document, operation);
+          return {
+            schema,
+            document,
+            operationName: payload.operationName,
+            variableValues: payload.variables,
+            contextValue,
+          };
+        } catch (error) {
+          return [forWebSocket(toGraphQLError(error))];
+        }
+      },
     },
     wsServer,
   );
@@ -92,6 +183,18 @@ export async function startFacadeServer(options: FacadeServerOptions): Promise<R
             },
           };
         },
+        async requestDidStart() {
+          return {
+            async didResolveOperation({ contextValue, document, operation }) {
+              if (operation === undefined) return; // Apollo itself refuses a request without a runnable operation.
+              try {
+                options.authorizeOperation(contextValue, document, operation);
+              } catch (error) {
+                throw toGraphQLError(error);
+              }
+            },
+          };
+        },
       },
       // The playground is served by mountPlayground from local files, not Apollo's CDN page.
       ApolloServerPluginLandingPageDisabled(),
@@ -107,8 +210,13 @@ export async function startFacadeServer(options: FacadeServerOptions): Promise<R
     GRAPHQL_PATH,
     express.json({ limit: options.bodyLimit ?? '1mb' }),
     expressMiddleware(apollo, {
-      context: async ({ req }) =>
-        options.context({ transport: 'http', headers: req.headers, remoteAddress: req.socket.remoteAddress }),
+      context: async ({ req }) => {
+        try {
+          return await options.context({ transport: 'http', headers: req.headers, remoteAddress: req.socket.remoteAddress });
+        } catch (error) {
+          throw toGraphQLError(error);
+        }
+      },
     }),
   );
 
@@ -126,6 +234,10 @@ export async function startFacadeServer(options: FacadeServerOptions): Promise<R
   return {
     url: `http://${shownHost}:${port}${GRAPHQL_PATH}`,
     port,
+    closeConnectionsOf(keyId: string) {
+      for (const socket of socketsByKey.get(keyId) ?? []) socket.close(WS_FORBIDDEN, 'API key revoked');
+      socketsByKey.delete(keyId);
+    },
     async stop() {
       draining = true;
       await apollo.stop();

@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import { WebSocket } from 'ws';
 import { createClient } from 'graphql-ws';
 import { startTestFacade, type TestFacade } from '../support/facade.fixture.js';
-import { postGraphQL } from '../support/graphql.client.js';
 
 describe('the facade server against the embedded simulator', () => {
   let facade: TestFacade;
@@ -15,9 +14,7 @@ describe('the facade server against the embedded simulator', () => {
   });
 
   it('lists the three simulated deployments', async () => {
-    const { status, body } = await postGraphQL<{ deployments: Array<{ name: string; hasCredentials: boolean }> }>(
-      facade.url,
-      '{ deployments { name hasCredentials } }',
+    const { status, body } = await facade.gql<{ deployments: Array<{ name: string; hasCredentials: boolean }> }>('{ deployments { name hasCredentials } }',
     );
     assert.equal(status, 200);
     assert.equal(body.errors, undefined);
@@ -29,9 +26,7 @@ describe('the facade server against the embedded simulator', () => {
   });
 
   it('finds one deployment by name and answers null for an unknown one', async () => {
-    const { body } = await postGraphQL(
-      facade.url,
-      '{ east: deployment(name: "acme-east") { name } nope: deployment(name: "nope") { name } }',
+    const { body } = await facade.gql('{ east: deployment(name: "acme-east") { name } nope: deployment(name: "nope") { name } }',
     );
     assert.deepEqual(body.data, { east: { name: 'acme-east' }, nope: null });
   });
@@ -43,35 +38,29 @@ describe('the facade server against the embedded simulator', () => {
   });
 
   it('serves the subgraph SDL through _service for a federation gateway', async () => {
-    const { body } = await postGraphQL<{ _service: { sdl: string } }>(facade.url, '{ _service { sdl } }');
+    const { body } = await facade.gql<{ _service: { sdl: string } }>('{ _service { sdl } }');
     assert.match(body.data!._service.sdl, /type Deployment implements Node\s+@key\(fields: "id"\)/);
   });
 
   it('resolves Deployment entity references by id', async () => {
-    const { body: listed } = await postGraphQL<{ deployments: Array<{ id: string; name: string }> }>(
-      facade.url,
-      '{ deployments { id name } }',
+    const { body: listed } = await facade.gql<{ deployments: Array<{ id: string; name: string }> }>('{ deployments { id name } }',
     );
     const west = listed.data!.deployments.find((d) => d.name === 'acme-west')!;
-    const { body } = await postGraphQL(
-      facade.url,
-      'query($r: [_Any!]!) { _entities(representations: $r) { ... on Deployment { name } } }',
+    const { body } = await facade.gql('query($r: [_Any!]!) { _entities(representations: $r) { ... on Deployment { name } } }',
       { r: [{ __typename: 'Deployment', id: west.id }] },
     );
     assert.deepEqual(body.data, { _entities: [{ name: 'acme-west' }] });
   });
 
   it('rejects an invalid query with 400 and a code, without a stack trace', async () => {
-    const { status, body } = await postGraphQL(facade.url, '{ deployments { nope } }');
+    const { status, body } = await facade.gql('{ deployments { nope } }');
     assert.equal(status, 400);
     assert.equal(body.errors?.[0]?.extensions?.['code'], 'GRAPHQL_VALIDATION_FAILED');
     assert.doesNotMatch(JSON.stringify(body), /stacktrace|at .*\.js:\d+/);
   });
 
   it('rejects a malformed entity id with BAD_USER_INPUT', async () => {
-    const { body } = await postGraphQL(
-      facade.url,
-      'query($r: [_Any!]!) { _entities(representations: $r) { ... on Deployment { name } } }',
+    const { body } = await facade.gql('query($r: [_Any!]!) { _entities(representations: $r) { ... on Deployment { name } } }',
       { r: [{ __typename: 'Deployment', id: '%%%' }] },
     );
     assert.equal(body.errors?.[0]?.extensions?.['code'], 'BAD_USER_INPUT');
@@ -99,7 +88,12 @@ describe('the facade server against the embedded simulator', () => {
   });
 
   it('answers operations over graphql-ws on the same /graphql path', async () => {
-    const client = createClient({ url: facade.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0 });
+    const client = createClient({
+      url: facade.url.replace(/^http/, 'ws'),
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+      connectionParams: { Authorization: `Bearer ${facade.adminKey}` },
+    });
     try {
       const result = await new Promise<unknown>((resolve, reject) => {
         let value: unknown;

@@ -1,0 +1,24 @@
+/** Inputs of the API-key mutations. Durations are ISO 8601 (`P30D`), checked by the key domain. */
+import { Field, InputType } from 'type-graphql';
+import { Permission } from './apikey.type.js';
+
+@InputType({ description: 'A rotation schedule: `P30D` interval with `P15D` grace is what the docs advise.' })
+export class RotationPolicyInput {
+  @Field({ description: 'ISO 8601 duration between rotations, at least `P1D` (one day is accepted with a warning).' })
+  interval!: string;
+
+  @Field({ description: 'ISO 8601 duration the previous secret keeps working; shorter than the interval.' })
+  gracePeriod!: string;
+}
+
+@InputType()
+export class CreateApiKeyInput {
+  @Field({ description: 'Unique name, 1–100 characters.' })
+  name!: string;
+
+  @Field(() => [Permission], { nullable: true, description: 'Default `[ALARMS_READ]`. You can grant only what your key holds.' })
+  permissions?: Permission[] | null;
+
+  @Field(() => RotationPolicyInput, { nullable: true, description: 'Default none: the key never rotates on its own.' })
+  rotation?: RotationPolicyInput | null;
+}

@@ -1,0 +1,113 @@
+/**
+ * API-key management over GraphQL. Every rule (formats, policies, who may grant what,
+ * the default key) lives in the key domain (`src/keys`); this layer maps types and
+ * passes the caller as the actor. Who may call what is decided in `permissions.ts`.
+ */
+import { Arg, Args, ArgsType, Ctx, Field, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { Topic, type ApiKeyRotatedPayload } from '../../live/pubsub.js';
+import { parseIsoDuration } from '../../keys/rotation.policy.js';
+import type { GraphContext } from '../context.js';
+import type { ConnectionShape } from '../connection/connection.type.js';
+import { CreateApiKeyInput, RotationPolicyInput } from './apikey.inputs.js';
+import { ApiKey, ApiKeyRotation, ApiKeyRotationChange, CreatedApiKey } from './apikey.type.js';
+import { AuditEvent, AuditEventConnection } from './audit.type.js';
+
+@ArgsType()
+class AuditPageArgs {
+  @Field(() => Int, { nullable: true, description: '1–100, default 20.' })
+  first?: number | null;
+
+  @Field(() => String, { nullable: true, description: 'The `endCursor` of the previous page.' })
+  after?: string | null;
+}
+
+const created = (result: { key: Parameters<typeof ApiKey.from>[0]; secret: string; warnings: string[] }) =>
+  Object.assign(new CreatedApiKey(), { key: ApiKey.from(result.key), secret: result.secret, warnings: result.warnings });
+
+@Resolver()
+export class ApiKeyResolver {
+  @Query(() => ApiKey, { description: 'The API key this request authenticated with.' })
+  viewer(@Ctx() ctx: GraphContext): ApiKey {
+    return ApiKey.from(ctx.apiKey);
+  }
+
+  @Query(() => [ApiKey], { description: 'Every API key of this facade, revoked ones included.' })
+  async apiKeys(@Ctx() ctx: GraphContext): Promise<ApiKey[]> {
+    return (await ctx.keys.list()).map((key) => ApiKey.from(key));
+  }
+
+  @Query(() => AuditEventConnection, { description: 'Changes to API keys, newest first.' })
+  async auditEvents(@Args(() => AuditPageArgs) args: AuditPageArgs, @Ctx() ctx: GraphContext): Promise<ConnectionShape<AuditEvent>> {
+    const page = await ctx.keys.audit.list({ first: args.first ?? undefined, after: args.after ?? undefined });
+    return {
+      edges: page.edges.map((edge) => ({ cursor: edge.cursor, node: AuditEvent.from(edge.node) })),
+      pageInfo: page.pageInfo,
+      countTotal: () => ctx.keys.audit.count(),
+    };
+  }
+
+  @Mutation(() => CreatedApiKey, { description: 'Makes a key; its secret is in this answer only.' })
+  async createApiKey(@Arg('input', () => CreateApiKeyInput) input: CreateApiKeyInput, @Ctx() ctx: GraphContext): Promise<CreatedApiKey> {
+    return created(
+      await ctx.keys.create(
+        { name: input.name, permissions: input.permissions ?? undefined, rotation: input.rotation ?? undefined },
+        ctx.apiKey,
+      ),
+    );
+  }
+
+  @Mutation(() => CreatedApiKey, {
+    description: 'A new secret now; the previous one keeps working for the grace period (default: the key’s policy, else one day).',
+  })
+  async rotateApiKey(
+    @Arg('id', () => ID) id: string,
+    @Arg('gracePeriod', () => String, { nullable: true, description: 'ISO 8601 duration, e.g. `P15D`; `PT0S` ends the old secret now.' })
+    gracePeriod: string | null,
+    @Ctx() ctx: GraphContext,
+  ): Promise<CreatedApiKey> {
+    const gracePeriodMs = gracePeriod === null ? undefined : parseIsoDuration(gracePeriod, 'gracePeriod');
+    return created(await ctx.keys.rotate(id, { gracePeriodMs }, ctx.apiKey));
+  }
+
+  @Mutation(() => CreatedApiKey, { description: 'A new secret now; the old one stops working at once.' })
+  async resetApiKey(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphContext): Promise<CreatedApiKey> {
+    return created(await ctx.keys.reset(id, ctx.apiKey));
+  }
+
+  @Mutation(() => ApiKeyRotationChange, { description: 'Sets (or with null, removes) the key’s rotation schedule.' })
+  async setApiKeyRotation(
+    @Arg('id', () => ID) id: string,
+    @Arg('rotation', () => RotationPolicyInput, { nullable: true }) rotation: RotationPolicyInput | null,
+    @Ctx() ctx: GraphContext,
+  ): Promise<ApiKeyRotationChange> {
+    const result = await ctx.keys.setRotation(id, rotation, ctx.apiKey);
+    return Object.assign(new ApiKeyRotationChange(), { key: ApiKey.from(result.key), warnings: result.warnings });
+  }
+
+  @Mutation(() => ApiKey, { description: 'Stops the key working at once, on every replica; it stays listed.' })
+  async revokeApiKey(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphContext): Promise<ApiKey> {
+    return ApiKey.from(await ctx.keys.revoke(id, ctx.apiKey));
+  }
+
+  @Mutation(() => ApiKey, { description: 'Removes the key; the default key cannot be deleted.' })
+  async deleteApiKey(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphContext): Promise<ApiKey> {
+    return ApiKey.from(await ctx.keys.delete(id, ctx.apiKey));
+  }
+
+  @Subscription(() => ApiKeyRotation, {
+    description:
+      'The new secret of the key this connection authenticated with, each time it rotates, so a long-running client ' +
+      'keeps working without a restart.',
+    // The routing key comes from the connection's own key, never from arguments: only its holders hear its secret.
+    subscribe: ({ context }) => (context as GraphContext).pubsub.subscribe(Topic.ApiKeyRotated, (context as GraphContext).apiKey.id),
+  })
+  apiKeyRotated(@Root() payload: ApiKeyRotatedPayload): ApiKeyRotation {
+    return Object.assign(new ApiKeyRotation(), {
+      keyId: payload.keyId,
+      secret: payload.secret,
+      previousSecretValidUntil: payload.previousValidUntil === null ? null : new Date(payload.previousValidUntil),
+      rotatedAt: new Date(payload.rotatedAt),
+      trigger: payload.trigger,
+    });
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * Which permission each root field needs: the one place access is decided.
+ *
+ * Contract: deny by default. `requiredPermissions` lists, for an operation, the
+ * permission of every root field it selects (following fragments); a root field
+ * missing from `ROOT_FIELD_PERMISSIONS` is refused as FORBIDDEN, so a new field is
+ * closed until someone decides who may use it (a test checks every schema field is
+ * listed). `null` means any valid key. Introspection (`__schema`, `__type`,
+ * `__typename`) needs only a valid key. The server checks this before executing, on
+ * HTTP and on WebSocket alike, so federation's `_entities` is covered too.
+ */
+import { Kind, type DocumentNode, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
+import { FacadeError } from '../errors/facade.error.js';
+import type { Permission } from '../keys/api-key.permissions.js';
+
+export const ROOT_FIELD_PERMISSIONS: Readonly<Record<string, Permission | null>> = {
+  'query.deployments': 'alarms:read',
+  'query.deployment': 'alarms:read',
+  'query.alarms': 'alarms:read',
+  'query.alarm': 'alarms:read',
+  'query.events': 'alarms:read',
+  'query.event': 'alarms:read',
+  'query.node': 'alarms:read',
+  'query.nodes': 'alarms:read',
+  'query._entities': 'alarms:read',
+  'query._service': null,
+  'query.viewer': null,
+  'query.apiKeys': 'keys:manage',
+  'query.auditEvents': 'keys:manage',
+  'mutation.addAlarmLabel': 'alarms:write',
+  'mutation.removeAlarmLabel': 'alarms:write',
+  'mutation.createApiKey': 'keys:manage',
+  'mutation.rotateApiKey': 'keys:manage',
+  'mutation.resetApiKey': 'keys:manage',
+  'mutation.setApiKeyRotation': 'keys:manage',
+  'mutation.revokeApiKey': 'keys:manage',
+  'mutation.deleteApiKey': 'keys:manage',
+  'subscription.apiKeyRotated': null,
+};
+
+const INTROSPECTION = new Set(['__schema', '__type', '__typename']);
+
+function rootFields(document: DocumentNode, selectionSet: SelectionSetNode, seen = new Set<string>()): string[] {
+  const names: string[] = [];
+  for (const selection of selectionSet.selections) {
+    if (selection.kind === Kind.FIELD) names.push(selection.name.value);
+    else if (selection.kind === Kind.INLINE_FRAGMENT) names.push(...rootFields(document, selection.selectionSet, seen));
+    else if (!seen.has(selection.name.value)) {
+      seen.add(selection.name.value);
+      const fragment = document.definitions.find(
+        (d) => d.kind === Kind.FRAGMENT_DEFINITION && d.name.value === selection.name.value,
+      );
+      if (fragment?.kind === Kind.FRAGMENT_DEFINITION) names.push(...rootFields(document, fragment.selectionSet, seen));
+    }
+  }
+  return names;
+}
+
+/** The permissions `operation` needs; throws FORBIDDEN for a root field no one may use. */
+export function requiredPermissions(document: DocumentNode, operation: OperationDefinitionNode): Permission[] {
+  const needed = new Set<Permission>();
+  for (const field of rootFields(document, operation.selectionSet)) {
+    if (INTROSPECTION.has(field)) continue;
+    const key = `${operation.operation}.${field}`;
+    const permission = ROOT_FIELD_PERMISSIONS[key];
+    if (permission === undefined) {
+      throw new FacadeError('FORBIDDEN', `no API key may use ${operation.operation} field "${field}"`, {
+        details: { field },
+      });
+    }
+    if (permission !== null) needed.add(permission);
+  }
+  return [...needed];
+}
