@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { WebSocket } from 'ws';
 import { createClient } from 'graphql-ws';
 import { startTestFacade, type TestFacade } from '../support/facade.fixture.js';
+import type { DeploymentsQuery } from '../generated/graphql.js';
 
 describe('the facade server against the embedded simulator', () => {
   let facade: TestFacade;
