@@ -18,6 +18,7 @@ import { DocumentCache } from './loaders/document.cache.js';
 import { createRequestLoaders } from './loaders/request.loaders.js';
 import { createStore } from './store/store.factory.js';
 import { createUpstreamRegistry } from './upstream/upstream.registry.js';
+import { CredentialVault } from './credentials/credential.vault.js';
 import { startFacadeServer } from './server/facade.server.js';
 import { presentedKey } from './server/presented.key.js';
 import { requiredPermissions } from './graph/permissions.js';
@@ -88,11 +89,22 @@ export async function startFacade(config: Config, options: StartFacadeOptions = 
     for (const close of closers.splice(0).reverse()) await close();
   };
   try {
+    // The simulator makes fresh clients on every start, so rotated credentials of an
+    // earlier run would name clients that no longer exist: keep them in memory there.
+    const credentialStore =
+      simulator !== undefined
+        ? createStore<unknown>({ namespace: 'credentials' })
+        : config.redisUrl !== undefined
+          ? createStore<unknown>({ namespace: 'usm-facade:credentials', redisUrl: config.redisUrl, logger })
+          : createStore<unknown>({ namespace: 'credentials', sqlitePath: dataFile(config), logger });
+    closers.push(() => credentialStore.disconnect());
     const registry = await createUpstreamRegistry({
       targets,
       redisUrl: config.redisUrl,
       logger,
       tuning: config.upstreamTuning,
+      vault: new CredentialVault({ store: credentialStore, secretKey: config.credentials.secretKey }),
+      credentialPollIntervalMs: config.credentials.pollIntervalMs,
     });
     closers.push(() => registry.close());
     const shared =
@@ -111,6 +123,7 @@ export async function startFacade(config: Config, options: StartFacadeOptions = 
         keys,
         pubsub,
         loaders: createRequestLoaders({ registry, cache }),
+        credentials: registry,
         logger,
       }),
       authorizeOperation: (context, document, operation) => {
@@ -131,6 +144,12 @@ export async function startFacade(config: Config, options: StartFacadeOptions = 
     await closeAll();
     throw error;
   }
+}
+
+/** The SQLite file under DATA_DIR (created if missing) that keeps keys, audit events and rotated credentials. */
+function dataFile(config: Config): string {
+  mkdirSync(config.keys.dataDir, { recursive: true });
+  return path.join(config.keys.dataDir, 'facade.sqlite');
 }
 
 /**
@@ -158,10 +177,9 @@ async function startKeys(
     closers.push(() => store.disconnect());
     keys = new ApiKeyService({ store, pubsub, logger, lock, throttle: createRedisAuthThrottle({ client: redis, prefix: 'usm-facade:auth-fail' }) });
   } else {
-    mkdirSync(config.keys.dataDir, { recursive: true });
     pubsub = createMemoryPubSub();
     closers.push(() => pubsub.close());
-    const store = createStore({ namespace: 'keys', sqlitePath: path.join(config.keys.dataDir, 'facade.sqlite'), logger });
+    const store = createStore({ namespace: 'keys', sqlitePath: dataFile(config), logger });
     closers.push(() => store.disconnect());
     keys = new ApiKeyService({ store, pubsub, logger, lock, throttle: createMemoryAuthThrottle() });
   }

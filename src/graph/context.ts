@@ -8,6 +8,10 @@ import type { ApiKey } from '../keys/api-key.service.js';
 import type { ApiKeyService } from '../keys/api-key.service.js';
 import type { PubSub } from '../live/pubsub.js';
 import type { RequestLoaders } from '../loaders/request.loaders.js';
+import type { UpstreamRegistry } from '../upstream/upstream.registry.js';
+
+/** What credential management needs of the upstream registry. */
+export type CredentialAdmin = Pick<UpstreamRegistry, 'credentials' | 'rotateCredentials'>;
 
 export interface GraphContext {
   /** The API key the request authenticated with. */
@@ -15,5 +19,6 @@ export interface GraphContext {
   keys: ApiKeyService;
   pubsub: PubSub;
   loaders: RequestLoaders;
+  credentials: CredentialAdmin;
   logger: Logger;
 }

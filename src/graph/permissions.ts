@@ -27,6 +27,7 @@ export const ROOT_FIELD_PERMISSIONS: Readonly<Record<string, Permission | null>>
   'query.viewer': null,
   'query.apiKeys': 'keys:manage',
   'query.auditEvents': 'keys:manage',
+  'query.upstreamCredentials': 'credentials:manage',
   'mutation.addAlarmLabel': 'alarms:write',
   'mutation.removeAlarmLabel': 'alarms:write',
   'mutation.createApiKey': 'keys:manage',
@@ -35,6 +36,7 @@ export const ROOT_FIELD_PERMISSIONS: Readonly<Record<string, Permission | null>>
   'mutation.setApiKeyRotation': 'keys:manage',
   'mutation.revokeApiKey': 'keys:manage',
   'mutation.deleteApiKey': 'keys:manage',
+  'mutation.rotateUpstreamCredentials': 'credentials:manage',
   'subscription.apiKeyRotated': null,
 };
 

@@ -19,6 +19,7 @@ import { AlarmResolver, loadAlarm } from './alarm/alarm.resolver.js';
 import { EventResolver, loadEvent } from './event/event.resolver.js';
 import { NodeResolver } from './node/node.resolver.js';
 import { ApiKeyResolver } from './apikey/apikey.resolver.js';
+import { CredentialResolver } from './credential/credential.resolver.js';
 import type { GraphContext } from './context.js';
 
 /** Federation v2 spec version and the directives this subgraph uses. */
@@ -50,7 +51,7 @@ const CONTEXT_PUBSUB_ONLY = {
 export function buildFacadeSchema(): FacadeSchema {
   if (built !== undefined) return built;
   const typeGraphqlSchema = buildSchemaSync({
-    resolvers: [AlarmResolver, EventResolver, DeploymentResolver, NodeResolver, ApiKeyResolver],
+    resolvers: [AlarmResolver, EventResolver, DeploymentResolver, NodeResolver, ApiKeyResolver, CredentialResolver],
     validate: false,
     pubSub: CONTEXT_PUBSUB_ONLY,
   });

@@ -4,8 +4,16 @@
  * with its own credential, token manager, rate budget, HTTP client and breaker.
  *
  * Contract:
- * - Per credential (base URL + client ID): one `TokenManager`, one `RateBudget`, one
- *   `HttpClient`; per origin: one keep-alive dispatcher shared by the credentials on it.
+ * - Per upstream: one `HttpClient` with its `RateBudget` and breaker, and one
+ *   `CredentialSlot` holding the `TokenManager` of the credential in use; per origin: one
+ *   keep-alive dispatcher shared by the upstreams on it. Tokens are keyed by base URL +
+ *   the client ID in use; the budget by base URL + the configured client ID, so that it
+ *   stays one shared budget across rotations and restarts (USM counts per client, and
+ *   the facade uses one client per upstream at a time).
+ * - `credentials()` and `rotateCredentials()` report and replace the upstreams' client
+ *   credentials (see `auth/credential.rotator.ts`): rotated credentials persist,
+ *   encrypted, in `vault`, which wins over the configuration at start-up and which
+ *   replicas poll every `credentialPollIntervalMs`.
  * - Without `redisUrl` all state is in this process. With it, tokens (keyv), the token
  *   fetch lock and the rate windows live in Redis under `redisKeyPrefix`, so replicas
  *   share one token and one quota per credential; Redis must answer at start-up.
@@ -14,18 +22,28 @@
  *   `/deployments` (when Central is configured) merged with the configured ones, each
  *   telling whether the facade holds credentials for it. If Central fails, the
  *   configured deployments are still listed and the failure is logged.
- * - `close()` stops every budget timer and closes the dispatchers it made, the token
- *   store and the Redis connection; calling it twice is harmless.
+ * - `close()` stops the vault poll and every budget timer and closes the dispatchers it
+ *   made, the token store and the Redis connection (not the vault, whose creator closes
+ *   its store); calling it twice is harmless.
  */
 import type { Dispatcher } from 'undici';
-import type { Keyv } from 'keyv';
+import { Keyv } from 'keyv';
 import { UPSTREAM_TUNING_DEFAULTS, type UpstreamTarget, type UpstreamTuning } from '../config/config.js';
 import { FacadeError } from '../errors/facade.error.js';
 import type { Logger } from '../log/logger.js';
 import { connectRedis, type RedisConnection } from '../store/redis.connection.js';
 import { createStore } from '../store/store.factory.js';
+import { CredentialVault } from '../credentials/credential.vault.js';
 import { AnywhereClient } from './anywhere/anywhere.client.js';
+import {
+  CredentialRotator,
+  type CredentialRotationInput,
+  type CredentialStatus,
+  type RotationReport,
+  type TokenManagerSpec,
+} from './auth/credential.rotator.js';
 import { RedisTokenLock, type TokenFetchLock } from './auth/token.lock.js';
+import type { CredentialSlot } from './auth/credential.slot.js';
 import { credentialKey, TokenManager, type StoredToken } from './auth/token.manager.js';
 import { RateBudget } from './budget/rate.budget.js';
 import { MemoryRateWindow, type RateWindow } from './budget/rate.window.js';
@@ -33,6 +51,8 @@ import { RedisRateWindow } from './budget/redis.window.js';
 import { CentralClient } from './central/central.client.js';
 import { systemClock, type Clock } from './clock.js';
 import { createOriginAgent, HttpClient } from './http/http.client.js';
+
+export type { CredentialRotationInput, CredentialStatus, RotationEntryResult, RotationReport, RotationStatus } from './auth/credential.rotator.js';
 
 /** One deployment as the facade knows it; fields only Central knows are absent without Central. */
 export interface DeploymentInfo {
@@ -63,6 +83,14 @@ export interface UpstreamRegistryOptions {
   dispatcherFactory?: (origin: string) => Dispatcher;
   /** Timeouts, retries, breaker, budget; each default in `UPSTREAM_TUNING_DEFAULTS`. */
   tuning?: Partial<UpstreamTuning>;
+  /**
+   * Where rotated credentials persist (share one store between replicas). Default: an
+   * in-memory vault without a key, so `rotateCredentials` refuses with the
+   * FACADE_SECRET_KEY message.
+   */
+  vault?: CredentialVault;
+  /** How often to read the vault for rotations made by other replicas; 0 turns it off. Default 10000 ms. */
+  credentialPollIntervalMs?: number;
 }
 
 export interface UpstreamRegistry {
@@ -73,6 +101,14 @@ export interface UpstreamRegistry {
   /** Names of the configured Anywhere deployments, sorted. */
   readonly deploymentNames: readonly string[];
   listDeployments(): Promise<DeploymentInfo[]>;
+  /** Each Anywhere deployment's credential (by name), then Central's; never a secret. */
+  credentials(): CredentialStatus[];
+  /**
+   * Verifies and swaps in new client credentials, bottom-up, stopping at the first
+   * failure; `actor` (who asked) goes to the log. Throws `BAD_USER_INPUT` for a malformed
+   * batch or without FACADE_SECRET_KEY; otherwise answers per entry.
+   */
+  rotateCredentials(entries: readonly CredentialRotationInput[], actor?: string): Promise<RotationReport>;
   close(): Promise<void>;
 }
 
@@ -107,12 +143,34 @@ export async function createUpstreamRegistry(options: UpstreamRegistryOptions): 
     return dispatcher;
   };
 
+  const vault = options.vault ?? new CredentialVault({ store: new Keyv() });
+  if (!vault.canStore) {
+    logger.info('FACADE_SECRET_KEY is not set: upstream credentials can be used but not rotated (rotated secrets are stored encrypted)');
+  }
+  const rotator = new CredentialRotator({
+    vault,
+    tokensFor: (spec: TokenManagerSpec) =>
+      new TokenManager({
+        deployment: spec.deployment,
+        clientId: spec.clientId,
+        clientSecret: spec.clientSecret,
+        http: spec.http,
+        key: credentialKey(spec.url, spec.clientId),
+        store: tokenStore,
+        lock,
+        clock,
+        logger,
+      }),
+    pollIntervalMs: options.credentialPollIntervalMs,
+    clock,
+    logger,
+  });
+
   const httpClients: HttpClient[] = [];
-  const credentialOf = (target: UpstreamTarget): { http: HttpClient; tokens: TokenManager } => {
-    const key = credentialKey(target.url, target.clientId);
+  const credentialOf = async (target: UpstreamTarget): Promise<{ http: HttpClient; auth: CredentialSlot }> => {
     const budget = new RateBudget({
       deployment: target.name,
-      key,
+      key: credentialKey(target.url, target.clientId),
       window,
       share: tuning.budgetShare,
       windowMarginMs: tuning.budgetWindowMarginMs,
@@ -130,27 +188,16 @@ export async function createUpstreamRegistry(options: UpstreamRegistryOptions): 
       clock,
       logger,
     });
-    const tokens = new TokenManager({
-      deployment: target.name,
-      clientId: target.clientId,
-      clientSecret: target.clientSecret,
-      http,
-      key,
-      store: tokenStore,
-      lock,
-      clock,
-      logger,
-    });
     httpClients.push(http);
-    return { http, tokens };
+    return { http, auth: await rotator.attach(target, http) };
   };
 
   const anywhere = new Map<string, AnywhereClient>();
   let central: CentralClient | undefined;
   for (const target of options.targets) {
-    const { http, tokens } = credentialOf(target);
-    if (target.api === 'central') central = new CentralClient({ http, auth: tokens });
-    else anywhere.set(target.name, new AnywhereClient({ deployment: target.name, http, auth: tokens }));
+    const { http, auth } = await credentialOf(target);
+    if (target.api === 'central') central = new CentralClient({ http, auth });
+    else anywhere.set(target.name, new AnywhereClient({ deployment: target.name, http, auth }));
   }
   const deploymentNames = Object.freeze([...anywhere.keys()].sort());
 
@@ -192,9 +239,18 @@ export async function createUpstreamRegistry(options: UpstreamRegistryOptions): 
       return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
     },
 
+    credentials(): CredentialStatus[] {
+      return rotator.credentials();
+    },
+
+    rotateCredentials(entries: readonly CredentialRotationInput[], actor?: string): Promise<RotationReport> {
+      return rotator.rotate(entries, actor);
+    },
+
     async close(): Promise<void> {
       if (closed) return;
       closed = true;
+      rotator.close();
       await Promise.allSettled(httpClients.map((http) => http.close()));
       await Promise.allSettled([...dispatchers.values()].map((d) => d.close()));
       await Promise.allSettled([tokenStore.disconnect(), redis?.close()]);
@@ -207,7 +263,9 @@ function checkTargets(targets: readonly UpstreamTarget[]): void {
   let centrals = 0;
   for (const target of targets) {
     if (target.api === 'central') centrals += 1;
-    else if (names.has(target.name)) {
+    else if (target.name === 'central') {
+      throw new Error('createUpstreamRegistry: the deployment name "central" is reserved for USM Central; rename that Anywhere deployment');
+    } else if (names.has(target.name)) {
       throw new Error(`createUpstreamRegistry: deployment "${target.name}" is configured twice; names must be unique`);
     } else names.add(target.name);
   }

@@ -13,6 +13,7 @@ import {
   control,
   deleteRedisKeys,
   FAST_TUNING,
+  ManualClock,
   outcomes,
   REDIS_URL,
   registryFor,
@@ -20,15 +21,6 @@ import {
   startTestSimulator,
   uniquePrefix,
 } from './upstream.fixture.js';
-
-/** A clock the simulator and the facade both read; tests move it by hand. */
-class ManualClock {
-  time = 1_790_812_800_000;
-  readonly now = (): number => this.time;
-  advance(ms: number): void {
-    this.time += ms;
-  }
-}
 
 function managerFor(sim: RunningSimulator, deployment = 'acme-east', secret?: string) {
   const target = sim.deployments.find((d) => d.name === deployment)!;

@@ -5,7 +5,8 @@
  * stop it; suites stop what they start.
  */
 import { randomUUID } from 'node:crypto';
-import { createLogger } from '../../src/log/logger.js';
+import { createLogger, type Logger } from '../../src/log/logger.js';
+import type { CredentialVault } from '../../src/credentials/credential.vault.js';
 import type { UpstreamTarget, UpstreamTuning } from '../../src/config/config.js';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../src/simulator/simulator.js';
 import { connectRedis } from '../../src/store/redis.connection.js';
@@ -35,22 +36,37 @@ export function targetsOf(sim: RunningSimulator): UpstreamTarget[] {
   ];
 }
 
+/** A clock the simulator and the facade both read; tests move it by hand. */
+export class ManualClock {
+  constructor(public time = 1_790_812_800_000) {}
+  readonly now = (): number => this.time;
+  advance(ms: number): void {
+    this.time += ms;
+  }
+}
+
 export interface RegistryOptions {
   targets?: UpstreamTarget[];
   tuning?: Partial<UpstreamTuning>;
   redisUrl?: string;
   redisKeyPrefix?: string;
   clock?: Clock;
+  vault?: CredentialVault;
+  /** Default 0: tests that want the poll say so. */
+  credentialPollIntervalMs?: number;
+  logger?: Logger;
 }
 
 export async function registryFor(sim: RunningSimulator, options: RegistryOptions = {}): Promise<UpstreamRegistry> {
   return createUpstreamRegistry({
     targets: options.targets ?? targetsOf(sim),
-    logger: silentLogger,
+    logger: options.logger ?? silentLogger,
     tuning: { ...FAST_TUNING, ...options.tuning },
     redisUrl: options.redisUrl,
     redisKeyPrefix: options.redisKeyPrefix,
     clock: options.clock,
+    vault: options.vault,
+    credentialPollIntervalMs: options.credentialPollIntervalMs ?? 0,
   });
 }
 

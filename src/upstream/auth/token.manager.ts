@@ -22,11 +22,20 @@
  *   deployment and the client ID (never the secret); any other failure keeps its code
  *   (`UPSTREAM_UNAVAILABLE`, `UPSTREAM_TIMEOUT`, ...) with a message saying it was the
  *   token request. Failures are never cached: the next caller tries again.
+ * - `health()` tells whether the credential works, from the latest outcome that says
+ *   so: a token granted, or a request with one of this manager's tokens that the
+ *   upstream answered (`observe`), is WORKING; a failed token request, or a token refused
+ *   by a data call, is FAILING with its code and time; before either, UNKNOWN. Data
+ *   calls that fail for other reasons (outages, 404s) say nothing about the credential.
+ * - `verify()` asks the token endpoint now, whatever the store holds: it proves a new
+ *   credential before it is put in use. `retire()` forgets the token here and deletes
+ *   it from the shared store, so that no replica takes it from there again; a retired
+ *   manager stores nothing more.
  */
 import { createHash } from 'node:crypto';
 import { Keyv } from 'keyv';
 import { z } from 'zod';
-import { FacadeError } from '../../errors/facade.error.js';
+import { FacadeError, type ErrorCode } from '../../errors/facade.error.js';
 import type { Logger } from '../../log/logger.js';
 import { systemClock, type Clock } from '../clock.js';
 import type { Authenticator, HttpClient } from '../http/http.client.js';
@@ -80,6 +89,19 @@ const tokenSchema = z.looseObject({
   token_type: z.string().optional(),
 });
 
+/** Whether a credential works, as far as the latest request through it tells. */
+export type CredentialState = 'WORKING' | 'FAILING' | 'UNKNOWN';
+
+export interface CredentialHealth {
+  state: CredentialState;
+  /** Code of the latest failure, kept after the credential works again. */
+  lastErrorCode?: ErrorCode;
+  /** Epoch ms of the latest failure. */
+  lastErrorAt?: number;
+  /** Epoch ms at which the token in use expires (as conservatively counted), if one is held. */
+  tokenExpiresAt?: number;
+}
+
 const REMEMBERED_REJECTIONS = 8;
 
 export class TokenManager implements Authenticator {
@@ -99,6 +121,9 @@ export class TokenManager implements Authenticator {
   #inflight: Promise<StoredToken> | undefined;
   /** Tokens the upstream refused, newest last: never taken from the store again. */
   readonly #rejected: string[] = [];
+  #state: CredentialState = 'UNKNOWN';
+  #lastError: { code: ErrorCode; at: number } | undefined;
+  #retired = false;
 
   constructor(options: TokenManagerOptions) {
     this.deployment = options.deployment;
@@ -140,6 +165,39 @@ export class TokenManager implements Authenticator {
     }
   }
 
+  /** The upstream answered a request made with `token`, or refused it (`refusal`). Tokens not issued here are ignored. */
+  observe(token: string, refusal?: FacadeError): void {
+    if (this.#current?.accessToken !== token && !this.#rejected.includes(token)) return;
+    if (refusal === undefined) this.#state = 'WORKING';
+    else this.#failed(refusal);
+  }
+
+  health(): CredentialHealth {
+    const health: CredentialHealth = { state: this.#state };
+    if (this.#lastError !== undefined) {
+      health.lastErrorCode = this.#lastError.code;
+      health.lastErrorAt = this.#lastError.at;
+    }
+    if (this.#current !== undefined) health.tokenExpiresAt = this.#current.expiresAt;
+    return health;
+  }
+
+  /** Gets a token from the token endpoint now, ignoring the store, and keeps it; throws as `token()` does. */
+  async verify(): Promise<void> {
+    this.#current = await this.#fetchAndStore();
+  }
+
+  /** Forgets the current token here and in the store; later tokens are not stored. */
+  async retire(): Promise<void> {
+    this.#retired = true;
+    this.#current = undefined;
+    try {
+      await this.#store.delete(this.#key);
+    } catch {
+      // Keyv reports store errors through its error event; the token expires there on its own.
+    }
+  }
+
   /** Closes the store if this manager created it. */
   async close(): Promise<void> {
     if (this.#ownsStore) await this.#store.disconnect();
@@ -148,7 +206,7 @@ export class TokenManager implements Authenticator {
   #obtain(): Promise<StoredToken> {
     this.#inflight ??= this.#fromStoreOrUpstream()
       .then((token) => {
-        this.#current = token;
+        if (!this.#retired) this.#current = token;
         return token;
       })
       .finally(() => {
@@ -220,13 +278,22 @@ export class TokenManager implements Authenticator {
       });
       body = response.body;
     } catch (error) {
-      throw this.#tokenFailure(error);
+      const failure = this.#tokenFailure(error);
+      if (failure instanceof FacadeError) this.#failed(failure);
+      throw failure;
     }
-    const parsed = parseBody(tokenSchema, body, { deployment: this.deployment, what: 'POST /oauth/token' });
+    let parsed: z.infer<typeof tokenSchema>;
+    try {
+      parsed = parseBody(tokenSchema, body, { deployment: this.deployment, what: 'POST /oauth/token' });
+    } catch (error) {
+      if (error instanceof FacadeError) this.#failed(error);
+      throw error;
+    }
+    this.#state = 'WORKING';
     const lifetimeMs = parsed.expires_in * 1000;
     const token: StoredToken = { accessToken: parsed.access_token, expiresAt: startedAt + lifetimeMs, lifetimeMs };
     const ttl = token.expiresAt - this.#clock();
-    if (ttl > 0) {
+    if (ttl > 0 && !this.#retired) {
       try {
         await this.#store.set(this.#key, token, ttl);
       } catch {
@@ -238,6 +305,11 @@ export class TokenManager implements Authenticator {
       'obtained an access token',
     );
     return token;
+  }
+
+  #failed(error: FacadeError): void {
+    this.#state = 'FAILING';
+    this.#lastError = { code: error.code, at: this.#clock() };
   }
 
   #tokenFailure(error: unknown): unknown {

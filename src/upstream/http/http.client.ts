@@ -14,7 +14,8 @@
  *   never retried. A 429 also tells the budget to slow down.
  * - With an `auth`, the attempt carries `Authorization: Bearer`; a 401 invalidates that
  *   token, fetches one new token and repeats the attempt once; a second 401 is
- *   `UPSTREAM_AUTH_FAILED`.
+ *   `UPSTREAM_AUTH_FAILED`. Once the upstream has answered, `auth.observe` hears whether
+ *   it took the token (any status but 401/403) or refused it.
  * - One circuit breaker per instance (cockatiel, consecutive failures): after
  *   `breakerThreshold` requests in a row fail with an outage (see `upstream.failure.ts`),
  *   calls fail fast with `UPSTREAM_UNAVAILABLE` without touching the network until
@@ -62,6 +63,12 @@ export interface Authenticator {
   token(): Promise<string>;
   /** The upstream refused `token`: forget it, if it is still the current one. */
   invalidate(token: string): void;
+  /**
+   * Optional: the upstream answered a request made with `token`; `refusal` is set when
+   * it refused the token (401 after a fresh token, or 403). Not called for requests that
+   * got no answer.
+   */
+  observe?(token: string, refusal?: FacadeError): void;
 }
 
 export interface HttpRequest {
@@ -250,20 +257,30 @@ export class HttpClient {
   async #attempt(request: HttpRequest): Promise<HttpResponse> {
     const auth = request.auth;
     if (auth === undefined) return this.#accept(request, await this.#send(request, undefined));
-    const token = await auth.token();
+    let token = await auth.token();
     let response = await this.#send(request, token);
     if (response.status === 401) {
       auth.invalidate(token);
-      response = await this.#send(request, await auth.token());
+      token = await auth.token();
+      response = await this.#send(request, token);
       if (response.status === 401) {
-        throw new FacadeError(
+        const refusal = new FacadeError(
           'UPSTREAM_AUTH_FAILED',
           `${this.deployment} refused a freshly issued token of client ID "${auth.clientId}" (401 to ${request.method} ${request.path})`,
           { deployment: this.deployment, details: { upstreamStatus: 401, clientId: auth.clientId } },
         );
+        auth.observe?.(token, refusal);
+        throw refusal;
       }
     }
-    return this.#accept(request, response);
+    try {
+      const accepted = this.#accept(request, response);
+      auth.observe?.(token);
+      return accepted;
+    } catch (error) {
+      auth.observe?.(token, response.status === 403 && error instanceof FacadeError ? error : undefined);
+      throw error;
+    }
   }
 
   async #send(request: HttpRequest, token: string | undefined): Promise<RawResponse> {
