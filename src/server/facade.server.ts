@@ -99,6 +99,19 @@ function forWebSocket(error: GraphQLError): GraphQLError {
   return new GraphQLError(error.message, { extensions });
 }
 
+/** A graphql-ws connection as a `ContextSource`. */
+function wsSource(ctx: {
+  connectionParams?: Readonly<Record<string, unknown>> | undefined;
+  extra: { request: http.IncomingMessage };
+}): ContextSource {
+  return {
+    transport: 'ws',
+    headers: ctx.extra.request.headers,
+    connectionParams: ctx.connectionParams ?? {},
+    remoteAddress: ctx.extra.request.socket.remoteAddress,
+  };
+}
+
 export async function startFacadeServer(options: FacadeServerOptions): Promise<RunningFacadeServer> {
   const { schema, logger } = options;
   const app = express();
@@ -113,12 +126,7 @@ export async function startFacadeServer(options: FacadeServerOptions): Promise<R
       schema,
       onConnect: async (ctx) => {
         try {
-          const context = await options.context({
-            transport: 'ws',
-            headers: ctx.extra.request.headers,
-            connectionParams: ctx.connectionParams ?? {},
-            remoteAddress: ctx.extra.request.socket.remoteAddress,
-          });
+          const context = await options.context(wsSource(ctx));
           const sockets = socketsByKey.get(context.apiKey.id) ?? new Set<WebSocket>();
           sockets.add(ctx.extra.socket);
           socketsByKey.set(context.apiKey.id, sockets);
@@ -144,12 +152,7 @@ export async function startFacadeServer(options: FacadeServerOptions): Promise<R
         }
         try {
           // Authenticated again per operation: a key revoked since the connection opened stops here.
-          const contextValue = await options.context({
-            transport: 'ws',
-            headers: ctx.extra.request.headers,
-            connectionParams: ctx.connectionParams ?? {},
-            remoteAddress: ctx.extra.request.socket.remoteAddress,
-          });
+          const contextValue = await options.context(wsSource(ctx));
           options.authorizeOperation(contextValue, document, operation);
           return {
             schema,
