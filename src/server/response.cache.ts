@@ -1,0 +1,89 @@
+/**
+ * A short-lived cache of whole GraphQL responses for read-only data queries, so
+ * dashboards that poll the same page cost one execution per TTL instead of one each.
+ *
+ * Contract:
+ * - Only operations the caller is allowed to run reach it (Apollo runs
+ *   `didResolveOperation`, where permissions are checked, before
+ *   `responseForOperation`), and only queries for which `cacheable` says yes (the
+ *   facade: every root field is shared alarm data, never a key's own data) are kept.
+ * - The key is the query text, the operation name and the variables; the answer is the
+ *   same for every key allowed to ask, so entries are shared between keys.
+ * - Only answers without errors are kept, for `ttlMs`; `clear()` forgets everything
+ *   (a label write calls it, on every replica), so a read after a write is fresh.
+ * - At most `maxEntries` are kept, the oldest dropped first.
+ */
+import type { ApolloServerPlugin, GraphQLRequestContext } from '@apollo/server';
+import type { DocumentNode, FormattedExecutionResult, OperationDefinitionNode } from 'graphql';
+
+export interface ResponseCacheOptions {
+  /** How long an answer is reused; 0 turns the cache off. */
+  ttlMs: number;
+  /** Which operations may be cached. */
+  cacheable: (document: DocumentNode, operation: OperationDefinitionNode) => boolean;
+  /** Default 1,000. */
+  maxEntries?: number;
+  /** Epoch ms; default `Date.now`. */
+  now?: () => number;
+}
+
+interface Entry {
+  result: FormattedExecutionResult;
+  expiresAt: number;
+}
+
+export class ResponseCache {
+  readonly #entries = new Map<string, Entry>();
+  readonly #options: Required<ResponseCacheOptions>;
+
+  constructor(options: ResponseCacheOptions) {
+    this.#options = { maxEntries: 1_000, now: Date.now, ...options };
+  }
+
+  clear(): void {
+    this.#entries.clear();
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  plugin<TContext extends object>(): ApolloServerPlugin<TContext> {
+    const cache = this;
+    return {
+      async requestDidStart() {
+        let key: string | undefined;
+        let hit = false;
+        return {
+          async responseForOperation(requestContext) {
+            key = cache.#keyOf(requestContext);
+            if (key === undefined) return null;
+            const entry = cache.#entries.get(key);
+            if (entry === undefined) return null;
+            if (entry.expiresAt <= cache.#options.now()) {
+              cache.#entries.delete(key);
+              return null;
+            }
+            hit = true;
+            return { http: requestContext.response.http, body: { kind: 'single', singleResult: entry.result } };
+          },
+          async willSendResponse(requestContext) {
+            const body = requestContext.response.body;
+            if (key === undefined || hit || body.kind !== 'single' || body.singleResult.errors !== undefined) return;
+            cache.#entries.set(key, { result: body.singleResult, expiresAt: cache.#options.now() + cache.#options.ttlMs });
+            if (cache.#entries.size > cache.#options.maxEntries) {
+              cache.#entries.delete(cache.#entries.keys().next().value as string);
+            }
+          },
+        };
+      },
+    };
+  }
+
+  #keyOf(requestContext: GraphQLRequestContext<object>): string | undefined {
+    const { document, operation, source } = requestContext;
+    if (this.#options.ttlMs <= 0 || document === undefined || operation === undefined || source === undefined) return undefined;
+    if (operation.operation !== 'query' || !this.#options.cacheable(document, operation)) return undefined;
+    return `${requestContext.operationName ?? ''}\n${JSON.stringify(requestContext.request.variables ?? {})}\n${source}`;
+  }
+}
