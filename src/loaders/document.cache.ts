@@ -12,6 +12,8 @@
  * - `set` replaces an entry everywhere (used after a write that returned the new
  *   state); `delete` drops it everywhere; `dropPages(deployment)` forgets every cached
  *   page that includes that deployment, so a list read after a label write is fresh.
+ *   A load already in flight when one of these runs may have read the old state: its
+ *   callers get its answer, but it is not kept and no later caller joins it.
  * - Memory holds at most `maxEntries` entries, least recently used evicted first.
  * - Values are shared, not copied: callers must not mutate what they get.
  */
@@ -48,6 +50,8 @@ export class DocumentCache {
   readonly #logger: Logger | undefined;
   readonly #local = new Map<string, Entry>();
   readonly #inFlight = new Map<string, Promise<unknown>>();
+  /** Bumped by every write (`set`, `delete`, `dropPages`): a load that saw it change keeps nothing. */
+  #writes = 0;
 
   constructor(options: DocumentCacheOptions = {}) {
     this.ttls = { ...CACHE_TTL_DEFAULTS, ...options.ttls };
@@ -64,7 +68,9 @@ export class DocumentCache {
     if (hit !== undefined) return Promise.resolve(hit.value as T);
     const pending = this.#inFlight.get(id);
     if (pending !== undefined) return pending as Promise<T>;
-    const loading = this.#load(kind, id, load, pageDeployments).finally(() => this.#inFlight.delete(id));
+    const loading: Promise<T> = this.#load(kind, id, load, pageDeployments).finally(() => {
+      if (this.#inFlight.get(id) === loading) this.#inFlight.delete(id);
+    });
     this.#inFlight.set(id, loading);
     return loading;
   }
@@ -72,6 +78,8 @@ export class DocumentCache {
   /** Stores a value that is known to be current (e.g. read back after a write). */
   async set(kind: Exclude<CacheKind, 'page'>, key: string, value: unknown): Promise<void> {
     const id = `${kind}:${key}`;
+    this.#writes += 1;
+    this.#inFlight.delete(id);
     this.#writeLocal(id, value, this.ttls[kind]);
     await this.#writeShared(kind, id, value);
   }
@@ -84,12 +92,22 @@ export class DocumentCache {
 
   async delete(kind: CacheKind, key: string): Promise<void> {
     const id = `${kind}:${key}`;
+    this.#writes += 1;
+    this.#inFlight.delete(id);
     this.#local.delete(id);
     if (this.#shared !== undefined && kind !== 'page') await this.#shared.delete(id).catch(() => false);
   }
 
+  /** Forgets this process's copy only (another replica changed it and already wrote the shared one). */
+  forgetLocal(kind: CacheKind, key: string): void {
+    this.#local.delete(`${kind}:${key}`);
+  }
+
   /** Forgets every cached page that includes `deployment`. */
   dropPages(deployment: string): void {
+    this.#writes += 1;
+    // In-flight pages do not say what they cover: forget them all, writes are rare.
+    for (const id of this.#inFlight.keys()) if (id.startsWith('page:')) this.#inFlight.delete(id);
     for (const [id, entry] of this.#local) {
       if (entry.deployments?.includes(deployment)) this.#local.delete(id);
     }
@@ -98,14 +116,16 @@ export class DocumentCache {
   async #load<T>(kind: CacheKind, id: string, load: () => Promise<T>, deployments?: readonly string[]): Promise<T> {
     const ttl = this.ttls[kind];
     if (ttl <= 0) return load();
+    const writes = this.#writes;
     if (this.#shared !== undefined && kind !== 'page') {
       const stored = await this.#shared.get(id).catch(() => undefined);
       if (stored !== undefined) {
-        this.#writeLocal(id, stored, ttl);
+        if (writes === this.#writes) this.#writeLocal(id, stored, ttl);
         return stored as T;
       }
     }
     const value = await load();
+    if (writes !== this.#writes) return value;
     this.#writeLocal(id, value, ttl, deployments);
     await this.#writeShared(kind, id, value);
     return value;

@@ -5,17 +5,22 @@
  * - `alarm`/`event` batch and deduplicate every lookup of the request, answer from the
  *   document cache (filled by every list page) when they can, and go upstream at most
  *   `lookupConcurrency` at a time (the rate budget queues the rest fairly). A batch
- *   first waits for the list pages this request has in flight: GraphQL runs sibling
- *   fields at once, and a page often holds the very documents looked up beside it. An id the
- *   upstream does not know gives `null`; any other failure rejects that one lookup and
- *   is forgotten, so a retry in the same request tries again.
- * - A deployment without credentials is read through USM Central when Central is
- *   configured; otherwise it is NOT_FOUND, naming the deployments that can be read.
+ *   first waits for the listings this request has under way (building a feed's sources,
+ *   which may read Central's deployment list first, and the pages they fetch): GraphQL
+ *   runs sibling fields at once, and a page often holds the very documents looked up
+ *   beside it. An id the
+ *   upstream does not know gives `null` (and is not cached: it may exist later); any
+ *   other failure rejects that one lookup and is forgotten, so a retry in the same
+ *   request tries again.
+ * - A lookup in a deployment the facade does not know is NOT_FOUND naming the known
+ *   ones, without an upstream call. An alarm of a deployment without credentials is
+ *   read through USM Central when Central is configured and lists it.
  * - `alarmSources`/`eventSources` give the feeds of one deployment or of every readable
  *   one; an unknown deployment is NOT_FOUND naming the known ones.
  * - Label writes go to the upstream's idempotent PUT/DELETE, then the alarm is read
  *   back, cached as current, and every cached page of its deployment is dropped, so a
- *   read after a write never shows stale labels.
+ *   read after a write never shows stale labels. An alarm the upstream does not know
+ *   is NOT_FOUND saying so.
  */
 import DataLoader from 'dataloader';
 import { FacadeError } from '../errors/facade.error.js';
@@ -72,36 +77,48 @@ function splitKey(key: string): [deployment: string, uuid: string] {
   return [key.slice(0, at), key.slice(at + 1)];
 }
 
-/** `null` for NOT_FOUND, the Error otherwise: the shape DataLoader expects. */
-async function nullIfNotFound<T>(load: () => Promise<T>): Promise<T | null | Error> {
+const isNotFound = (error: unknown): boolean => error instanceof FacadeError && error.code === 'NOT_FOUND';
+
+/** The value, or the Error: the shape DataLoader expects, so one failure fails one key only. */
+async function settled<T>(load: () => Promise<T>): Promise<T | Error> {
   try {
     return await load();
   } catch (error) {
-    if (error instanceof FacadeError && error.code === 'NOT_FOUND') return null;
     return error instanceof Error ? error : new Error(String(error));
   }
+}
+
+/** `null` when the upstream does not know the document. */
+function nullIfMissing<T>(loading: Promise<T>): Promise<T | null> {
+  return loading.catch((error: unknown) => {
+    if (isNotFound(error)) return null;
+    throw error;
+  });
 }
 
 export function createRequestLoaders(options: RequestLoadersOptions): RequestLoaders {
   const { registry, cache } = options;
   const concurrency = options.lookupConcurrency ?? 16;
   const readable = new Set(registry.deploymentNames);
-  const pagesInFlight = new Set<Promise<unknown>>();
-  const afterPagesInFlight = async (): Promise<void> => {
-    if (pagesInFlight.size > 0) await Promise.allSettled([...pagesInFlight]);
+  /**
+   * The listings this request has under way: building a feed's sources (which may first
+   * read Central's deployment list) and the pages fetched from them.
+   */
+  const listingsInFlight = new Set<Promise<unknown>>();
+  const inFlight = <P extends Promise<unknown>>(listing: P): P => {
+    listingsInFlight.add(listing);
+    const settled = () => listingsInFlight.delete(listing);
+    void listing.then(settled, settled);
+    return listing;
+  };
+  /** Waits until no listing is under way, including pages a settled listing went on to fetch. */
+  const afterListingsInFlight = async (): Promise<void> => {
+    while (listingsInFlight.size > 0) await Promise.allSettled([...listingsInFlight]);
   };
   /** Lets lookups of this request wait for the list pages it is fetching. */
   const tracked = <T extends FeedSource<FeedItem>>(source: T): T => ({
     ...source,
-    fetch(window: FeedWindow) {
-      const fetching = source.fetch(window);
-      pagesInFlight.add(fetching);
-      void fetching.then(
-        () => pagesInFlight.delete(fetching),
-        () => pagesInFlight.delete(fetching),
-      );
-      return fetching;
-    },
+    fetch: (window: FeedWindow) => inFlight(source.fetch(window)),
   }) as T;
 
   const unknownDeployment = async (name: string): Promise<FacadeError> => {
@@ -128,21 +145,38 @@ export function createRequestLoaders(options: RequestLoadersOptions): RequestLoa
     throw await unknownDeployment(deployment);
   };
 
+  /** Refuses a deployment nobody knows before any upstream call; Central-only ones pass when `viaCentral`. */
+  const checkDeployment = async (deployment: string, viaCentral: boolean): Promise<void> => {
+    if (readable.has(deployment)) return;
+    const known = registry.central !== undefined && (await deployments()).some((d) => d.name === deployment);
+    if (!known) throw await unknownDeployment(deployment);
+    if (!viaCentral) {
+      throw new FacadeError(
+        'NOT_FOUND',
+        `deployment "${deployment}" is known through USM Central, but the facade holds no credentials for it, ` +
+          `so its events cannot be looked up; readable deployments: ${[...readable].join(', ') || 'none'}`,
+        { deployment },
+      );
+    }
+  };
+
   const alarmLoader = new DataLoader<string, AlarmDocument | null>(async (keys) => {
-    await afterPagesInFlight();
+    await afterListingsInFlight();
     return mapLimited(keys, concurrency, (key) =>
-      nullIfNotFound(() => {
+      settled(async () => {
         const [deployment, uuid] = splitKey(key);
-        return cache.get('alarm', key, () => fetchAlarm(deployment, uuid));
+        await checkDeployment(deployment, true);
+        return nullIfMissing(cache.get('alarm', key, () => fetchAlarm(deployment, uuid)));
       }),
     );
   });
   const eventLoader = new DataLoader<string, EventDocument | null>(async (keys) => {
-    await afterPagesInFlight();
+    await afterListingsInFlight();
     return mapLimited(keys, concurrency, (key) =>
-      nullIfNotFound(() => {
+      settled(async () => {
         const [deployment, uuid] = splitKey(key);
-        return cache.get('event', key, () => fetchEvent(deployment, uuid));
+        await checkDeployment(deployment, false);
+        return nullIfMissing(cache.get('event', key, () => fetchEvent(deployment, uuid)));
       }),
     );
   });
@@ -175,8 +209,16 @@ export function createRequestLoaders(options: RequestLoadersOptions): RequestLoa
   };
 
   const writeLabel = async (deployment: string, uuid: string, write: () => Promise<void>): Promise<AlarmDocument> => {
-    await write();
+    await write().catch((error: unknown) => {
+      if (!isNotFound(error) || !readable.has(deployment)) throw error;
+      throw new FacadeError(
+        'NOT_FOUND',
+        `deployment "${deployment}" has no alarm ${uuid}; use the id of an alarm returned by this API`,
+        { deployment, cause: error },
+      );
+    });
     const key = documentKey(deployment, uuid);
+    cache.dropPages(deployment);
     alarmLoader.clear(key);
     const fresh = await registry.anywhere(deployment).alarm(uuid);
     await cache.set('alarm', key, fresh);
@@ -191,41 +233,48 @@ export function createRequestLoaders(options: RequestLoadersOptions): RequestLoa
     event: (deployment, uuid) => load(eventLoader, documentKey(deployment, uuid)),
     deployments,
 
-    async alarmSources(deployment, filter, sortField) {
-      const scope = await scopeOf(deployment);
-      const direct = scope.filter((name) => readable.has(name));
-      const sources = direct.map((name) =>
-        tracked(alarmFeedSource({ label: name, covers: [name], client: registry.anywhere(name), cache, filter, sortField })),
-      );
-      const viaCentral = scope.filter((name) => !readable.has(name));
-      if (registry.central !== undefined && viaCentral.length > 0) {
-        // A deployment without credentials of its own is read from Central's merged feed,
-        // narrowed to it on our side: Central documents no deployment filter.
-        const central = alarmFeedSource({
-          label: 'central',
-          covers: viaCentral,
-          client: registry.central,
-          cache,
-          filter,
-          sortField,
-        });
-        sources.push(tracked(narrowedTo(central, new Set(viaCentral))));
-      }
-      return sources;
-    },
-
-    async eventSources(deployment, filter) {
-      const scope = (await scopeOf(deployment)).filter((name) => readable.has(name));
-      return scope.map((name) =>
-        tracked(eventFeedSource({ label: name, covers: [name], client: registry.anywhere(name), cache, filter })),
-      );
-    },
+    alarmSources: (deployment, filter, sortField) => inFlight(alarmSources(deployment, filter, sortField)),
+    eventSources: (deployment, filter) => inFlight(eventSources(deployment, filter)),
 
     addAlarmLabel: (deployment, uuid, labelId) =>
       writeLabel(deployment, uuid, () => registry.anywhere(deployment).addAlarmLabel(uuid, labelId)),
     removeAlarmLabel: (deployment, uuid, labelId) =>
       writeLabel(deployment, uuid, () => registry.anywhere(deployment).removeAlarmLabel(uuid, labelId)),
   };
+
+  async function alarmSources(
+    deployment: string | undefined,
+    filter: AlarmFeedFilter,
+    sortField: SortField,
+  ): Promise<FeedSource<AlarmFeedItem>[]> {
+    const scope = await scopeOf(deployment);
+    const direct = scope.filter((name) => readable.has(name));
+    const sources = direct.map((name) =>
+      tracked(alarmFeedSource({ label: name, covers: [name], client: registry.anywhere(name), cache, filter, sortField })),
+    );
+    const viaCentral = scope.filter((name) => !readable.has(name));
+    if (registry.central !== undefined && viaCentral.length > 0) {
+      // A deployment without credentials of its own is read from Central's merged feed,
+      // narrowed to it on our side: Central documents no deployment filter.
+      const central = alarmFeedSource({
+        label: 'central',
+        covers: viaCentral,
+        client: registry.central,
+        cache,
+        filter,
+        sortField,
+      });
+      sources.push(tracked(narrowedTo(central, new Set(viaCentral))));
+    }
+    return sources;
+  }
+
+  async function eventSources(deployment: string | undefined, filter: EventFeedFilter): Promise<FeedSource<EventFeedItem>[]> {
+    const scope = (await scopeOf(deployment)).filter((name) => readable.has(name));
+    return scope.map((name) =>
+      tracked(eventFeedSource({ label: name, covers: [name], client: registry.anywhere(name), cache, filter })),
+    );
+  }
 }
 
 /**

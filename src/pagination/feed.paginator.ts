@@ -28,6 +28,11 @@
  * `hasPreviousPage` when paging forward (and `hasNextPage` when paging backward) is
  * true exactly when a cursor was given: the item the cursor names lies on that side.
  * The Relay spec allows this shortcut where knowing for sure costs another call.
+ *
+ * `sliceFeed` is the same walk for a cursor already decoded, giving the page's items
+ * without encoding their cursors, so a caller can encode them only when read (nested
+ * connections whose cursors nobody selects then cost no hashing or encoding);
+ * `paginateFeed` is `decodeCursor` + `sliceFeed` + `encodeCursor` for every edge.
  */
 import { FacadeError } from '../errors/facade.error.js';
 import type { NormalisedConnectionArgs } from './connection.args.js';
@@ -80,6 +85,25 @@ export interface SourceTotal {
   totalElements: number;
 }
 
+export interface SliceFeedOptions<T extends FeedItem> {
+  sources: readonly FeedSource<T>[];
+  /** The order the client asked for. */
+  order: 'asc' | 'desc';
+  args: NormalisedConnectionArgs;
+  /** `args.cursor`, decoded for this feed (`decodeCursor`), if one was given. */
+  cursor: CursorPosition | undefined;
+}
+
+/** One Relay page as items: what `paginateFeed` returns before encoding cursors. */
+export interface FeedSlice<T> {
+  /** In the requested order. */
+  items: T[];
+  hasNextPage: boolean;
+  hasPreviousPage: boolean;
+  /** As `FeedConnection.sourceTotals`. */
+  sourceTotals?: SourceTotal[];
+}
+
 export interface FeedConnection<T> extends Connection<T> {
   /**
    * Each source's `totalElements` from its first page, only when no cursor was given
@@ -106,10 +130,34 @@ type Order = 'asc' | 'desc';
 type Compare = (a: CursorPosition, b: CursorPosition) => number;
 
 export async function paginateFeed<T extends FeedItem>(options: PaginateFeedOptions<T>): Promise<FeedConnection<T>> {
-  const { sources, order, args, queryKey } = options;
-  const forward = args.direction === 'forward';
+  const { args, queryKey } = options;
   const cursor =
-    args.cursor === undefined ? undefined : decodeCursor(args.cursor, queryKey, forward ? 'after' : 'before');
+    args.cursor === undefined
+      ? undefined
+      : decodeCursor(args.cursor, queryKey, args.direction === 'forward' ? 'after' : 'before');
+  const slice = await sliceFeed({ sources: options.sources, order: options.order, args, cursor });
+  const edges = slice.items.map((node) => ({ cursor: cursorOf(node, queryKey), node }));
+  const connection: FeedConnection<T> = {
+    edges,
+    pageInfo: {
+      hasNextPage: slice.hasNextPage,
+      hasPreviousPage: slice.hasPreviousPage,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges[edges.length - 1]?.cursor ?? null,
+    },
+  };
+  if (slice.sourceTotals !== undefined) connection.sourceTotals = slice.sourceTotals;
+  return connection;
+}
+
+/** The cursor of an item of a feed: `encodeCursor` of its key, deployment and id. */
+export function cursorOf(item: FeedItem, queryKey: string): string {
+  return encodeCursor({ key: item.key, deployment: item.deployment, id: item.id }, queryKey);
+}
+
+export async function sliceFeed<T extends FeedItem>(options: SliceFeedOptions<T>): Promise<FeedSlice<T>> {
+  const { sources, order, args, cursor } = options;
+  const forward = args.direction === 'forward';
 
   // Backward is forward over the reversed order, turned round at the end.
   const fetchOrder: Order = forward ? order : order === 'asc' ? 'desc' : 'asc';
@@ -124,29 +172,21 @@ export async function paginateFeed<T extends FeedItem>(options: PaginateFeedOpti
 
   const merged = dedupe(collected.flatMap((c) => c.items).sort(compare)).slice(0, need);
   const hasMore = merged.length > args.count;
-  const page = merged.slice(0, args.count);
-  if (!forward) page.reverse();
+  const items = merged.slice(0, args.count);
+  if (!forward) items.reverse();
 
-  const edges = page.map((node) => ({
-    cursor: encodeCursor({ key: node.key, deployment: node.deployment, id: node.id }, queryKey),
-    node,
-  }));
-  const connection: FeedConnection<T> = {
-    edges,
-    pageInfo: {
-      hasNextPage: forward ? hasMore : cursor !== undefined,
-      hasPreviousPage: forward ? cursor !== undefined : hasMore,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges[edges.length - 1]?.cursor ?? null,
-    },
+  const slice: FeedSlice<T> = {
+    items,
+    hasNextPage: forward ? hasMore : cursor !== undefined,
+    hasPreviousPage: forward ? cursor !== undefined : hasMore,
   };
   if (cursor === undefined) {
-    connection.sourceTotals = collected.map((c, i) => ({
+    slice.sourceTotals = collected.map((c, i) => ({
       deployment: sources[i]!.deployment,
       totalElements: c.firstTotalElements,
     }));
   }
-  return connection;
+  return slice;
 }
 
 interface CollectOptions {
@@ -216,8 +256,9 @@ function totalOrder(order: Order): Compare {
   };
 }
 
+/** Deployment names are DNS labels and cannot hold a NUL, so the pair is unambiguous. */
 function identityOf(item: FeedItem): string {
-  return JSON.stringify([item.deployment, item.id]);
+  return `${item.deployment}\u0000${item.id}`;
 }
 
 /** Drops later copies of an item in a sorted list (sources may overlap). */

@@ -7,7 +7,11 @@ import { toAlarm } from './alarm.mapper.js';
 import { alarmFeedFilter, directionOf, sortFieldOf, type AlarmFilter, type AlarmOrder } from './alarm.inputs.js';
 import { Alarm } from './alarm.type.js';
 
-export const AlarmConnection = Connection(Alarm);
+export const AlarmConnection = Connection(Alarm, {
+  totalCountNote:
+    'For a deployment the facade reads through USM Central (no credentials of its own), an upper bound: ' +
+    'Central counts the matching alarms of all its deployments together and offers no count per deployment.',
+});
 
 export interface AlarmConnectionRequest {
   /** One deployment, or undefined for the merged feed of every readable deployment. */

@@ -28,7 +28,12 @@ export interface ConnectionShape<TNode> {
   countTotal: () => Promise<number>;
 }
 
-export function Connection<TNode extends object>(nodeType: ClassType<TNode>) {
+export interface ConnectionOptions {
+  /** A sentence appended to the description of `totalCount`, for a limit of that type's count. Default none. */
+  totalCountNote?: string;
+}
+
+export function Connection<TNode extends object>(nodeType: ClassType<TNode>, options: ConnectionOptions = {}) {
   const name = nodeType.name;
 
   @ObjectType(`${name}Edge`, { description: `One ${name} in a connection, with the cursor that resumes after it.` })
@@ -49,7 +54,9 @@ export function Connection<TNode extends object>(nodeType: ClassType<TNode>) {
     pageInfo!: PageInfo;
 
     @Field(() => Int, {
-      description: 'How many items match the filter in all, ignoring first/last/after/before.',
+      description: `How many items match the filter in all, ignoring first/last/after/before.${
+        options.totalCountNote === undefined ? '' : ` ${options.totalCountNote}`
+      }`,
     })
     totalCount(this: ConnectionShape<TNode>): Promise<number> {
       return this.countTotal();

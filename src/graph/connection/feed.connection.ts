@@ -5,12 +5,14 @@
  * Contract: arguments are validated before any upstream call; `totalCount` costs no
  * call when the page was fetched without a cursor (the sources' totals are reused),
  * and one `size=1` call per source otherwise, made only if the client selects it.
+ * Cursors, and the hash of the feed's definition they carry, are computed only when a
+ * cursor is given or read: an alarm's `events { edges { node } }` encodes none.
  */
 import { normaliseConnectionArgs } from '../../pagination/connection.args.js';
-import { queryKeyOf } from '../../pagination/cursor.codec.js';
-import { paginateFeed, type FeedItem, type FeedSource } from '../../pagination/feed.paginator.js';
+import { decodeCursor, queryKeyOf } from '../../pagination/cursor.codec.js';
+import { cursorOf, sliceFeed, type FeedItem, type FeedSource } from '../../pagination/feed.paginator.js';
 import type { ConnectionArgs } from './connection.args.js';
-import type { ConnectionShape } from './connection.type.js';
+import type { ConnectionShape, PageInfo } from './connection.type.js';
 
 export interface FeedConnectionRequest<T extends FeedItem, N> {
   args: ConnectionArgs;
@@ -22,14 +24,54 @@ export interface FeedConnectionRequest<T extends FeedItem, N> {
   toNode: (item: T) => N;
 }
 
+/** The feed's query key, hashed on first use. */
+class FeedKey {
+  #key: string | undefined;
+  constructor(private readonly definition: Record<string, unknown>) {}
+  get value(): string {
+    return (this.#key ??= queryKeyOf(this.definition));
+  }
+}
+
+/** An edge whose cursor is encoded when GraphQL first reads it. */
+class FeedEdge<N> {
+  #cursor: string | undefined;
+  constructor(
+    readonly node: N,
+    private readonly item: FeedItem,
+    private readonly key: FeedKey,
+  ) {}
+  get cursor(): string {
+    return (this.#cursor ??= cursorOf(this.item, this.key.value));
+  }
+}
+
+class FeedPageInfo implements PageInfo {
+  constructor(
+    readonly hasNextPage: boolean,
+    readonly hasPreviousPage: boolean,
+    private readonly edges: ReadonlyArray<FeedEdge<unknown>>,
+  ) {}
+  get startCursor(): string | null {
+    return this.edges[0]?.cursor ?? null;
+  }
+  get endCursor(): string | null {
+    return this.edges[this.edges.length - 1]?.cursor ?? null;
+  }
+}
+
 export async function feedConnection<T extends FeedItem, N>(request: FeedConnectionRequest<T, N>): Promise<ConnectionShape<N>> {
   const args = normaliseConnectionArgs(request.args);
+  const key = new FeedKey(request.definition);
+  const cursor =
+    args.cursor === undefined ? undefined : decodeCursor(args.cursor, key.value, args.direction === 'forward' ? 'after' : 'before');
   const sources = await request.sources();
-  const page = await paginateFeed({ sources, order: request.order, args, queryKey: queryKeyOf(request.definition) });
+  const page = await sliceFeed({ sources, order: request.order, args, cursor });
   const totals = page.sourceTotals;
+  const edges = page.items.map((item) => new FeedEdge(request.toNode(item), item, key));
   return {
-    edges: page.edges.map((edge) => ({ cursor: edge.cursor, node: request.toNode(edge.node) })),
-    pageInfo: page.pageInfo,
+    edges,
+    pageInfo: new FeedPageInfo(page.hasNextPage, page.hasPreviousPage, edges),
     countTotal: async () => {
       if (totals !== undefined) return totals.reduce((sum, t) => sum + t.totalElements, 0);
       const counts = await Promise.all(

@@ -1,0 +1,27 @@
+/**
+ * `npm run bench [case ...]`: runs the benchmark cases (all by default) one after the
+ * other in this process and prints each one's figures as a Markdown table, the form
+ * the README records them in. Each case lives in `bench/<case>.bench.ts` and exports
+ * `run(): Promise<Record<string, number | string>>`.
+ */
+import os from 'node:os';
+
+type Figures = Record<string, number | string>;
+const CASES = ['upstream', 'schema'] as const;
+
+const requested = process.argv.slice(2);
+const unknown = requested.filter((name) => !(CASES as readonly string[]).includes(name));
+if (unknown.length > 0) {
+  console.error(`unknown bench case(s): ${unknown.join(', ')}; known: ${CASES.join(', ')}`);
+  process.exit(2);
+}
+
+console.log(`node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${new Date().toISOString()}`);
+for (const name of requested.length > 0 ? requested : CASES) {
+  const module = (await import(new URL(`./${name}.bench.js`, import.meta.url).href)) as { run(): Promise<Figures> };
+  const figures = await module.run();
+  console.log(`\n## ${name}\n\n| figure | value |\n|---|---|`);
+  for (const [key, value] of Object.entries(figures)) {
+    console.log(`| ${key} | ${typeof value === 'number' ? +value.toFixed(2) : value} |`);
+  }
+}
