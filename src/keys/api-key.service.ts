@@ -20,7 +20,8 @@
  *   not match a cached entry is checked again against the store, so a rotation on
  *   another replica never refuses the new secret.
  * - The default key cannot be revoked or deleted (reset replaces its secret instead).
- *   A caller cannot grant a permission it does not hold.
+ *   A caller cannot grant a permission it does not hold, nor obtain one by rotating or
+ *   resetting a key that holds more than it does (those answers carry the new secret).
  */
 import type Keyv from 'keyv';
 import { FacadeError } from '../errors/facade.error.js';
@@ -303,6 +304,7 @@ export class ApiKeyService {
   async rotate(id: string, options: RotateApiKeyOptions, actor: ApiKey): Promise<CreatedApiKey> {
     return this.withKey(id, async (record) => {
       this.assertActive(record, 'rotated');
+      this.assertMayTakeSecretOf(record, actor, 'rotate');
       const gracePeriodMs = options.gracePeriodMs ?? record.rotation?.gracePeriodMs ?? this.defaultGracePeriodMs;
       validateGracePeriod(gracePeriodMs, record.rotation);
       return this.replaceSecret(record, gracePeriodMs, 'MANUAL', actorOf(actor));
@@ -313,6 +315,7 @@ export class ApiKeyService {
   async reset(id: string, actor: ApiKey): Promise<CreatedApiKey> {
     return this.withKey(id, async (record) => {
       this.assertActive(record, 'reset');
+      this.assertMayTakeSecretOf(record, actor, 'reset');
       return this.replaceSecret(record, 0, 'RESET', actorOf(actor));
     });
   }
@@ -519,6 +522,19 @@ export class ApiKeyService {
       throw new FacadeError('BAD_USER_INPUT', `API key "${record.name}" is revoked and cannot be ${what}; create a new key.`, {
         details: { keyId: record.id },
       });
+    }
+  }
+
+  /** Rotating or resetting answers the new secret: only to a caller that holds every permission of the key. */
+  private assertMayTakeSecretOf(record: ApiKeyRecord, actor: ApiKey, what: string): void {
+    const missing = record.permissions.filter((p) => !actor.permissions.includes(p));
+    if (missing.length > 0) {
+      throw new FacadeError(
+        'FORBIDDEN',
+        `Key "${actor.name}" cannot ${what} key "${record.name}": the answer holds the new secret, which would give it ` +
+          `${missing.map((p) => `"${p}"`).join(', ')} that it lacks. Use a key that holds every permission of "${record.name}".`,
+        { details: { permission: missing[0] } },
+      );
     }
   }
 

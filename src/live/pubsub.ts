@@ -19,7 +19,7 @@ export enum Topic {
   ApiKeyRotated = 'API_KEY_ROTATED',
   /** Unkeyed broadcast: a key, or its old secret, stopped working; every replica drops cached auth. */
   ApiKeyRevoked = 'API_KEY_REVOKED',
-  /** Keyed by deployment name; its payload is settled by the alarm subscriptions issue. */
+  /** Keyed by deployment name: alarms of that deployment changed (a label write), so caches drop them. */
   AlarmsChanged = 'ALARMS_CHANGED',
 }
 
@@ -47,6 +47,8 @@ export interface ApiKeyRevokedPayload {
 export interface AlarmsChangedPayload {
   deployment: string;
   alarmIds: string[];
+  /** The replica that made the change; it has already refreshed its own caches. */
+  origin: string;
 }
 
 export interface TopicPayloads {

@@ -64,3 +64,24 @@ export class SubscriptionQueue<T> implements TopicSubscription<T> {
     return this;
   }
 }
+
+/**
+ * The payloads of `subscription` for which `keep` is true. `return()` ends the
+ * underlying subscription at once (a pending `next()` resolves with `done`), so a
+ * client that unsubscribes while nothing matches releases it all the same, which an
+ * async generator would not.
+ */
+export function filterSubscription<T>(subscription: TopicSubscription<T>, keep: (payload: T) => boolean): TopicSubscription<T> {
+  const filtered: TopicSubscription<T> = {
+    ready: subscription.ready,
+    async next() {
+      for (;;) {
+        const result = await subscription.next();
+        if (result.done === true || keep(result.value)) return result;
+      }
+    },
+    return: () => subscription.return(),
+    [Symbol.asyncIterator]: () => filtered,
+  };
+  return filtered;
+}

@@ -43,10 +43,10 @@ describe('createMemoryPubSub', () => {
     const pubsub = createMemoryPubSub();
     const first = pubsub.subscribe(Topic.AlarmsChanged, 'acme');
     const second = pubsub.subscribe(Topic.AlarmsChanged, 'acme');
-    await pubsub.publish(Topic.AlarmsChanged, 'acme', { deployment: 'acme', alarmIds: ['a1'] });
+    await pubsub.publish(Topic.AlarmsChanged, 'acme', { deployment: 'acme', alarmIds: ['a1'], origin: 'replica-1' });
     const a = (await first.next()).value!;
     a.alarmIds.push('tampered');
-    assert.deepEqual((await second.next()).value, { deployment: 'acme', alarmIds: ['a1'] });
+    assert.deepEqual((await second.next()).value, { deployment: 'acme', alarmIds: ['a1'], origin: 'replica-1' });
     await pubsub.close();
   });
 

@@ -22,10 +22,10 @@ describe('toTypeGraphqlPubSub', () => {
     const adapter = toTypeGraphqlPubSub(pubsub);
     const unkeyed = pubsub.subscribe(Topic.AlarmsChanged);
     const keyed = pubsub.subscribe(Topic.AlarmsChanged, 'acme');
-    adapter.publish(Topic.AlarmsChanged, { deployment: 'all', alarmIds: [] });
-    adapter.publish(Topic.AlarmsChanged, 'acme', { deployment: 'acme', alarmIds: ['a1'] });
-    assert.deepEqual((await unkeyed.next()).value, { deployment: 'all', alarmIds: [] });
-    assert.deepEqual((await keyed.next()).value, { deployment: 'acme', alarmIds: ['a1'] });
+    adapter.publish(Topic.AlarmsChanged, { deployment: 'all', alarmIds: [], origin: 'replica-1' });
+    adapter.publish(Topic.AlarmsChanged, 'acme', { deployment: 'acme', alarmIds: ['a1'], origin: 'replica-1' });
+    assert.deepEqual((await unkeyed.next()).value, { deployment: 'all', alarmIds: [], origin: 'replica-1' });
+    assert.deepEqual((await keyed.next()).value, { deployment: 'acme', alarmIds: ['a1'], origin: 'replica-1' });
     await pubsub.close();
   });
 

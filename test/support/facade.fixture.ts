@@ -1,21 +1,23 @@
 /**
  * Starts a whole facade for a test: the embedded simulator on an ephemeral port, the
- * server on another, silent logs. `gql` posts an operation with whatever credentials
- * the facade requires, so tests of the data surface need not know about API keys.
- * Stop it in `after()`.
+ * server on another, silent logs (unless `options.facade.logger` is given). `gql` posts
+ * an operation with whatever credentials the facade requires, so tests of the data
+ * surface need not know about API keys. Stop it in `after()`; a restart over the same
+ * store passes `keepDataDir` to the first facade and its `dataDir` as `DATA_DIR` to the
+ * next.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../src/config/config.js';
 import { formatApiKey, newKeyId, newSecret } from '../../src/keys/api-key.format.js';
-import { startFacade, type RunningFacade } from '../../src/main.js';
+import { startFacade, type RunningFacade, type StartFacadeOptions } from '../../src/main.js';
 import { postGraphQL, type GraphQLResponse } from './graphql.client.js';
 
 export interface TestFacade extends RunningFacade {
-  /** The default admin key (every permission), sent by `gql` unless headers say otherwise. */
+  /** The default admin key (every permission; `FACADE_ADMIN_KEY`), sent by `gql` unless headers say otherwise. */
   adminKey: string;
-  /** Where this facade keeps its SQLite store; removed by `stop()`. */
+  /** Where this facade keeps its SQLite store; removed by `stop()` unless `keepDataDir`. */
   dataDir: string;
   /** Base URL of the embedded simulator, for `/__sim/` control and stats. */
   simulatorUrl: string;
@@ -26,18 +28,29 @@ export interface TestFacade extends RunningFacade {
   ): Promise<GraphQLResponse<T>>;
 }
 
-export async function startTestFacade(env: Record<string, string> = {}): Promise<TestFacade> {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'usm-facade-test-'));
-  const adminKey = formatApiKey(newKeyId(), newSecret());
+export interface TestFacadeOptions {
+  /** Passed to `startFacade`: a logger to read, the key clock, the Redis prefix of the keys. */
+  facade?: StartFacadeOptions;
+  /** Keep `dataDir` when stopping, for a restart over the same store. Default false. */
+  keepDataDir?: boolean;
+}
+
+/**
+ * `env` overrides the test defaults (`DATA_DIR`: a new temporary directory, `FACADE_ADMIN_KEY`:
+ * a new key); the admin key given there is the one `gql` sends.
+ */
+export async function startTestFacade(env: Record<string, string> = {}, options: TestFacadeOptions = {}): Promise<TestFacade> {
+  const dataDir = env['DATA_DIR'] ?? mkdtempSync(path.join(tmpdir(), 'usm-facade-test-'));
+  const adminKey = env['FACADE_ADMIN_KEY'] ?? formatApiKey(newKeyId(), newSecret());
   const config = loadConfig({
     NODE_ENV: 'test',
     PORT: '0',
     HOST: '127.0.0.1',
+    ...env,
     DATA_DIR: dataDir,
     FACADE_ADMIN_KEY: adminKey,
-    ...env,
   });
-  const facade = await startFacade(config);
+  const facade = await startFacade(config, options.facade);
   const stop = facade.stop;
   return Object.assign(facade, {
     adminKey,
@@ -47,7 +60,7 @@ export async function startTestFacade(env: Record<string, string> = {}): Promise
       postGraphQL<T>(facade.url, query, variables, { authorization: `Bearer ${adminKey}`, ...headers }),
     async stop() {
       await stop();
-      rmSync(dataDir, { recursive: true, force: true });
+      if (options.keepDataDir !== true) rmSync(dataDir, { recursive: true, force: true });
     },
   });
 }

@@ -5,6 +5,7 @@
  */
 import { Arg, Args, ArgsType, Ctx, Field, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { Topic, type ApiKeyRotatedPayload } from '../../live/pubsub.js';
+import { filterSubscription } from '../../live/subscription.queue.js';
 import { parseIsoDuration } from '../../keys/rotation.policy.js';
 import type { GraphContext } from '../context.js';
 import type { ConnectionShape } from '../connection/connection.type.js';
@@ -62,10 +63,11 @@ export class ApiKeyResolver {
   async rotateApiKey(
     @Arg('id', () => ID) id: string,
     @Arg('gracePeriod', () => String, { nullable: true, description: 'ISO 8601 duration, e.g. `P15D`; `PT0S` ends the old secret now.' })
-    gracePeriod: string | null,
+    gracePeriod: string | null | undefined,
     @Ctx() ctx: GraphContext,
   ): Promise<CreatedApiKey> {
-    const gracePeriodMs = gracePeriod === null ? undefined : parseIsoDuration(gracePeriod, 'gracePeriod');
+    // An omitted argument arrives as undefined, an explicit null as null: both mean the default.
+    const gracePeriodMs = gracePeriod == null ? undefined : parseIsoDuration(gracePeriod, 'gracePeriod');
     return created(await ctx.keys.rotate(id, { gracePeriodMs }, ctx.apiKey));
   }
 
@@ -77,10 +79,11 @@ export class ApiKeyResolver {
   @Mutation(() => ApiKeyRotationChange, { description: 'Sets (or with null, removes) the key’s rotation schedule.' })
   async setApiKeyRotation(
     @Arg('id', () => ID) id: string,
-    @Arg('rotation', () => RotationPolicyInput, { nullable: true }) rotation: RotationPolicyInput | null,
+    @Arg('rotation', () => RotationPolicyInput, { nullable: true }) rotation: RotationPolicyInput | null | undefined,
     @Ctx() ctx: GraphContext,
   ): Promise<ApiKeyRotationChange> {
-    const result = await ctx.keys.setRotation(id, rotation, ctx.apiKey);
+    // Omitted (undefined) is null: no policy.
+    const result = await ctx.keys.setRotation(id, rotation ?? null, ctx.apiKey);
     return Object.assign(new ApiKeyRotationChange(), { key: ApiKey.from(result.key), warnings: result.warnings });
   }
 
@@ -97,9 +100,23 @@ export class ApiKeyResolver {
   @Subscription(() => ApiKeyRotation, {
     description:
       'The new secret of the key this connection authenticated with, each time it rotates, so a long-running client ' +
-      'keeps working without a restart.',
+      'keeps working without a restart. Not after a reset: that ends every earlier secret, so the new one goes only ' +
+      'to whoever reset the key.',
     // The routing key comes from the connection's own key, never from arguments: only its holders hear its secret.
-    subscribe: ({ context }) => (context as GraphContext).pubsub.subscribe(Topic.ApiKeyRotated, (context as GraphContext).apiKey.id),
+    // A reset answers a leaked secret: a connection opened with it must not learn the replacement (the server
+    // closes such connections once the old secret is refused).
+    // Answered once the pubsub listens (Redis confirms asynchronously), so a failed subscribe reaches the client.
+    subscribe: async ({ context }) => {
+      const { pubsub, apiKey } = context as GraphContext;
+      const subscription = pubsub.subscribe(Topic.ApiKeyRotated, apiKey.id);
+      try {
+        await subscription.ready;
+      } catch (error) {
+        await subscription.return();
+        throw error;
+      }
+      return filterSubscription(subscription, (payload) => payload.trigger !== 'RESET');
+    },
   })
   apiKeyRotated(@Root() payload: ApiKeyRotatedPayload): ApiKeyRotation {
     return Object.assign(new ApiKeyRotation(), {
