@@ -7,6 +7,7 @@
  * starts, and exits 0 on SIGTERM/SIGINT after draining.
  */
 import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -20,8 +21,10 @@ import { createStore } from './store/store.factory.js';
 import { createUpstreamRegistry } from './upstream/upstream.registry.js';
 import { CredentialVault } from './credentials/credential.vault.js';
 import { startFacadeServer } from './server/facade.server.js';
+import { ResponseCache } from './server/response.cache.js';
 import { presentedKey } from './server/presented.key.js';
-import { requiredPermissions } from './graph/permissions.js';
+import { readsOnlySharedData, requiredPermissions } from './graph/permissions.js';
+import { documentKey } from './loaders/feed.sources.js';
 import { ApiKeyService } from './keys/api-key.service.js';
 import { createMemoryAuthThrottle, createRedisAuthThrottle } from './keys/auth.throttle.js';
 import { createMemoryLock, createRedisLock } from './keys/lock.port.js';
@@ -33,6 +36,24 @@ import { startSimulator, type RunningSimulator } from './simulator/simulator.js'
 export interface StartFacadeOptions {
   /** Default: a pino logger at `config.logLevel`. */
   logger?: Logger;
+  /** Seams of the facade's own API keys (see `KeysOptions`). */
+  keys?: KeysOptions;
+}
+
+export interface KeysOptions {
+  /**
+   * Epoch ms that the key service and the rotation scheduler read: when secrets were
+   * made, when grace periods end, when rotations fall due. Default `Date.now`. Tests
+   * pass a hand-driven clock to end a grace period without waiting for it.
+   */
+  clock?: () => number;
+  /**
+   * With `REDIS_URL`, the prefix of every Redis key and channel of the API keys (store,
+   * pubsub, locks, failed-authentication counters). Replicas that share keys must share
+   * it; facades that must not see each other's keys on one Redis need different ones.
+   * Default `usm-facade:`.
+   */
+  redisPrefix?: string;
 }
 
 export interface RunningFacade {
@@ -111,8 +132,10 @@ export async function startFacade(config: Config, options: StartFacadeOptions = 
       config.redisUrl === undefined ? undefined : createStore<unknown>({ namespace: 'usm-facade:cache', redisUrl: config.redisUrl, logger });
     if (shared !== undefined) closers.push(() => shared.disconnect());
     const cache = new DocumentCache({ ttls: config.cacheTtls, shared, logger });
+    const replicaId = randomUUID();
+    const responses = new ResponseCache({ ttlMs: config.cacheTtls.page, cacheable: readsOnlySharedData });
 
-    const { keys, pubsub } = await startKeys(config, logger, closers);
+    const { keys, pubsub } = await startKeys(config, logger, closers, options.keys);
     const server = await startFacadeServer({
       schema,
       logger,
@@ -122,22 +145,46 @@ export async function startFacade(config: Config, options: StartFacadeOptions = 
         apiKey: await keys.authenticate(presentedKey(source), { clientAddress: source.remoteAddress }),
         keys,
         pubsub,
-        loaders: createRequestLoaders({ registry, cache }),
+        loaders: createRequestLoaders({
+          registry,
+          cache,
+          // Every replica forgets what it cached of the alarm, so a read after a write is fresh anywhere.
+          onAlarmChanged: (deployment, uuid) =>
+            void pubsub.publish(Topic.AlarmsChanged, deployment, { deployment, alarmIds: [uuid], origin: replicaId }),
+        }),
         credentials: registry,
         logger,
       }),
       authorizeOperation: (context, document, operation) => {
         for (const permission of requiredPermissions(document, operation)) keys.authorize(context.apiKey, permission);
       },
+      plugins: [responses.plugin()],
     });
     closers.push(() => server.stop());
+    for (const deployment of registry.deploymentNames) {
+      const changes = pubsub.subscribe(Topic.AlarmsChanged, deployment);
+      closers.push(() => changes.return());
+      void (async () => {
+        for await (const { alarmIds, origin } of changes) {
+          responses.clear();
+          if (origin === replicaId) continue; // this replica refreshed its own caches when it wrote
+          cache.dropPages(deployment);
+          for (const uuid of alarmIds) cache.forgetLocal('alarm', documentKey(deployment, uuid));
+        }
+      })();
+    }
     const revocations = pubsub.subscribe(Topic.ApiKeyRevoked);
     closers.push(() => revocations.return());
     void (async () => {
       for await (const { keyId, reason } of revocations) {
-        if (reason !== 'SECRET_REPLACED') server.closeConnectionsOf(keyId);
+        // A replaced secret ends only the connections that presented it; the key's others carry on.
+        // Checked on the next turn, once the key service has dropped the key from its auth cache.
+        if (reason === 'SECRET_REPLACED') setImmediate(() => void server.reauthenticateConnectionsOf(keyId));
+        else server.closeConnectionsOf(keyId);
       }
     })();
+    // A key revoked on another replica from now on closes its connections here too.
+    await revocations.ready;
     logger.info({ url: server.url }, 'facade serving GraphQL');
     return { url: server.url, port: server.port, simulator, stop: closeAll };
   } catch (error) {
@@ -153,35 +200,41 @@ function dataFile(config: Config): string {
 }
 
 /**
- * The facade's own API keys: their store (SQLite under DATA_DIR, or Redis), the pubsub
- * that carries rotations and revocations between replicas, the default admin key, and
- * the rotation scheduler. Whatever it opens is added to `closers`.
+ * The facade's own API keys: their store (SQLite under DATA_DIR, or Redis under
+ * `options.redisPrefix`), the pubsub that carries rotations and revocations between
+ * replicas, the default admin key, and the rotation scheduler, all on `options.clock`.
+ * Whatever it opens is added to `closers`.
  */
 async function startKeys(
   config: Config,
   logger: Logger,
   closers: Array<() => Promise<unknown>>,
+  options: KeysOptions = {},
 ): Promise<{ keys: ApiKeyService; pubsub: PubSub }> {
+  const { clock } = options;
   let pubsub: PubSub;
   let keys: ApiKeyService;
+  // Locks bound how long a crashed holder blocks others: real time, whatever the key clock says.
   let lock = createMemoryLock();
   if (config.redisUrl !== undefined) {
+    const prefix = options.redisPrefix ?? 'usm-facade:';
     const redis = createClient({ url: config.redisUrl });
     redis.on('error', (error: Error) => logger.warn({ error: error.message }, 'Redis connection error (API keys)'));
     await redis.connect();
     closers.push(() => redis.close());
-    pubsub = await createRedisPubSub({ url: config.redisUrl, prefix: 'usm-facade:live:', logger });
+    pubsub = await createRedisPubSub({ url: config.redisUrl, prefix: `${prefix}live:`, logger });
     closers.push(() => pubsub.close());
-    lock = createRedisLock({ client: redis, prefix: 'usm-facade:lock:' });
-    const store = createStore({ namespace: 'usm-facade:keys', redisUrl: config.redisUrl, logger });
+    lock = createRedisLock({ client: redis, prefix: `${prefix}lock:` });
+    const store = createStore({ namespace: `${prefix}keys`, redisUrl: config.redisUrl, logger });
     closers.push(() => store.disconnect());
-    keys = new ApiKeyService({ store, pubsub, logger, lock, throttle: createRedisAuthThrottle({ client: redis, prefix: 'usm-facade:auth-fail' }) });
+    const throttle = createRedisAuthThrottle({ client: redis, prefix: `${prefix}auth-fail` });
+    keys = new ApiKeyService({ store, pubsub, logger, lock, throttle, clock });
   } else {
     pubsub = createMemoryPubSub();
     closers.push(() => pubsub.close());
     const store = createStore({ namespace: 'keys', sqlitePath: dataFile(config), logger });
     closers.push(() => store.disconnect());
-    keys = new ApiKeyService({ store, pubsub, logger, lock, throttle: createMemoryAuthThrottle() });
+    keys = new ApiKeyService({ store, pubsub, logger, lock, throttle: createMemoryAuthThrottle(), clock });
   }
   closers.push(() => keys.close());
   await keys.ready;
@@ -203,7 +256,7 @@ async function startKeys(
       break;
   }
 
-  const scheduler = new RotationScheduler({ service: keys, lock, logger });
+  const scheduler = new RotationScheduler({ service: keys, lock, logger, clock });
   await scheduler.start();
   closers.push(() => scheduler.stop());
   return { keys, pubsub };

@@ -74,3 +74,16 @@ export function requiredPermissions(document: DocumentNode, operation: Operation
   }
   return [...needed];
 }
+
+/**
+ * Whether every root field of `operation` reads shared alarm data (`alarms:read`):
+ * its answer is the same for every key allowed to ask, so it may be cached and shared.
+ * A key's own data (`viewer`), management fields and introspection are not.
+ */
+export function readsOnlySharedData(document: DocumentNode, operation: OperationDefinitionNode): boolean {
+  const fields = rootFields(document, operation.selectionSet).filter((field) => field !== '__typename');
+  return (
+    fields.length > 0 &&
+    fields.every((field) => ROOT_FIELD_PERMISSIONS[`${operation.operation}.${field}`] === 'alarms:read')
+  );
+}

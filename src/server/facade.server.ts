@@ -11,13 +11,17 @@
  *   injected `context` factory (which authenticates: a `FacadeError` UNAUTHENTICATED
  *   becomes HTTP 401, or a refused WebSocket connection), then passes
  *   `authorizeOperation` (FORBIDDEN becomes HTTP 403) before anything executes.
- * - `closeConnectionsOf(keyId)` ends the WebSocket connections opened with that key.
+ * - `closeConnectionsOf(keyId)` ends the WebSocket connections opened with that key;
+ *   `reauthenticateConnectionsOf(keyId)` ends those of them whose `connection_init`
+ *   no longer authenticates (their secret was reset or its grace period was cut short),
+ *   so no subscription keeps streaming to a secret that stopped working.
  * - The server knows nothing of USM or of how keys work.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
@@ -60,6 +64,8 @@ export interface FacadeServerOptions {
   host?: string;
   /** Largest accepted JSON body; default `1mb`. */
   bodyLimit?: string;
+  /** More Apollo plugins, run after authorization (e.g. the response cache). Default none. */
+  plugins?: ApolloServerPlugin<GraphContext>[];
 }
 
 export interface RunningFacadeServer {
@@ -68,6 +74,8 @@ export interface RunningFacadeServer {
   port: number;
   /** Closes every WebSocket connection that authenticated with this key. */
   closeConnectionsOf(keyId: string): void;
+  /** Authenticates this key's WebSocket connections again and closes those refused; resolves when done. */
+  reauthenticateConnectionsOf(keyId: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -81,6 +89,8 @@ function toGraphQLError(error: unknown): GraphQLError {
     const extensions = error.toExtensions();
     const retryAfter = error.details['retryAfterSeconds'];
     return new GraphQLError(error.message, {
+      // Kept so the error formatter answers the FacadeError's details (the permission, the retry hint).
+      originalError: error,
       extensions: {
         ...extensions,
         http: {
@@ -90,7 +100,12 @@ function toGraphQLError(error: unknown): GraphQLError {
       },
     });
   }
-  return error instanceof GraphQLError ? error : new GraphQLError('Internal server error', { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+  if (error instanceof GraphQLError) return error;
+  // The caller sees a generic error; the original goes along for the error formatter to log.
+  return new GraphQLError('Internal server error', {
+    originalError: error instanceof Error ? error : undefined,
+    extensions: { code: 'INTERNAL_SERVER_ERROR' },
+  });
 }
 
 /** graphql-ws sends errors as they are: drop the HTTP-only part. */
@@ -118,7 +133,8 @@ export async function startFacadeServer(options: FacadeServerOptions): Promise<R
   app.disable('x-powered-by');
   const httpServer = http.createServer(app);
   let draining = false;
-  const socketsByKey = new Map<string, Set<WebSocket>>();
+  // Each open connection by the key it authenticated with, and what it authenticated with.
+  const connectionsByKey = new Map<string, Map<WebSocket, ContextSource>>();
 
   const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH });
   const wsCleanup = useServer(
@@ -126,11 +142,15 @@ export async function startFacadeServer(options: FacadeServerOptions): Promise<R
       schema,
       onConnect: async (ctx) => {
         try {
-          const context = await options.context(wsSource(ctx));
-          const sockets = socketsByKey.get(context.apiKey.id) ?? new Set<WebSocket>();
-          sockets.add(ctx.extra.socket);
-          socketsByKey.set(context.apiKey.id, sockets);
-          ctx.extra.socket.once('close', () => sockets.delete(ctx.extra.socket));
+          const source = wsSource(ctx);
+          const keyId = (await options.context(source)).apiKey.id;
+          const connections = connectionsByKey.get(keyId) ?? new Map<WebSocket, ContextSource>();
+          connections.set(ctx.extra.socket, source);
+          connectionsByKey.set(keyId, connections);
+          ctx.extra.socket.once('close', () => {
+            connections.delete(ctx.extra.socket);
+            if (connections.size === 0 && connectionsByKey.get(keyId) === connections) connectionsByKey.delete(keyId);
+          });
           return true;
         } catch (error) {
           if (!(error instanceof FacadeError)) logger.error({ err: error }, 'WebSocket authentication failed unexpectedly');
@@ -172,6 +192,9 @@ export async function startFacadeServer(options: FacadeServerOptions): Promise<R
   const apollo = new ApolloServer<GraphContext>({
     schema,
     includeStacktraceInErrorResponses: false,
+    // Apollo turns introspection off under NODE_ENV=production; analysts need it for the
+    // playground, and only authenticated callers reach it.
+    introspection: true,
     // main.ts owns SIGTERM/SIGINT so that everything, not only Apollo, drains in order.
     stopOnTerminationSignals: false,
     logger,
@@ -201,6 +224,9 @@ export async function startFacadeServer(options: FacadeServerOptions): Promise<R
       },
       // The playground is served by mountPlayground from local files, not Apollo's CDN page.
       ApolloServerPluginLandingPageDisabled(),
+      // The schema sets no cache hints; computing them costs a hook on every resolved field.
+      ApolloServerPluginCacheControlDisabled(),
+      ...(options.plugins ?? []),
     ],
   });
   await apollo.start();
@@ -238,8 +264,21 @@ export async function startFacadeServer(options: FacadeServerOptions): Promise<R
     url: `http://${shownHost}:${port}${GRAPHQL_PATH}`,
     port,
     closeConnectionsOf(keyId: string) {
-      for (const socket of socketsByKey.get(keyId) ?? []) socket.close(WS_FORBIDDEN, 'API key revoked');
-      socketsByKey.delete(keyId);
+      for (const socket of connectionsByKey.get(keyId)?.keys() ?? []) socket.close(WS_FORBIDDEN, 'API key revoked');
+      connectionsByKey.delete(keyId);
+    },
+    async reauthenticateConnectionsOf(keyId: string) {
+      const connections = [...(connectionsByKey.get(keyId) ?? [])];
+      await Promise.all(
+        connections.map(async ([socket, source]) => {
+          try {
+            await options.context(source);
+          } catch (error) {
+            if (error instanceof FacadeError && error.code === 'UNAUTHENTICATED') socket.close(WS_FORBIDDEN, 'API key secret no longer valid');
+            else logger.error({ err: error }, 'could not authenticate a WebSocket connection again');
+          }
+        }),
+      );
     },
     async stop() {
       draining = true;
