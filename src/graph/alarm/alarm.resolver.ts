@@ -4,6 +4,7 @@
  */
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { FacadeError } from '../../errors/facade.error.js';
+import type { AlarmDocument } from '../../upstream/anywhere/anywhere.schemas.js';
 import { arrayFeedSource } from '../../pagination/array.source.js';
 import type { GraphContext } from '../context.js';
 import { ConnectionArgs } from '../connection/connection.args.js';
@@ -29,6 +30,17 @@ function checkLabelId(labelId: string): void {
       { details: { argument: 'labelId' } },
     );
   }
+}
+
+/** Checks the arguments before any upstream call, then writes the label and maps the alarm read back. */
+async function changeLabel(
+  alarmId: string,
+  labelId: string,
+  write: (deployment: string, uuid: string, labelId: string) => Promise<AlarmDocument>,
+): Promise<Alarm> {
+  checkLabelId(labelId);
+  const [deployment, uuid] = decodeGlobalId(alarmId, ['Alarm']).parts as [string, string];
+  return toAlarm(await write(deployment, uuid, labelId));
 }
 
 /** An alarm by global ID, or null when its deployment does not know it. */
@@ -68,9 +80,7 @@ export class AlarmResolver {
     @Arg('labelId', () => String) labelId: string,
     @Ctx() ctx: GraphContext,
   ): Promise<Alarm> {
-    checkLabelId(labelId);
-    const [deployment, uuid] = decodeGlobalId(alarmId, ['Alarm']).parts as [string, string];
-    return toAlarm(await ctx.loaders.addAlarmLabel(deployment, uuid, labelId));
+    return changeLabel(alarmId, labelId, ctx.loaders.addAlarmLabel);
   }
 
   @Mutation(() => Alarm, { description: 'Takes a label off an alarm (idempotent) and returns the alarm as it now is.' })
@@ -79,9 +89,7 @@ export class AlarmResolver {
     @Arg('labelId', () => String) labelId: string,
     @Ctx() ctx: GraphContext,
   ): Promise<Alarm> {
-    checkLabelId(labelId);
-    const [deployment, uuid] = decodeGlobalId(alarmId, ['Alarm']).parts as [string, string];
-    return toAlarm(await ctx.loaders.removeAlarmLabel(deployment, uuid, labelId));
+    return changeLabel(alarmId, labelId, ctx.loaders.removeAlarmLabel);
   }
 
   @FieldResolver(() => Deployment, { description: 'The deployment that raised the alarm.' })
