@@ -114,26 +114,37 @@ export interface Page<T> {
 const TIMESTAMP_RULE = 'must be epoch milliseconds (a number or a string of digits) or an ISO 8601 date';
 
 /** Epoch ms from a number, a string of digits, or an ISO 8601 string. */
-export const timestamp = z.union([z.number(), z.string()], { error: TIMESTAMP_RULE }).transform((value, ctx) => {
+// The lenient scalars below are one transform each rather than a union piped into a
+// transform: a page holds hundreds of them, and a union allocates per branch tried.
+const DIGITS = /^\s*-?\d+(\.\d+)?\s*$/;
+
+export const timestamp = z.unknown().transform((value, ctx): number => {
   if (typeof value === 'number') {
     if (Number.isFinite(value)) return value;
-  } else if (/^\s*-?\d+(\.\d+)?\s*$/.test(value)) {
-    return Number(value);
-  } else {
+  } else if (typeof value === 'string') {
+    if (DIGITS.test(value)) return Number(value);
     const parsed = Date.parse(value);
     if (!Number.isNaN(parsed) && /^\d{4}-\d{2}-\d{2}/.test(value)) return parsed;
   }
-  ctx.addIssue({ code: 'custom', message: TIMESTAMP_RULE });
+  ctx.addIssue({ code: 'custom', message: TIMESTAMP_RULE, input: value });
   return z.NEVER;
 });
 
 /** A number, also when sent as a string of digits. */
-const numeric = z.union([z.number(), z.string().regex(/^\s*-?\d+(\.\d+)?\s*$/)], { error: 'must be a number' }).transform(Number);
+const numeric = z.unknown().transform((value, ctx): number => {
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  if (typeof value === 'string' && DIGITS.test(value)) return Number(value);
+  ctx.addIssue({ code: 'custom', message: 'must be a number', input: value });
+  return z.NEVER;
+});
 
 /** A list of strings, also when a single string was sent. */
-const stringList = z
-  .union([z.array(z.string()), z.string()], { error: 'must be a list of strings' })
-  .transform((value) => (Array.isArray(value) ? value : [value]));
+const stringList = z.unknown().transform((value, ctx): string[] => {
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value) && value.every((item) => typeof item === 'string')) return value as string[];
+  ctx.addIssue({ code: 'custom', message: 'must be a list of strings', input: value });
+  return z.NEVER;
+});
 
 const optionalText = z.string().nullish();
 
