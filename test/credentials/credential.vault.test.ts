@@ -7,10 +7,10 @@ import { join } from 'node:path';
 import { Keyv } from 'keyv';
 import { SecretKey } from '../../src/config/secret.key.js';
 import { CredentialVault, MISSING_SECRET_KEY_MESSAGE, SUPERSEDED_KEPT, type StoredCredential } from '../../src/credentials/credential.vault.js';
+import { REDIS_URL, deleteRedisKeys } from '../support/redis.keys.js';
 import { connectRedis } from '../../src/store/redis.connection.js';
 import { createStore } from '../../src/store/store.factory.js';
 
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const key = () => SecretKey.fromBytes(randomBytes(32));
 
 function rotated(secret = `secret-${randomUUID()}`) {
@@ -96,13 +96,7 @@ describe('CredentialVault', () => {
 
   describe('in Redis', () => {
     const namespace = `test:vault:${randomUUID()}`;
-    after(async () => {
-      const redis = await connectRedis(REDIS_URL);
-      const keys: string[] = [];
-      for await (const batch of redis.scanIterator({ MATCH: `${namespace}*`, COUNT: 100 })) keys.push(...batch);
-      if (keys.length > 0) await redis.del(keys);
-      redis.destroy();
-    });
+    after(() => deleteRedisKeys(namespace));
 
     it('shares records between replicas and keeps no secret in clear in Redis', async () => {
       const secretKey = key();

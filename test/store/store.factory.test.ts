@@ -4,10 +4,10 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { REDIS_URL, deleteRedisKeys } from '../support/redis.keys.js';
 import { connectRedis, redisLocation } from '../../src/store/redis.connection.js';
 import { createStore, storeKindOf } from '../../src/store/store.factory.js';
 
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 describe('createStore', () => {
   it('picks Redis over SQLite over memory', () => {
@@ -48,13 +48,7 @@ describe('createStore', () => {
 
   describe('in Redis', () => {
     const namespace = `test:store:${randomUUID()}`;
-    after(async () => {
-      const redis = await connectRedis(REDIS_URL);
-      const keys: string[] = [];
-      for await (const batch of redis.scanIterator({ MATCH: `${namespace}*`, COUNT: 100 })) keys.push(...batch);
-      if (keys.length > 0) await redis.del(keys);
-      redis.destroy();
-    });
+    after(() => deleteRedisKeys(namespace));
 
     it('shares values between instances, as replicas do', async () => {
       const a = createStore<{ token: string }>({ namespace, redisUrl: REDIS_URL });

@@ -9,11 +9,12 @@ import { createLogger, type Logger } from '../../src/log/logger.js';
 import type { CredentialVault } from '../../src/credentials/credential.vault.js';
 import type { UpstreamTarget, UpstreamTuning } from '../../src/config/config.js';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../src/simulator/simulator.js';
-import { connectRedis } from '../../src/store/redis.connection.js';
 import type { Clock } from '../../src/upstream/clock.js';
 import { createUpstreamRegistry, type UpstreamRegistry } from '../../src/upstream/upstream.registry.js';
 
-export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+import { REDIS_URL } from '../support/redis.keys.js';
+
+export { REDIS_URL, deleteRedisKeys } from '../support/redis.keys.js';
 export const silentLogger = createLogger({ level: 'silent' });
 
 /** Tunables that keep tests fast: 1 ms retry base, quick breaker probes. */
@@ -114,18 +115,6 @@ export async function control(sim: RunningSimulator, method: string, path: strin
 /** A Redis key prefix no other test uses. */
 export function uniquePrefix(): string {
   return `test:upstream:${randomUUID()}:`;
-}
-
-/** Deletes every Redis key under `prefix`. */
-export async function deleteRedisKeys(prefix: string): Promise<void> {
-  const redis = await connectRedis(REDIS_URL);
-  try {
-    const keys: string[] = [];
-    for await (const batch of redis.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) keys.push(...batch);
-    if (keys.length > 0) await redis.del(keys);
-  } finally {
-    redis.destroy();
-  }
 }
 
 /** Settles every promise and counts the outcomes by error code (`ok` for successes). */
