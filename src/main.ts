@@ -149,8 +149,11 @@ export async function startFacade(config: Config, options: StartFacadeOptions = 
           registry,
           cache,
           // Every replica forgets what it cached of the alarm, so a read after a write is fresh anywhere.
-          onAlarmChanged: (deployment, uuid) =>
-            void pubsub.publish(Topic.AlarmsChanged, deployment, { deployment, alarmIds: [uuid], origin: replicaId }),
+          onAlarmChanged: (deployment, uuid) => {
+            // This replica's answers go now, before the reply to the write; others' when the message lands.
+            responses.clear();
+            void pubsub.publish(Topic.AlarmsChanged, deployment, { deployment, alarmIds: [uuid], origin: replicaId });
+          },
         }),
         credentials: registry,
         logger,
@@ -166,8 +169,8 @@ export async function startFacade(config: Config, options: StartFacadeOptions = 
       closers.push(() => changes.return());
       void (async () => {
         for await (const { alarmIds, origin } of changes) {
-          responses.clear();
           if (origin === replicaId) continue; // this replica refreshed its own caches when it wrote
+          responses.clear();
           cache.dropPages(deployment);
           for (const uuid of alarmIds) cache.forgetLocal('alarm', documentKey(deployment, uuid));
         }
