@@ -101,7 +101,7 @@ async function resolveUpstreams(config: Config, logger: Logger): Promise<Resolve
 
 export async function startFacade(config: Config, options: StartFacadeOptions = {}): Promise<RunningFacade> {
   const logger = options.logger ?? createLogger({ level: config.logLevel });
-  const { schema } = buildFacadeSchema();
+  const { schema, sdl } = buildFacadeSchema();
   const { targets, simulator } = await resolveUpstreams(config, logger);
   // Everything opened so far is closed in reverse order, on stop or on a failed start.
   const closers: Array<() => Promise<unknown>> = [];
@@ -138,6 +138,7 @@ export async function startFacade(config: Config, options: StartFacadeOptions = 
     const { keys, pubsub } = await startKeys(config, logger, closers, options.keys);
     const server = await startFacadeServer({
       schema,
+      sdl,
       logger,
       port: config.port,
       host: config.host,

@@ -33,6 +33,8 @@
  * without encoding their cursors, so a caller can encode them only when read (nested
  * connections whose cursors nobody selects then cost no hashing or encoding);
  * `paginateFeed` is `decodeCursor` + `sliceFeed` + `encodeCursor` for every edge.
+ * `sliceItems` is `sliceFeed` over items already in memory (an alarm's embedded
+ * events): the same order, cursors and page flags, computed synchronously.
  */
 import { FacadeError } from '../errors/facade.error.js';
 import type { NormalisedConnectionArgs } from './connection.args.js';
@@ -189,6 +191,33 @@ export async function sliceFeed<T extends FeedItem>(options: SliceFeedOptions<T>
   return slice;
 }
 
+/**
+ * What `sliceFeed` answers for one source holding exactly `items`, without the
+ * source: no paging windows, no promises (an alarm page resolves 50 of these).
+ */
+export function sliceItems<T extends FeedItem>(
+  items: readonly T[],
+  options: Omit<SliceFeedOptions<T>, 'sources'> & { deployment: string },
+): FeedSlice<T> {
+  const { order, args, cursor } = options;
+  const forward = args.direction === 'forward';
+  const requested = totalOrder(order);
+  const compare: Compare = forward ? requested : (a, b) => requested(b, a);
+  for (const item of items) checkKey(item, options.deployment);
+  const after = cursor === undefined ? items : items.filter((item) => compare(item, cursor) > 0);
+  const merged = dedupe([...after].sort(compare));
+  const hasMore = merged.length > args.count;
+  const page = merged.slice(0, args.count);
+  if (!forward) page.reverse();
+  const slice: FeedSlice<T> = {
+    items: page,
+    hasNextPage: forward ? hasMore : cursor !== undefined,
+    hasPreviousPage: forward ? cursor !== undefined : hasMore,
+  };
+  if (cursor === undefined) slice.sourceTotals = [{ deployment: options.deployment, totalElements: items.length }];
+  return slice;
+}
+
 interface CollectOptions {
   order: Order;
   compare: Compare;
@@ -220,14 +249,7 @@ async function collectFromSource<T extends FeedItem>(
     if (page === 0) firstTotalElements = result.totalElements;
 
     for (const item of result.items) {
-      if (!Number.isSafeInteger(item.key)) {
-        throw new FacadeError(
-          'UPSTREAM_INVALID_RESPONSE',
-          `Item ${JSON.stringify(item.id)} of deployment ${JSON.stringify(item.deployment)} has no usable ` +
-            `sort time (${String(item.key)}); the feed cannot be paged past it.`,
-          { deployment: source.deployment },
-        );
-      }
+      checkKey(item, source.deployment);
       // The furthest key seen, not the last: an unsorted page must not claim certainty.
       if (frontier === undefined || (order === 'desc' ? item.key < frontier : item.key > frontier)) {
         frontier = item.key;
@@ -242,6 +264,17 @@ async function collectFromSource<T extends FeedItem>(
     const certain = items.filter((item) => beforeFrontier(item.key)).length;
     // Certain items sort before uncertain ones, so the first `need` are all certain.
     if (certain >= need) return { items: items.slice(0, need), firstTotalElements };
+  }
+}
+
+function checkKey(item: FeedItem, label: string): void {
+  if (!Number.isSafeInteger(item.key)) {
+    throw new FacadeError(
+      'UPSTREAM_INVALID_RESPONSE',
+      `Item ${JSON.stringify(item.id)} of deployment ${JSON.stringify(item.deployment)} has no usable ` +
+        `sort time (${String(item.key)}); the feed cannot be paged past it.`,
+      { deployment: label },
+    );
   }
 }
 

@@ -27,6 +27,7 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { expressMiddleware } from '@as-integrations/express5';
 import { WebSocket, WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
+import { jitGateway } from './jit.executor.js';
 import {
   getOperationAST,
   GraphQLError,
@@ -53,6 +54,8 @@ export interface ContextSource {
 
 export interface FacadeServerOptions {
   schema: GraphQLSchema;
+  /** The schema's SDL as the supergraph sees it (`buildFacadeSchema().sdl`). */
+  sdl: string;
   /** Authenticates the caller and builds the operation's context; throws `FacadeError` to refuse. */
   context: (source: ContextSource) => Promise<GraphContext>;
   /** Throws `FacadeError` FORBIDDEN when the caller may not run `operation`. */
@@ -190,7 +193,7 @@ export async function startFacadeServer(options: FacadeServerOptions): Promise<R
   );
 
   const apollo = new ApolloServer<GraphContext>({
-    schema,
+    gateway: jitGateway(schema, options.sdl),
     includeStacktraceInErrorResponses: false,
     // Apollo turns introspection off under NODE_ENV=production; analysts need it for the
     // playground, and only authenticated callers reach it.

@@ -3,8 +3,12 @@ import assert from 'node:assert/strict';
 import { FacadeError } from '../../src/errors/facade.error.js';
 import { normaliseConnectionArgs, type ConnectionArgs } from '../../src/pagination/connection.args.js';
 import { queryKeyOf } from '../../src/pagination/cursor.codec.js';
+import { decodeCursor } from '../../src/pagination/cursor.codec.js';
 import {
+  cursorOf,
   paginateFeed,
+  sliceFeed,
+  sliceItems,
   upstreamPageSize,
   type FeedConnection,
   type FeedItem,
@@ -355,3 +359,52 @@ describe('paginateFeed refusing input', () => {
     );
   });
 });
+
+describe('sliceItems (items already in memory)', () => {
+  // Keys with runs of ties, in no particular order, as an alarm's events may come.
+  const keys = [5, 3, 3, 9, 1, 3, 7, 7, 2, 9, 4, 3, 8, 6, 6, 1];
+  const items: FeedItem[] = keys.map((key, i) => ({ key, deployment: 'alpha', id: `e${String(i).padStart(2, '0')}` }));
+  const queryKey = queryKeyOf({ feed: 'alarm-events' });
+
+  it('answers every page exactly as sliceFeed over a source holding the same items', async () => {
+    const source = new MemoryFeedSource('alpha');
+    for (const item of items) source.insert({ key: item.key, id: item.id });
+    for (const order of ['asc', 'desc'] as const) {
+      for (const direction of ['forward', 'backward'] as const) {
+        for (const count of [0, 1, 3, 16, 20]) {
+          // No cursor, then a cursor on every item in turn.
+          const cursors = [undefined, ...items.map((item) => ({ key: item.key, deployment: item.deployment, id: item.id }))];
+          for (const cursor of cursors) {
+            const args = { direction, count };
+            const expected = await sliceFeed({ sources: [source], order, args, cursor });
+            const actual = sliceItems(items, { deployment: 'alpha', order, args, cursor });
+            assert.deepEqual(actual, expected, `${order} ${direction} ${count} after ${JSON.stringify(cursor)}`);
+          }
+        }
+      }
+    }
+  });
+
+  it('walks forward and backward through cursors it made, each item once and in order', () => {
+    const args = normaliseConnectionArgs({ first: 4 });
+    const seen: string[] = [];
+    let cursor: ReturnType<typeof decodeCursor> | undefined;
+    for (;;) {
+      const slice = sliceItems(items, { deployment: 'alpha', order: 'asc', args, cursor });
+      seen.push(...slice.items.map((item) => item.id));
+      if (!slice.hasNextPage) break;
+      const last = slice.items[slice.items.length - 1]!;
+      cursor = decodeCursor(cursorOf(last, queryKey), queryKey, 'after');
+    }
+    const ordered = [...items].sort((a, b) => a.key - b.key || (a.id < b.id ? -1 : 1)).map((item) => item.id);
+    assert.deepEqual(seen, ordered);
+  });
+
+  it('reports an item without a usable sort time', () => {
+    assert.throws(
+      () => sliceItems([{ key: 1.5, deployment: 'alpha', id: 'x' }], { deployment: 'alpha', order: 'asc', args: { direction: 'forward', count: 5 }, cursor: undefined }),
+      (error: unknown) => error instanceof FacadeError && error.code === 'UPSTREAM_INVALID_RESPONSE',
+    );
+  });
+});
+

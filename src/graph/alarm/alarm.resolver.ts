@@ -5,11 +5,10 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { FacadeError } from '../../errors/facade.error.js';
 import type { AlarmDocument } from '../../upstream/anywhere/anywhere.schemas.js';
-import { arrayFeedSource } from '../../pagination/array.source.js';
 import type { GraphContext } from '../context.js';
 import { ConnectionArgs } from '../connection/connection.args.js';
 import type { ConnectionShape } from '../connection/connection.type.js';
-import { feedConnection } from '../connection/feed.connection.js';
+import { itemsConnection } from '../connection/feed.connection.js';
 import { Deployment } from '../deployment/deployment.type.js';
 import { deploymentNamed } from '../deployment/deployment.resolver.js';
 import { EventConnection } from '../event/event.connection.js';
@@ -100,7 +99,7 @@ export class AlarmResolver {
   @FieldResolver(() => EventConnection, {
     description: 'The events the alarm correlates, oldest first, from the alarm’s own document (no extra call).',
   })
-  events(@Root() alarm: Alarm, @Args(() => ConnectionArgs) args: ConnectionArgs): Promise<ConnectionShape<Event>> {
+  events(@Root() alarm: Alarm, @Args(() => ConnectionArgs) args: ConnectionArgs): ConnectionShape<Event> {
     const fallbackKey = alarm.document.timestampOccurred ?? 0;
     const items = alarm.document.events.map((doc) => ({
       key: doc.timestampOccurred ?? fallbackKey,
@@ -108,11 +107,12 @@ export class AlarmResolver {
       id: doc.uuid,
       doc,
     }));
-    return feedConnection({
+    return itemsConnection({
       args,
       definition: { feed: 'alarm-events', alarm: alarm.id },
       order: 'asc',
-      sources: async () => [arrayFeedSource(alarm.deploymentName, items)],
+      deployment: alarm.deploymentName,
+      items,
       toNode: (item) => toEvent(item.doc),
     });
   }

@@ -22,7 +22,7 @@ export enum AlarmPriority {
 }
 registerEnumType(AlarmPriority, { name: 'AlarmPriority', description: 'The priority band USM gives an alarm.' });
 
-@ObjectType({ description: 'A source or destination of an alarm: a host, an address or an asset.' })
+@ObjectType({ simpleResolvers: true, description: 'A source or destination of an alarm: a host, an address or an asset.' })
 export class AlarmEndpoint {
   @Field(() => String, { nullable: true, description: 'IP address.' })
   address!: string | null;
@@ -49,7 +49,7 @@ export class AlarmEndpoint {
   eventCount!: number | null;
 }
 
-@ObjectType({ implements: Node, description: 'A USM alarm: a correlation of events that a rule judged worth a look.' })
+@ObjectType({ simpleResolvers: true, implements: Node, description: 'A USM alarm: a correlation of events that a rule judged worth a look.' })
 @Directive('@key(fields: "id")')
 export class Alarm extends Node {
   @Field({ description: 'The alarm’s UUID in its deployment.' })

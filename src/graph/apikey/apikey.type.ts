@@ -32,7 +32,7 @@ export enum ApiKeyStatus {
 }
 registerEnumType(ApiKeyStatus, { name: 'ApiKeyStatus' });
 
-@ObjectType({ description: 'When a key rotates on its own, and how long the previous secret keeps working.' })
+@ObjectType({ simpleResolvers: true, description: 'When a key rotates on its own, and how long the previous secret keeps working.' })
 export class RotationPolicy {
   @Field({ description: 'ISO 8601 duration between rotations, e.g. `P30D`.' })
   interval!: string;
@@ -41,7 +41,7 @@ export class RotationPolicy {
   gracePeriod!: string;
 }
 
-@ObjectType({ description: 'An API key of this facade. Its secret is never shown again after it was made.' })
+@ObjectType({ simpleResolvers: true, description: 'An API key of this facade. Its secret is never shown again after it was made.' })
 export class ApiKey {
   @Field(() => ID)
   id!: string;
@@ -97,7 +97,7 @@ export class ApiKey {
   }
 }
 
-@ObjectType({ description: 'A key with its secret: shown in this answer only, so store it now.' })
+@ObjectType({ simpleResolvers: true, description: 'A key with its secret: shown in this answer only, so store it now.' })
 export class CreatedApiKey {
   @Field(() => ApiKey)
   key!: ApiKey;
@@ -109,7 +109,7 @@ export class CreatedApiKey {
   warnings!: string[];
 }
 
-@ObjectType({ description: 'A key after its rotation policy changed.' })
+@ObjectType({ simpleResolvers: true, description: 'A key after its rotation policy changed.' })
 export class ApiKeyRotationChange {
   @Field(() => ApiKey)
   key!: ApiKey;
@@ -118,7 +118,7 @@ export class ApiKeyRotationChange {
   warnings!: string[];
 }
 
-@ObjectType({ description: 'A new secret for the key this connection authenticated with.' })
+@ObjectType({ simpleResolvers: true, description: 'A new secret for the key this connection authenticated with.' })
 export class ApiKeyRotation {
   @Field(() => ID)
   keyId!: string;

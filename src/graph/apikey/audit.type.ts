@@ -14,7 +14,7 @@ export enum AuditAction {
 }
 registerEnumType(AuditAction, { name: 'AuditAction' });
 
-@ObjectType({ description: 'One change to an API key, as the audit trail keeps it.' })
+@ObjectType({ simpleResolvers: true, description: 'One change to an API key, as the audit trail keeps it.' })
 export class AuditEvent {
   @Field(() => ID)
   id!: string;

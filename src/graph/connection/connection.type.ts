@@ -5,7 +5,7 @@
  */
 import { Field, Int, ObjectType, type ClassType } from 'type-graphql';
 
-@ObjectType({ description: 'Where a page of a connection starts and ends, per the Relay connection spec.' })
+@ObjectType({ simpleResolvers: true, description: 'Where a page of a connection starts and ends, per the Relay connection spec.' })
 export class PageInfo {
   @Field({ description: 'More items follow `endCursor` (query again with `after: endCursor`).' })
   hasNextPage!: boolean;
@@ -36,7 +36,7 @@ export interface ConnectionOptions {
 export function Connection<TNode extends object>(nodeType: ClassType<TNode>, options: ConnectionOptions = {}) {
   const name = nodeType.name;
 
-  @ObjectType(`${name}Edge`, { description: `One ${name} in a connection, with the cursor that resumes after it.` })
+  @ObjectType(`${name}Edge`, { simpleResolvers: true, description: `One ${name} in a connection, with the cursor that resumes after it.` })
   class Edge {
     @Field({ description: 'Opaque cursor: pass it to `after` or `before` to page from this edge.' })
     cursor!: string;
@@ -45,7 +45,7 @@ export function Connection<TNode extends object>(nodeType: ClassType<TNode>, opt
     node!: TNode;
   }
 
-  @ObjectType(`${name}Connection`, { description: `A page of ${name} items, per the Relay connection spec.` })
+  @ObjectType(`${name}Connection`, { simpleResolvers: true, description: `A page of ${name} items, per the Relay connection spec.` })
   class ConnectionType {
     @Field(() => [Edge], { description: 'The items of this page, in the requested order.' })
     edges!: Edge[];

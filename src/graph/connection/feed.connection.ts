@@ -7,10 +7,11 @@
  * and one `size=1` call per source otherwise, made only if the client selects it.
  * Cursors, and the hash of the feed's definition they carry, are computed only when a
  * cursor is given or read: an alarm's `events { edges { node } }` encodes none.
+ * `itemsConnection` is the same for items already in memory, without promises.
  */
 import { normaliseConnectionArgs } from '../../pagination/connection.args.js';
 import { decodeCursor, queryKeyOf } from '../../pagination/cursor.codec.js';
-import { cursorOf, sliceFeed, type FeedItem, type FeedSource } from '../../pagination/feed.paginator.js';
+import { cursorOf, sliceFeed, sliceItems, type FeedItem, type FeedSlice, type FeedSource } from '../../pagination/feed.paginator.js';
 import type { ConnectionArgs } from './connection.args.js';
 import type { ConnectionShape, PageInfo } from './connection.type.js';
 
@@ -63,21 +64,45 @@ class FeedPageInfo implements PageInfo {
 export async function feedConnection<T extends FeedItem, N>(request: FeedConnectionRequest<T, N>): Promise<ConnectionShape<N>> {
   const args = normaliseConnectionArgs(request.args);
   const key = new FeedKey(request.definition);
-  const cursor =
-    args.cursor === undefined ? undefined : decodeCursor(args.cursor, key.value, args.direction === 'forward' ? 'after' : 'before');
+  const cursor = decodeArgsCursor(args, key);
   const sources = await request.sources();
   const page = await sliceFeed({ sources, order: request.order, args, cursor });
+  return toConnection(page, key, request.toNode, async () => {
+    const counts = await Promise.all(sources.map((source) => source.fetch({ order: request.order, page: 0, size: 1 })));
+    return counts.reduce((sum, c) => sum + c.totalElements, 0);
+  });
+}
+
+export interface ItemsConnectionRequest<T extends FeedItem, N> extends Omit<FeedConnectionRequest<T, N>, 'sources'> {
+  /** Labels errors, as a source's `deployment` does. */
+  deployment: string;
+  items: readonly T[];
+}
+
+export function itemsConnection<T extends FeedItem, N>(request: ItemsConnectionRequest<T, N>): ConnectionShape<N> {
+  const args = normaliseConnectionArgs(request.args);
+  const key = new FeedKey(request.definition);
+  const cursor = decodeArgsCursor(args, key);
+  const page = sliceItems(request.items, { deployment: request.deployment, order: request.order, args, cursor });
+  return toConnection(page, key, request.toNode, async () => request.items.length);
+}
+
+function decodeArgsCursor(args: ReturnType<typeof normaliseConnectionArgs>, key: FeedKey) {
+  return args.cursor === undefined ? undefined : decodeCursor(args.cursor, key.value, args.direction === 'forward' ? 'after' : 'before');
+}
+
+/** `countOther` counts when the page's own source totals cannot (a cursor bounded the fetch). */
+function toConnection<T extends FeedItem, N>(
+  page: FeedSlice<T>,
+  key: FeedKey,
+  toNode: (item: T) => N,
+  countOther: () => Promise<number>,
+): ConnectionShape<N> {
   const totals = page.sourceTotals;
-  const edges = page.items.map((item) => new FeedEdge(request.toNode(item), item, key));
+  const edges = page.items.map((item) => new FeedEdge(toNode(item), item, key));
   return {
     edges,
     pageInfo: new FeedPageInfo(page.hasNextPage, page.hasPreviousPage, edges),
-    countTotal: async () => {
-      if (totals !== undefined) return totals.reduce((sum, t) => sum + t.totalElements, 0);
-      const counts = await Promise.all(
-        sources.map((source) => source.fetch({ order: request.order, page: 0, size: 1 })),
-      );
-      return counts.reduce((sum, c) => sum + c.totalElements, 0);
-    },
+    countTotal: async () => (totals !== undefined ? totals.reduce((sum, t) => sum + t.totalElements, 0) : countOther()),
   };
 }

@@ -29,7 +29,7 @@ export enum CredentialRotationStatus {
 }
 registerEnumType(CredentialRotationStatus, { name: 'CredentialRotationStatus' });
 
-@ObjectType({ description: 'The API client the facade uses for one deployment or for USM Central.' })
+@ObjectType({ simpleResolvers: true, description: 'The API client the facade uses for one deployment or for USM Central.' })
 export class UpstreamCredential {
   @Field(() => UpstreamApi)
   api!: UpstreamApi;
@@ -81,7 +81,7 @@ export class UpstreamCredentialInput {
   clientSecret!: string;
 }
 
-@ObjectType({ description: 'What happened to one entry of a credential rotation.' })
+@ObjectType({ simpleResolvers: true, description: 'What happened to one entry of a credential rotation.' })
 export class CredentialRotationResult {
   @Field()
   deployment!: string;
@@ -121,7 +121,7 @@ export class CredentialRotationResult {
   }
 }
 
-@ObjectType({ description: 'A credential rotation, entry by entry, in the order applied (deployments before Central).' })
+@ObjectType({ simpleResolvers: true, description: 'A credential rotation, entry by entry, in the order applied (deployments before Central).' })
 export class CredentialRotationReport {
   @Field(() => [CredentialRotationResult])
   entries!: CredentialRotationResult[];

@@ -9,6 +9,7 @@ import { encodeGlobalId } from '../node/global.id.js';
 import type { DeploymentInfo } from '../../upstream/upstream.registry.js';
 
 @ObjectType({
+  simpleResolvers: true,
   implements: Node,
   description: 'A USM Anywhere deployment (a subdomain such as acme-east.alienvault.cloud).',
 })

@@ -6,7 +6,7 @@ import { Directive, Field, ObjectType } from 'type-graphql';
 import { GraphQLDateTime, GraphQLJSONObject } from 'graphql-scalars';
 import { Node } from '../node/node.type.js';
 
-@ObjectType({ implements: Node, description: 'A USM event: one normalised log record.' })
+@ObjectType({ simpleResolvers: true, implements: Node, description: 'A USM event: one normalised log record.' })
 @Directive('@key(fields: "id")')
 export class Event extends Node {
   @Field({ description: 'The event’s UUID in its deployment.' })
