@@ -163,6 +163,7 @@ export async function startFacade(config: Config, options: StartFacadeOptions = 
         for (const permission of requiredPermissions(document, operation)) keys.authorize(context.apiKey, permission);
       },
       plugins: [responses.plugin()],
+      stringifyResult: responses.stringifyResult,
     });
     closers.push(() => server.stop());
     for (const deployment of registry.deploymentNames) {

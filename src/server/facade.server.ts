@@ -27,17 +27,18 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { expressMiddleware } from '@as-integrations/express5';
 import { WebSocket, WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
-import { jitGateway } from './jit.executor.js';
 import {
   getOperationAST,
   GraphQLError,
   parse,
   validate,
   type DocumentNode,
+  type FormattedExecutionResult,
   type GraphQLSchema,
   type OperationDefinitionNode,
 } from 'graphql';
 import { FacadeError, httpStatusOf } from '../errors/facade.error.js';
+import { jitGateway } from './jit.executor.js';
 import type { GraphContext } from '../graph/context.js';
 import type { Logger } from '../log/logger.js';
 import { createErrorFormatter } from './error.formatter.js';
@@ -67,6 +68,8 @@ export interface FacadeServerOptions {
   host?: string;
   /** Largest accepted JSON body; default `1mb`. */
   bodyLimit?: string;
+  /** Writes each answer's JSON (e.g. the response cache's, which reuses it). Default: Apollo's. */
+  stringifyResult?: (result: FormattedExecutionResult) => string;
   /** More Apollo plugins, run after authorization (e.g. the response cache). Default none. */
   plugins?: ApolloServerPlugin<GraphContext>[];
 }
@@ -194,6 +197,7 @@ export async function startFacadeServer(options: FacadeServerOptions): Promise<R
 
   const apollo = new ApolloServer<GraphContext>({
     gateway: jitGateway(schema, options.sdl),
+    ...(options.stringifyResult === undefined ? {} : { stringifyResult: options.stringifyResult }),
     includeStacktraceInErrorResponses: false,
     // Apollo turns introspection off under NODE_ENV=production; analysts need it for the
     // playground, and only authenticated callers reach it.

@@ -12,6 +12,9 @@
  * - Only answers without errors are kept, for `ttlMs`; `clear()` forgets everything
  *   (a label write calls it, on every replica), so a read after a write is fresh.
  * - At most `maxEntries` are kept, the oldest dropped first.
+ * - `stringifyResult`, given to Apollo as its `stringifyResult`, writes a cached answer's
+ *   JSON once and reuses it for every hit (a 50-alarm page is ~64 KB of JSON); any
+ *   other answer is written exactly as Apollo would (compact JSON and a newline).
  */
 import type { ApolloServerPlugin, GraphQLRequestContext } from '@apollo/server';
 import type { DocumentNode, FormattedExecutionResult, OperationDefinitionNode } from 'graphql';
@@ -32,9 +35,17 @@ interface Entry {
   expiresAt: number;
 }
 
+/** Apollo's own serialisation (`prettyJSONStringify`), so cached and fresh answers are byte-identical. */
+const toJson = (result: FormattedExecutionResult): string => `${JSON.stringify(result)}\n`;
+
 export class ResponseCache {
   readonly #entries = new Map<string, Entry>();
   readonly #options: Required<ResponseCacheOptions>;
+  /**
+   * The JSON of cached answers, by their `data`: Apollo hands `stringifyResult` a new
+   * wrapper object each time, but the same `data`. Dropped with the entry.
+   */
+  #json = new WeakMap<object, string | null>();
 
   constructor(options: ResponseCacheOptions) {
     this.#options = { maxEntries: 1_000, now: Date.now, ...options };
@@ -42,7 +53,19 @@ export class ResponseCache {
 
   clear(): void {
     this.#entries.clear();
+    this.#json = new WeakMap();
   }
+
+  /** For Apollo's `stringifyResult` option. */
+  readonly stringifyResult = (result: FormattedExecutionResult): string => {
+    const data = result.data;
+    if (data === null || data === undefined || result.errors !== undefined || result.extensions !== undefined) return toJson(result);
+    const known = this.#json.get(data);
+    if (known !== null) return known ?? toJson(result);
+    const json = toJson(result);
+    this.#json.set(data, json);
+    return json;
+  };
 
   get size(): number {
     return this.#entries.size;
@@ -71,6 +94,8 @@ export class ResponseCache {
             const body = requestContext.response.body;
             if (key === undefined || hit || body.kind !== 'single' || body.singleResult.errors !== undefined) return;
             cache.#entries.set(key, { result: body.singleResult, expiresAt: cache.#options.now() + cache.#options.ttlMs });
+            // Written by the first `stringifyResult` call, which follows this hook.
+            if (body.singleResult.data != null) cache.#json.set(body.singleResult.data, null);
             if (cache.#entries.size > cache.#options.maxEntries) {
               cache.#entries.delete(cache.#entries.keys().next().value as string);
             }

@@ -1,12 +1,13 @@
-import { describe, it } from 'node:test';
+import { describe, it, mock } from 'node:test';
 import assert from 'node:assert/strict';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, HeaderMap } from '@apollo/server';
 import { ResponseCache } from '../../src/server/response.cache.js';
 
 /** A server whose `count` field counts its own executions, so cache hits are visible. */
-function countingServer(cache: ResponseCache) {
+function countingServer(cache: ResponseCache, stringifyResult?: ResponseCache['stringifyResult']) {
   let executions = 0;
   const server = new ApolloServer({
+    ...(stringifyResult === undefined ? {} : { stringifyResult }),
     typeDefs: 'type Query { count(id: Int): Int! secret: String! } type Mutation { touch: Int! }',
     resolvers: {
       Query: { count: () => ++executions, secret: () => 'per-key' },
@@ -72,6 +73,44 @@ describe('ResponseCache', () => {
       assert.equal(cache.size, 0);
     } finally {
       await server.stop();
+    }
+  });
+
+  it('writes a cached answer’s JSON once, byte for byte as Apollo writes it, and every other answer as Apollo does', async () => {
+    const cache = new ResponseCache({ ttlMs: 60_000, cacheable: cacheableCount });
+    const { server, executions } = countingServer(cache, cache.stringifyResult);
+    const plain = countingServer(new ResponseCache({ ttlMs: 0, cacheable: cacheableCount })).server;
+    await Promise.all([server.start(), plain.start()]);
+    const http = (target: ApolloServer, query: string) =>
+      target.executeHTTPGraphQLRequest({
+        httpGraphQLRequest: {
+          method: 'POST',
+          headers: new HeaderMap([['content-type', 'application/json']]),
+          search: '',
+          body: { query },
+        },
+        context: async () => ({}),
+      });
+    const bodyOf = async (response: Awaited<ReturnType<typeof http>>) => {
+      assert.equal(response.body.kind, 'complete');
+      return response.body.kind === 'complete' ? response.body.string : '';
+    };
+    try {
+      const first = await bodyOf(await http(server, '{ count }'));
+      const stringify = mock.method(JSON, 'stringify');
+      const again = await bodyOf(await http(server, '{ count }'));
+      const resultsWritten = stringify.mock.calls.filter((call) => typeof call.arguments[0] === 'object' && 'data' in (call.arguments[0] as object));
+      stringify.mock.restore();
+      assert.equal(resultsWritten.length, 0, 'a hit writes no JSON');
+      assert.equal(executions(), 1);
+      assert.equal(again, first);
+      assert.equal(first, await bodyOf(await http(plain, '{ count }')), 'the same bytes as Apollo’s own serialisation');
+      assert.equal(first, '{"data":{"count":1}}\n');
+      // Not cacheable, and an answer with errors: written fresh each time, as Apollo would.
+      assert.equal(await bodyOf(await http(server, '{ secret }')), '{"data":{"secret":"per-key"}}\n');
+      assert.match(await bodyOf(await http(server, '{ count(id: "x") }')), /^\{"errors":\[/);
+    } finally {
+      await Promise.all([server.stop(), plain.stop()]);
     }
   });
 });

@@ -56,9 +56,22 @@ export async function findDeployment(ctx: GraphContext, name: string): Promise<D
   return info === undefined ? null : Deployment.from(info);
 }
 
+/** Per request: a page of 50 alarms of one deployment resolves one `Deployment`, not 50. */
+const deploymentsByRequest = new WeakMap<GraphContext, Map<string, Promise<Deployment>>>();
+
 /** The deployment an alarm or event belongs to; known by name even when no list mentions it. */
-export async function deploymentNamed(ctx: GraphContext, name: string): Promise<Deployment> {
-  return (await findDeployment(ctx, name)) ?? Deployment.from({ name, hasCredentials: false });
+export function deploymentNamed(ctx: GraphContext, name: string): Promise<Deployment> {
+  let byName = deploymentsByRequest.get(ctx);
+  if (byName === undefined) {
+    byName = new Map();
+    deploymentsByRequest.set(ctx, byName);
+  }
+  let deployment = byName.get(name);
+  if (deployment === undefined) {
+    deployment = findDeployment(ctx, name).then((found) => found ?? Deployment.from({ name, hasCredentials: false }));
+    byName.set(name, deployment);
+  }
+  return deployment;
 }
 
 /** Federation: resolves `{ __typename: "Deployment", id }` references from other subgraphs. */
