@@ -47,13 +47,6 @@ export interface KeysOptions {
    * pass a hand-driven clock to end a grace period without waiting for it.
    */
   clock?: () => number;
-  /**
-   * With `REDIS_URL`, the prefix of every Redis key and channel of the API keys (store,
-   * pubsub, locks, failed-authentication counters). Replicas that share keys must share
-   * it; facades that must not see each other's keys on one Redis need different ones.
-   * Default `usm-facade:`.
-   */
-  redisPrefix?: string;
 }
 
 export interface RunningFacade {
@@ -116,12 +109,13 @@ export async function startFacade(config: Config, options: StartFacadeOptions = 
       simulator !== undefined
         ? createStore<unknown>({ namespace: 'credentials' })
         : config.redisUrl !== undefined
-          ? createStore<unknown>({ namespace: 'usm-facade:credentials', redisUrl: config.redisUrl, logger })
+          ? createStore<unknown>({ namespace: `${config.redisPrefix}credentials`, redisUrl: config.redisUrl, logger })
           : createStore<unknown>({ namespace: 'credentials', sqlitePath: dataFile(config), logger });
     closers.push(() => credentialStore.disconnect());
     const registry = await createUpstreamRegistry({
       targets,
       redisUrl: config.redisUrl,
+      redisKeyPrefix: config.redisPrefix,
       logger,
       tuning: config.upstreamTuning,
       vault: new CredentialVault({ store: credentialStore, secretKey: config.credentials.secretKey }),
@@ -129,7 +123,7 @@ export async function startFacade(config: Config, options: StartFacadeOptions = 
     });
     closers.push(() => registry.close());
     const shared =
-      config.redisUrl === undefined ? undefined : createStore<unknown>({ namespace: 'usm-facade:cache', redisUrl: config.redisUrl, logger });
+      config.redisUrl === undefined ? undefined : createStore<unknown>({ namespace: `${config.redisPrefix}cache`, redisUrl: config.redisUrl, logger });
     if (shared !== undefined) closers.push(() => shared.disconnect());
     const cache = new DocumentCache({ ttls: config.cacheTtls, shared, logger });
     const replicaId = randomUUID();
@@ -206,7 +200,7 @@ function dataFile(config: Config): string {
 
 /**
  * The facade's own API keys: their store (SQLite under DATA_DIR, or Redis under
- * `options.redisPrefix`), the pubsub that carries rotations and revocations between
+ * `REDIS_PREFIX`), the pubsub that carries rotations and revocations between
  * replicas, the default admin key, and the rotation scheduler, all on `options.clock`.
  * Whatever it opens is added to `closers`.
  */
@@ -222,7 +216,7 @@ async function startKeys(
   // Locks bound how long a crashed holder blocks others: real time, whatever the key clock says.
   let lock = createMemoryLock();
   if (config.redisUrl !== undefined) {
-    const prefix = options.redisPrefix ?? 'usm-facade:';
+    const prefix = config.redisPrefix;
     const redis = createClient({ url: config.redisUrl });
     redis.on('error', (error: Error) => logger.warn({ error: error.message }, 'Redis connection error (API keys)'));
     await redis.connect();

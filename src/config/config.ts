@@ -119,6 +119,12 @@ export interface Config {
   nodeEnv: 'development' | 'production' | 'test';
   /** `REDIS_URL`: when set, tokens, quota windows and caches are shared through Redis. */
   redisUrl: string | undefined;
+  /**
+   * `REDIS_PREFIX`, default `usm-facade:`: begins every Redis key and channel the facade
+   * uses. Replicas of one facade share it; facades that must not see each other's keys,
+   * tokens and caches on one Redis use different ones.
+   */
+  redisPrefix: string;
   upstream: UpstreamConfig;
   /** Timeouts, retries, breaker and rate budget for every upstream (see `UpstreamTuning`). */
   upstreamTuning: UpstreamTuning;
@@ -189,6 +195,10 @@ const envSchema = z.object({
     .string()
     .regex(/^rediss?:\/\/\S+$/, 'must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379')
     .optional(),
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9:_.-]{0,63}$/, 'must be 1–64 letters, digits, ":", "_", "." or "-", e.g. usm-facade:')
+    .default('usm-facade:'),
   USM_ANYWHERE_URL: httpUrl.optional(),
   USM_ANYWHERE_NAME: z.string().regex(DEPLOYMENT_NAME, 'must be a deployment name like acme-east').optional(),
   USM_ANYWHERE_CLIENT_ID: z.string().min(1).optional(),
@@ -302,6 +312,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     nodeEnv,
     logLevel: values.LOG_LEVEL ?? (nodeEnv === 'test' ? 'silent' : 'info'),
     redisUrl: values.REDIS_URL,
+    redisPrefix: values.REDIS_PREFIX,
     upstream,
     upstreamTuning: {
       connectTimeoutMs: values.UPSTREAM_CONNECT_TIMEOUT_MS,

@@ -45,10 +45,9 @@ describe('two facade replicas on one Redis', () => {
 
   before(async () => {
     scope = redisScope();
-    const env = { REDIS_URL: TEST_REDIS_URL, FACADE_ADMIN_KEY: formatApiKey(newKeyId(), newSecret()) };
-    const options = { facade: { keys: { redisPrefix: scope.prefix } } };
-    a = await startTestFacade(env, options);
-    b = await startTestFacade(env, options);
+    const env = { REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: scope.prefix, FACADE_ADMIN_KEY: formatApiKey(newKeyId(), newSecret()) };
+    a = await startTestFacade(env);
+    b = await startTestFacade(env);
     secrets.push(env.FACADE_ADMIN_KEY);
   });
   after(async () => {
@@ -129,4 +128,16 @@ describe('two facade replicas on one Redis', () => {
     assert.ok(values.join('\n').includes('"subscriber"'), 'the records are readable, so the search means something');
     assertNoSecretIn(names.join('\n') + values.join('\n'), secrets, 'Redis');
   });
+
+  it('keep every Redis key they write under REDIS_PREFIX: keys, tokens, quota windows and cached documents', async () => {
+    const page = await a.gql<{ alarms: { edges: Array<{ node: { id: string } }> } }>('{ alarms(first: 3) { edges { node { id } } } }');
+    const [first] = dataOf(page).alarms.edges;
+    assert.ok(first !== undefined);
+    dataOf(await b.gql(`{ alarm(id: "${first.node.id}") { id } }`));
+    const redis = await scope.client();
+    const written = await redis.keys(`${scope.prefix}*`);
+    const kinds = new Set(written.map((key) => key.slice(scope.prefix.length).split(':')[0]));
+    for (const kind of ['keys', 'tokens', 'cache']) assert.ok(kinds.has(kind), `no ${kind} key under the prefix: ${[...kinds].join(', ')}`);
+  });
 });
+

@@ -260,3 +260,18 @@ describe('upstream tuning', () => {
     );
   });
 });
+
+describe('REDIS_PREFIX', () => {
+  it('defaults to usm-facade: and takes another', () => {
+    assert.equal(loadConfig({}).redisPrefix, 'usm-facade:');
+    assert.equal(loadConfig({ REDIS_PREFIX: 'tenant-b:' }).redisPrefix, 'tenant-b:');
+  });
+
+  it('refuses a prefix with spaces, wildcards or nothing in it, saying what is allowed', () => {
+    for (const value of ['', 'two words', 'usm*', ':leading']) {
+      assert.deepEqual(problemsOf({ REDIS_PREFIX: value }), [
+        'REDIS_PREFIX: must be 1–64 letters, digits, ":", "_", "." or "-", e.g. usm-facade:',
+      ]);
+    }
+  });
+});
