@@ -118,6 +118,19 @@ describe('Anywhere alarm pages', () => {
     assert.equal(invalid(() => readAlarmPage(body, context)).details.path, '_embedded.alarms[1].events[2].message.uuid');
   });
 
+  it('gives documents a key only for each value present, and keeps unknown fields in raw alone', () => {
+    const body = sample('anywhere-alarms-page');
+    body._embedded.alarms[0].vendor_extra = { kept: true };
+    const page = readAlarmPage(body, context);
+    const documents = page.items.flatMap((alarm) => [alarm, ...alarm.events, ...alarm.sources, ...alarm.destinations]);
+    for (const doc of [...documents, page.links]) {
+      for (const [key, value] of Object.entries(doc)) assert.notEqual(value, undefined, `${key} is present but undefined`);
+    }
+    const [first] = page.items;
+    assert.equal('vendor_extra' in first!, false);
+    assert.deepEqual(first!.raw.vendor_extra, { kept: true });
+  });
+
   it('refuses a page without its page block', () => {
     const body = sample('anywhere-alarms-page');
     delete body.page;

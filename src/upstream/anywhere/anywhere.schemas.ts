@@ -13,6 +13,12 @@
  * `page` block. Anything else malformed is refused with its path (see
  * `response.parser.ts`), never guessed. The `read*` functions are the one way a body
  * becomes a document: parse, then normalise.
+ *
+ * Cost: a 50-alarm page is parsed on every uncached list call, so the schemas are
+ * `z.object` (strip mode, which zod compiles; unknown fields live on in `raw`, not in
+ * the parsed copy), and documents get only their present values, assigned one by one:
+ * no `delete` (which turns an object into a slow dictionary for every later reader) and
+ * no generic copy loop. A document never has a key whose value is undefined.
  */
 import { z } from 'zod';
 import { parseBody, type ParseContext } from '../http/response.parser.js';
@@ -118,11 +124,21 @@ const TIMESTAMP_RULE = 'must be epoch milliseconds (a number or a string of digi
 // transform: a page holds hundreds of them, and a union allocates per branch tried.
 const DIGITS = /^\s*-?\d+(\.\d+)?\s*$/;
 
+/** Whether `value` is only ASCII digits: Anywhere's epoch-ms strings, checked without a regex. */
+function isPlainDigits(value: string): boolean {
+  if (value.length === 0 || value.length > 16) return false;
+  for (let i = 0; i < value.length; i += 1) {
+    const code = value.charCodeAt(i);
+    if (code < 48 || code > 57) return false;
+  }
+  return true;
+}
+
 export const timestamp = z.unknown().transform((value, ctx): number => {
   if (typeof value === 'number') {
     if (Number.isFinite(value)) return value;
   } else if (typeof value === 'string') {
-    if (DIGITS.test(value)) return Number(value);
+    if (isPlainDigits(value) || DIGITS.test(value)) return Number(value);
     const parsed = Date.parse(value);
     if (!Number.isNaN(parsed) && /^\d{4}-\d{2}-\d{2}/.test(value)) return parsed;
   }
@@ -140,16 +156,21 @@ const numeric = z.unknown().transform((value, ctx): number => {
 
 /** A list of strings, also when a single string was sent. */
 const stringList = z.unknown().transform((value, ctx): string[] => {
-  if (typeof value === 'string') return [value];
-  if (Array.isArray(value) && value.every((item) => typeof item === 'string')) return value as string[];
+  if (Array.isArray(value)) {
+    let strings = true;
+    for (const item of value) if (typeof item !== 'string') strings = false;
+    if (strings) return value as string[];
+  } else if (typeof value === 'string') {
+    return [value];
+  }
   ctx.addIssue({ code: 'custom', message: 'must be a list of strings', input: value });
   return z.NEVER;
 });
 
 const optionalText = z.string().nullish();
 
-const link = z.looseObject({ href: z.string(), templated: z.boolean().nullish() });
-const links = z.looseObject({
+const link = z.object({ href: z.string(), templated: z.boolean().nullish() });
+const links = z.object({
   self: link.nullish(),
   first: link.nullish(),
   prev: link.nullish(),
@@ -157,7 +178,7 @@ const links = z.looseObject({
   last: link.nullish(),
 });
 
-const pageInfoSchema = z.looseObject({
+const pageInfoSchema = z.object({
   size: numeric,
   totalElements: numeric,
   totalPages: numeric,
@@ -166,7 +187,7 @@ const pageInfoSchema = z.looseObject({
 
 // ---- events -------------------------------------------------------------------------
 
-const eventSchema = z.looseObject({
+const eventSchema = z.object({
   uuid: z.string().min(1),
   event_name: optionalText,
   plugin: optionalText,
@@ -207,29 +228,29 @@ export const alarmEventItemSchema = z.unknown().transform((value, ctx): ParsedEv
 
 /** `raw` is the upstream JSON of this very event (already unwrapped). */
 export function normaliseEvent(event: ParsedEvent, raw: unknown, deployment: string): EventDocument {
-  return prune({
-    deployment,
-    uuid: event.uuid,
-    eventName: event.event_name ?? undefined,
-    plugin: event.plugin ?? undefined,
-    accountName: event.account_name ?? undefined,
-    sourceName: event.source_name ?? undefined,
-    sourceUsername: event.source_username ?? undefined,
-    sourceAddress: event.source_address ?? undefined,
-    destinationAddress: event.destination_address ?? undefined,
-    sensorUuid: event.sensor_uuid ?? undefined,
-    packetType: event.packet_type ?? undefined,
-    suppressed: event.suppressed ?? undefined,
-    priority: event.priority ?? undefined,
-    timestampOccurred: event.timestamp_occured ?? event.timestamp_occured_iso8601 ?? undefined,
-    timestampReceived: event.timestamp_received ?? event.timestamp_received_iso8601 ?? undefined,
-    raw: asRecord(raw),
-  });
+  // Only present values become keys (null means absent), assigned one by one: see `Cost` above.
+  const doc: EventDocument = { deployment, uuid: event.uuid, raw: asRecord(raw) };
+  if (event.event_name != null) doc.eventName = event.event_name;
+  if (event.plugin != null) doc.plugin = event.plugin;
+  if (event.account_name != null) doc.accountName = event.account_name;
+  if (event.source_name != null) doc.sourceName = event.source_name;
+  if (event.source_username != null) doc.sourceUsername = event.source_username;
+  if (event.source_address != null) doc.sourceAddress = event.source_address;
+  if (event.destination_address != null) doc.destinationAddress = event.destination_address;
+  if (event.sensor_uuid != null) doc.sensorUuid = event.sensor_uuid;
+  if (event.packet_type != null) doc.packetType = event.packet_type;
+  if (event.suppressed != null) doc.suppressed = event.suppressed;
+  if (event.priority != null) doc.priority = event.priority;
+  const occurred = event.timestamp_occured ?? event.timestamp_occured_iso8601;
+  if (occurred != null) doc.timestampOccurred = occurred;
+  const received = event.timestamp_received ?? event.timestamp_received_iso8601;
+  if (received != null) doc.timestampReceived = received;
+  return doc;
 }
 
 // ---- alarms -------------------------------------------------------------------------
 
-const endpointSchema = z.looseObject({
+const endpointSchema = z.object({
   address: optionalText,
   hostname: optionalText,
   fqdn: optionalText,
@@ -240,7 +261,7 @@ const endpointSchema = z.looseObject({
   event_count: numeric.nullish(),
 });
 
-export const alarmSchema = z.looseObject({
+export const alarmSchema = z.object({
   uuid: z.string().min(1),
   status: optionalText,
   priority: numeric.nullish(),
@@ -272,18 +293,18 @@ export const alarmSchema = z.looseObject({
 type ParsedAlarm = z.output<typeof alarmSchema>;
 
 function endpoints(objects: z.output<typeof endpointSchema>[] | null | undefined, addresses: string[] | null | undefined): AlarmEndpoint[] {
-  const result: AlarmEndpoint[] = (objects ?? []).map((o) =>
-    prune({
-      address: o.address ?? undefined,
-      hostname: o.hostname ?? undefined,
-      fqdn: o.fqdn ?? undefined,
-      assetId: o.asset_id ?? undefined,
-      country: o.country ?? undefined,
-      organisation: o.organisation ?? undefined,
-      name: o.name ?? undefined,
-      eventCount: o.event_count ?? undefined,
-    }),
-  );
+  const result: AlarmEndpoint[] = (objects ?? []).map((o) => {
+    const endpoint: AlarmEndpoint = {};
+    if (o.address != null) endpoint.address = o.address;
+    if (o.hostname != null) endpoint.hostname = o.hostname;
+    if (o.fqdn != null) endpoint.fqdn = o.fqdn;
+    if (o.asset_id != null) endpoint.assetId = o.asset_id;
+    if (o.country != null) endpoint.country = o.country;
+    if (o.organisation != null) endpoint.organisation = o.organisation;
+    if (o.name != null) endpoint.name = o.name;
+    if (o.event_count != null) endpoint.eventCount = o.event_count;
+    return endpoint;
+  });
   const known = new Set(result.map((e) => e.address));
   for (const address of addresses ?? []) {
     if (!known.has(address)) {
@@ -310,40 +331,44 @@ export function normaliseAlarm(
   deployment: string,
   events: EventsWithRaw = { parsed: alarm.events ?? [], raw: rawList(asRecord(raw).events) },
 ): AlarmDocument {
-  return prune({
+  const doc: AlarmDocument = {
     deployment,
     uuid: alarm.uuid,
-    status: alarm.status ?? undefined,
-    priority: alarm.priority ?? undefined,
-    priorityLabel: alarm.priority_label ?? undefined,
-    suppressed: alarm.suppressed ?? undefined,
-    ruleId: alarm.rule_id ?? undefined,
-    ruleDictionary: alarm.rule_dictionary ?? undefined,
-    ruleIntent: alarm.rule_intent ?? undefined,
-    ruleMethod: alarm.rule_method ?? undefined,
-    ruleStrategy: alarm.rule_strategy ?? undefined,
-    ruleAttackId: alarm.rule_attack_id ?? undefined,
     ruleAttackTactic: alarm.rule_attack_tactic ?? [],
-    ruleAttackTechnique: alarm.rule_attack_technique ?? undefined,
     sources: endpoints(alarm.sources, alarm.alarm_sources),
     destinations: endpoints(alarm.destinations, alarm.alarm_destinations),
     sensorSources: alarm.alarm_sensor_sources ?? [],
-    eventsCount: alarm.alarm_events_count ?? undefined,
     labels: alarm.alarm_labels ?? [],
-    sourceUsername: alarm.source_username ?? undefined,
-    timestampOccurred: alarm.timestamp_occured ?? alarm.timestamp_occured_iso8601 ?? undefined,
-    timestampReceived: alarm.timestamp_received ?? alarm.timestamp_received_iso8601 ?? undefined,
     events: events.parsed.map((event, index) => normaliseEvent(event, unwrapEvent(events.raw[index]), deployment)),
     raw: asRecord(raw),
-  });
+  };
+  // Only present values become keys (null means absent), assigned one by one: see `Cost` above.
+  if (alarm.status != null) doc.status = alarm.status;
+  if (alarm.priority != null) doc.priority = alarm.priority;
+  if (alarm.priority_label != null) doc.priorityLabel = alarm.priority_label;
+  if (alarm.suppressed != null) doc.suppressed = alarm.suppressed;
+  if (alarm.rule_id != null) doc.ruleId = alarm.rule_id;
+  if (alarm.rule_dictionary != null) doc.ruleDictionary = alarm.rule_dictionary;
+  if (alarm.rule_intent != null) doc.ruleIntent = alarm.rule_intent;
+  if (alarm.rule_method != null) doc.ruleMethod = alarm.rule_method;
+  if (alarm.rule_strategy != null) doc.ruleStrategy = alarm.rule_strategy;
+  if (alarm.rule_attack_id != null) doc.ruleAttackId = alarm.rule_attack_id;
+  if (alarm.rule_attack_technique != null) doc.ruleAttackTechnique = alarm.rule_attack_technique;
+  if (alarm.alarm_events_count != null) doc.eventsCount = alarm.alarm_events_count;
+  if (alarm.source_username != null) doc.sourceUsername = alarm.source_username;
+  const occurred = alarm.timestamp_occured ?? alarm.timestamp_occured_iso8601;
+  if (occurred != null) doc.timestampOccurred = occurred;
+  const received = alarm.timestamp_received ?? alarm.timestamp_received_iso8601;
+  if (received != null) doc.timestampReceived = received;
+  return doc;
 }
 
 // ---- pages and small bodies ---------------------------------------------------------
 
 /** A HAL page whose `_embedded` may be missing (empty page) and whose items sit under one of `keys`. */
 export function halPageSchema<S extends z.ZodType>(item: S, keys: readonly string[]) {
-  const embedded = z.looseObject(Object.fromEntries(keys.map((key) => [key, z.array(item).nullish()])));
-  return z.looseObject({
+  const embedded = z.object(Object.fromEntries(keys.map((key) => [key, z.array(item).nullish()])));
+  return z.object({
     _links: links.nullish(),
     page: pageInfoSchema,
     _embedded: embedded.nullish(),
@@ -353,7 +378,7 @@ export function halPageSchema<S extends z.ZodType>(item: S, keys: readonly strin
 const alarmPageSchema = halPageSchema(alarmSchema, ['alarms']);
 export const eventPageSchema = halPageSchema(eventSchema, ['eventResources', 'events']);
 
-const alarmLabelsSchema = z.looseObject({ alarm_labels: stringList.nullish() });
+const alarmLabelsSchema = z.object({ alarm_labels: stringList.nullish() });
 
 /** The items of a parsed page, from the first of `keys` present. */
 export function pageItems<T>(embedded: Record<string, unknown> | null | undefined, keys: readonly string[]): T[] {
@@ -365,13 +390,13 @@ export function pageItems<T>(embedded: Record<string, unknown> | null | undefine
 }
 
 export function pageLinks(parsed: z.output<typeof links> | null | undefined): PageLinks {
-  return prune({
-    self: parsed?.self?.href,
-    first: parsed?.first?.href,
-    prev: parsed?.prev?.href,
-    next: parsed?.next?.href,
-    last: parsed?.last?.href,
-  });
+  const result: PageLinks = {};
+  if (parsed?.self != null) result.self = parsed.self.href;
+  if (parsed?.first != null) result.first = parsed.first.href;
+  if (parsed?.prev != null) result.prev = parsed.prev.href;
+  if (parsed?.next != null) result.next = parsed.next.href;
+  if (parsed?.last != null) result.last = parsed.last.href;
+  return result;
 }
 
 // ---- bodies to documents -------------------------------------------------------------
@@ -428,8 +453,3 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Drops keys whose value is undefined, so documents compare and print cleanly. */
-function prune<T extends object>(value: T): T {
-  for (const key of Object.keys(value) as (keyof T)[]) if (value[key] === undefined) delete value[key];
-  return value;
-}

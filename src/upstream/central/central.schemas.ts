@@ -55,7 +55,7 @@ export interface CentralDeployment {
 
 const optionalText = z.string().nullish();
 
-const centralDeploymentSchema = z.looseObject({
+const centralDeploymentSchema = z.object({
   id: z.string().min(1),
   name: optionalText,
   fqdn: optionalText,
@@ -69,7 +69,7 @@ const centralDeploymentSchema = z.looseObject({
 
 const centralDeploymentsSchema = z.array(centralDeploymentSchema);
 
-const centralAlarmSchema = z.looseObject({
+const centralAlarmSchema = z.object({
   id: optionalText,
   timestamp: timestamp.nullish(),
   '@timestamp': timestamp.nullish(),
