@@ -204,8 +204,9 @@ export function sliceItems<T extends FeedItem>(
   const requested = totalOrder(order);
   const compare: Compare = forward ? requested : (a, b) => requested(b, a);
   for (const item of items) checkKey(item, options.deployment);
-  const after = cursor === undefined ? items : items.filter((item) => compare(item, cursor) > 0);
-  const merged = dedupe([...after].sort(compare));
+  // A fresh array either way, so sorting leaves `items` alone.
+  const after = cursor === undefined ? [...items] : items.filter((item) => compare(item, cursor) > 0);
+  const merged = dedupe(after.sort(compare));
   const hasMore = merged.length > args.count;
   const page = merged.slice(0, args.count);
   if (!forward) page.reverse();

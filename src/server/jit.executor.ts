@@ -54,9 +54,9 @@ export function jitExecutor(schema: GraphQLSchema): GatewayExecutor {
     const coerced = getVariableValues(schema, requestContext.operation.variableDefinitions ?? [], variables);
     if (coerced.errors !== undefined) return { errors: coerced.errors };
     const compiled = compiledFor(requestContext.document, requestContext.operationName);
-    const result = isCompiledQuery(compiled)
-      ? await compiled.query(undefined, requestContext.context, variables)
-      : compiled;
+    // Compilation errors are graphql-js's own already; only execution errors are graphql-jit's.
+    if (!isCompiledQuery(compiled)) return compiled;
+    const result = await compiled.query(undefined, requestContext.context, variables);
     return result.errors === undefined ? result : { ...result, errors: result.errors.map(asGraphqlJsError) };
   };
 }

@@ -9,7 +9,7 @@
  * cursor is given or read: an alarm's `events { edges { node } }` encodes none.
  * `itemsConnection` is the same for items already in memory, without promises.
  */
-import { normaliseConnectionArgs } from '../../pagination/connection.args.js';
+import { normaliseConnectionArgs, type NormalisedConnectionArgs } from '../../pagination/connection.args.js';
 import { decodeCursor, queryKeyOf } from '../../pagination/cursor.codec.js';
 import { cursorOf, sliceFeed, sliceItems, type FeedItem, type FeedSlice, type FeedSource } from '../../pagination/feed.paginator.js';
 import type { ConnectionArgs } from './connection.args.js';
@@ -87,7 +87,7 @@ export function itemsConnection<T extends FeedItem, N>(request: ItemsConnectionR
   return toConnection(page, key, request.toNode, async () => request.items.length);
 }
 
-function decodeArgsCursor(args: ReturnType<typeof normaliseConnectionArgs>, key: FeedKey) {
+function decodeArgsCursor(args: NormalisedConnectionArgs, key: FeedKey) {
   return args.cursor === undefined ? undefined : decodeCursor(args.cursor, key.value, args.direction === 'forward' ? 'after' : 'before');
 }
 

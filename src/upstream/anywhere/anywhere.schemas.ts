@@ -119,26 +119,16 @@ export interface Page<T> {
 
 const TIMESTAMP_RULE = 'must be epoch milliseconds (a number or a string of digits) or an ISO 8601 date';
 
-/** Epoch ms from a number, a string of digits, or an ISO 8601 string. */
 // The lenient scalars below are one transform each rather than a union piped into a
 // transform: a page holds hundreds of them, and a union allocates per branch tried.
 const DIGITS = /^\s*-?\d+(\.\d+)?\s*$/;
 
-/** Whether `value` is only ASCII digits: Anywhere's epoch-ms strings, checked without a regex. */
-function isPlainDigits(value: string): boolean {
-  if (value.length === 0 || value.length > 16) return false;
-  for (let i = 0; i < value.length; i += 1) {
-    const code = value.charCodeAt(i);
-    if (code < 48 || code > 57) return false;
-  }
-  return true;
-}
-
+/** Epoch ms from a number, a string of digits, or an ISO 8601 string. */
 export const timestamp = z.unknown().transform((value, ctx): number => {
   if (typeof value === 'number') {
     if (Number.isFinite(value)) return value;
   } else if (typeof value === 'string') {
-    if (isPlainDigits(value) || DIGITS.test(value)) return Number(value);
+    if (DIGITS.test(value)) return Number(value);
     const parsed = Date.parse(value);
     if (!Number.isNaN(parsed) && /^\d{4}-\d{2}-\d{2}/.test(value)) return parsed;
   }
