@@ -6,7 +6,7 @@
  * - Every attempt first waits for the credential's `RateBudget` (and reports back to it
  *   when its answer is in), then goes out through an undici dispatcher (by default a
  *   keep-alive `Agent` for the origin) with a connect timeout and a timeout over the
- *   whole attempt, and sends and receives JSON.
+ *   whole attempt, and sends and receives JSON (read by `decodeJson`).
  * - Idempotent requests (GET, PUT, DELETE, and requests marked `retrySafe`) are retried
  *   on network errors, timeouts, 429, 502, 503 and 504, with full-jitter exponential
  *   backoff (cockatiel) or exactly `Retry-After` when the upstream gives one; a
@@ -52,6 +52,7 @@ import {
   parseRetryAfter,
   type RequestDescription,
 } from './upstream.failure.js';
+import { decodeJson } from './json.decoder.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -305,8 +306,8 @@ export class HttpClient {
         headersTimeout: this.#tuning.requestTimeoutMs,
         bodyTimeout: this.#tuning.requestTimeoutMs,
       });
-      const text = await response.body.text();
-      return { status: response.statusCode, headers: response.headers, text };
+      const bytes = await response.body.bytes();
+      return { status: response.statusCode, headers: response.headers, bytes };
     } catch (error) {
       throw failureForNetworkError(error, timeout.aborted, this.#describe(request));
     } finally {
@@ -315,11 +316,10 @@ export class HttpClient {
   }
 
   #accept(request: HttpRequest, response: RawResponse): HttpResponse {
-    const { status, text } = response;
+    const { status, bytes } = response;
     if (status >= 200 && status < 300) {
-      if (text.trim() === '') return { status, body: undefined };
       try {
-        return { status, body: JSON.parse(text) as unknown };
+        return { status, body: decodeJson(bytes) };
       } catch {
         throw new FacadeError(
           'UPSTREAM_INVALID_RESPONSE',
@@ -330,7 +330,7 @@ export class HttpClient {
     }
     const retryAfterMs = parseRetryAfter(response.headers['retry-after'], this.#clock());
     if (status === 429) this.#budget.throttled(requestClassOf(request.method), retryAfterMs);
-    throw failureForStatus(status, text, retryAfterMs, this.#describe(request));
+    throw failureForStatus(status, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'), retryAfterMs, this.#describe(request));
   }
 
   #describe(request: HttpRequest): RequestDescription {
@@ -341,7 +341,8 @@ export class HttpClient {
 interface RawResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
-  text: string;
+  /** The body as received: decoded by `decodeJson`, which keeps large bodies out of one string. */
+  bytes: Uint8Array;
 }
 
 function retryAfterOf(error: unknown): number | undefined {
