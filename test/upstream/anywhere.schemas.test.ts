@@ -131,6 +131,49 @@ describe('Anywhere alarm pages', () => {
     assert.deepEqual(first!.raw.vendor_extra, { kept: true });
   });
 
+  it('reads an ISO 8601 twin only when its plain timestamp is absent', () => {
+    const alarm = readAlarm({ uuid: 'a1', timestamp_occured: '1790812860000', timestamp_occured_iso8601: 'not a date' }, context);
+    assert.equal(alarm.timestampOccurred, 1790812860000, 'the unread twin cannot break the alarm');
+    const error = invalid(() => readAlarm({ uuid: 'a1', timestamp_occured_iso8601: 'not a date' }, context));
+    assert.equal(error.details.path, 'timestamp_occured_iso8601');
+    assert.match(error.message, /must be epoch milliseconds \(a number or a string of digits\) or an ISO 8601 date/);
+  });
+
+  it('names what each field must be, at its path', () => {
+    const cases: Array<[Record<string, unknown>, string, RegExp]> = [
+      [{ uuid: '' }, 'uuid', /must be a non-empty string/],
+      [{ uuid: 'a1', status: 3 }, 'status', /must be a string/],
+      [{ uuid: 'a1', suppressed: 'no' }, 'suppressed', /must be true or false/],
+      [{ uuid: 'a1', priority: 'high' }, 'priority', /must be a number/],
+      [{ uuid: 'a1', alarm_labels: [1] }, 'alarm_labels', /must be a list of strings/],
+      [{ uuid: 'a1', sources: { address: '10.0.0.1' } }, 'sources', /must be a list of objects/],
+      [{ uuid: 'a1', sources: ['10.0.0.1'] }, 'sources[0]', /must be an object/],
+      [{ uuid: 'a1', destinations: [{ event_count: 'many' }] }, 'destinations[0].event_count', /must be a number/],
+      [{ uuid: 'a1', events: [{ message: { uuid: 'e1', plugin: false } }] }, 'events[0].message.plugin', /must be a string/],
+    ];
+    for (const [body, path, rule] of cases) {
+      const error = invalid(() => readAlarm(body, context));
+      assert.equal(error.details.path, path);
+      assert.match(error.message, rule);
+    }
+    assert.equal(invalid(() => readAlarm([{ uuid: 'a1' }], context)).details.path, '');
+    const page = sample('anywhere-alarms-page');
+    page._embedded.alarms[1] = 'not an alarm';
+    assert.equal(invalid(() => readAlarmPage(page, context)).details.path, '_embedded.alarms[1]');
+  });
+
+  it('accepts numbers sent as strings of digits and a single string where a list is expected', () => {
+    const alarm = readAlarm(
+      { uuid: 'a1', priority: '60', alarm_events_count: 4, rule_attack_tactic: 'TA0007 - Discovery', alarm_labels: null, suppressed: null },
+      context,
+    );
+    assert.equal(alarm.priority, 60);
+    assert.equal(alarm.eventsCount, 4);
+    assert.deepEqual(alarm.ruleAttackTactic, ['TA0007 - Discovery']);
+    assert.deepEqual(alarm.labels, []);
+    assert.equal('suppressed' in alarm, false, 'null is absent');
+  });
+
   it('refuses a page without its page block', () => {
     const body = sample('anywhere-alarms-page');
     delete body.page;

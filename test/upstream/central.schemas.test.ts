@@ -56,6 +56,11 @@ describe('Central documents', () => {
       code: 'UPSTREAM_INVALID_RESPONSE',
       details: { path: '_embedded.alarms[0].alarm.uuid' },
     });
+    page._embedded.alarms = [{ ...wrapper, alarm: 'gone' }];
+    assert.throws(() => readCentralAlarmPage(page, context), {
+      code: 'UPSTREAM_INVALID_RESPONSE',
+      details: { path: '_embedded.alarms[0].alarm' },
+    });
   });
 
   it("reads Central's plain array of deployments", () => {

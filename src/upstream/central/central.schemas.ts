@@ -1,5 +1,6 @@
 /**
- * What USM Central 1.1 answers, as zod schemas, normalised to the types Anywhere uses.
+ * What USM Central 1.1 answers, normalised to the types Anywhere uses: deployments
+ * through a zod schema, alarms with the readers of `anywhere.schemas.ts`.
  *
  * Contract: `/deployments` is a plain array of deployments (no HAL); an alarm is
  * Central's wrapper `{ id, timestamp, "@timestamp", alarm: {...Anywhere alarm...},
@@ -8,7 +9,8 @@
  * is missing, from the alarm's own link) and its events from the wrapper's `events`
  * (or the inner alarm's), `raw` holding the whole wrapper. Event pages are Anywhere's;
  * each event's deployment comes from its `_links.self.href`. The same tolerance as
- * `anywhere.schemas.ts` applies; unknown fields pass through. An alarm whose
+ * `anywhere.schemas.ts` applies; unknown fields pass through, and the wrapper's own
+ * `id` and timestamps, which no document needs, are not checked. An alarm whose
  * deployment cannot be told is `UPSTREAM_INVALID_RESPONSE` with the path of its
  * `tenantId`.
  */
@@ -17,22 +19,20 @@ import { deploymentNameOf } from '../../config/config.js';
 import { FacadeError } from '../../errors/facade.error.js';
 import { parseBody, type ParseContext } from '../http/response.parser.js';
 import {
-  alarmEventItemSchema,
-  alarmSchema,
-  eventPageSchema,
-  halPageSchema,
+  alarmPages,
+  bodyObject,
+  eventPages,
   isRecord,
-  normaliseAlarm,
-  normaliseEvent,
-  pageItems,
-  pageLinks,
-  rawItems,
-  rawList,
+  objectField,
+  readAlarmEvents,
+  readAlarmFields,
+  readEventFields,
+  textField,
   timestamp,
   type AlarmDocument,
+  type BodyObject,
   type EventDocument,
   type Page,
-  type ParsedEvent,
 } from '../anywhere/anywhere.schemas.js';
 
 /** One deployment Central manages. */
@@ -69,17 +69,6 @@ const centralDeploymentSchema = z.object({
 
 const centralDeploymentsSchema = z.array(centralDeploymentSchema);
 
-const centralAlarmSchema = z.object({
-  id: optionalText,
-  timestamp: timestamp.nullish(),
-  '@timestamp': timestamp.nullish(),
-  alarm: alarmSchema,
-  events: z.array(alarmEventItemSchema).nullish(),
-  tenantId: optionalText,
-});
-
-const centralAlarmPageSchema = halPageSchema(centralAlarmSchema, ['alarms']);
-export 
 /** `cn://acme-lab.alienvault.cloud` → `acme-lab`. */
 function subdomainOf(id: string): string {
   const host = id.replace(/^[a-z]+:\/\//i, '').split('/')[0]!;
@@ -113,64 +102,44 @@ function deploymentOfLink(raw: unknown): string | undefined {
   }
 }
 
-/** `undefined` when neither `tenantId` nor the alarm's link names a deployment. */
-function normaliseCentralAlarm(wrapper: z.output<typeof centralAlarmSchema>, raw: unknown): AlarmDocument | undefined {
-  const rawWrapper = isRecord(raw) ? raw : {};
-  const deployment =
-    (wrapper.tenantId != null && wrapper.tenantId !== '' ? subdomainOf(wrapper.tenantId) : undefined) ??
-    deploymentOfLink(rawWrapper.alarm);
-  if (deployment === undefined) return undefined;
-  const lifted = wrapper.events != null;
-  const innerRaw = isRecord(rawWrapper.alarm) ? rawWrapper.alarm : {};
-  return normaliseAlarm(wrapper.alarm, rawWrapper, deployment, {
-    parsed: lifted ? wrapper.events! : (wrapper.alarm.events ?? []),
-    raw: lifted ? rawList(rawWrapper.events) : rawList(innerRaw.events),
-  });
+/**
+ * One wrapper `{ alarm, events, tenantId, ... }`. Only what the document needs is read:
+ * the wrapper's own `id` and timestamps are kept in `raw` unread.
+ */
+function readCentralAlarmWrapper(wrapper: BodyObject): AlarmDocument {
+  const alarm = objectField(wrapper, 'alarm');
+  const tenantId = textField(wrapper, 'tenantId');
+  const deployment = (tenantId !== undefined && tenantId !== '' ? subdomainOf(tenantId) : undefined) ?? deploymentOfLink(alarm.value);
+  if (deployment === undefined) {
+    const path = wrapper.at === '' ? 'tenantId' : `${wrapper.at}.tenantId`;
+    throw new FacadeError(
+      'UPSTREAM_INVALID_RESPONSE',
+      `${wrapper.context.deployment}: an alarm in the answer to ${wrapper.context.what} names no deployment (no tenantId and no link) at ${path}`,
+      { deployment: wrapper.context.deployment, details: { path } },
+    );
+  }
+  // Central lifts the events out of the alarm into the wrapper; when it does not, they are the alarm's own.
+  const events = wrapper.value.events != null ? readAlarmEvents(wrapper, 'events', deployment) : readAlarmEvents(alarm, 'events', deployment);
+  return readAlarmFields(alarm, deployment, wrapper.value, events);
 }
 
 // ---- bodies to documents -------------------------------------------------------------
 
 export function readCentralDeployments(body: unknown, context: ParseContext): CentralDeployment[] {
   const parsed = parseBody(centralDeploymentsSchema, body, context);
-  return parsed.map((deployment, index) => normaliseDeployment(deployment, rawList(body)[index]));
+  // parseBody has checked that the body is an array.
+  return parsed.map((deployment, index) => normaliseDeployment(deployment, (body as unknown[])[index]));
 }
 
 export function readCentralAlarm(body: unknown, context: ParseContext): AlarmDocument {
-  return alarmOrFail(normaliseCentralAlarm(parseBody(centralAlarmSchema, body, context), body), 'tenantId', context);
+  return readCentralAlarmWrapper(bodyObject(body, context));
 }
 
 export function readCentralAlarmPage(body: unknown, context: ParseContext): Page<AlarmDocument> {
-  const parsed = parseBody(centralAlarmPageSchema, body, context);
-  const raw = rawItems(body, ['alarms']);
-  const wrappers = pageItems<z.output<typeof centralAlarmSchema>>(parsed._embedded, ['alarms']);
-  return {
-    items: wrappers.map((wrapper, i) =>
-      alarmOrFail(normaliseCentralAlarm(wrapper, raw[i]), `_embedded.alarms[${i}].tenantId`, context),
-    ),
-    page: parsed.page,
-    links: pageLinks(parsed._links),
-  };
+  return alarmPages(body, context, readCentralAlarmWrapper);
 }
 
 /** Central's event pages span deployments: each event's deployment comes from its own link. */
 export function readCentralEventPage(body: unknown, context: ParseContext): Page<EventDocument> {
-  const keys = ['eventResources', 'events'];
-  const parsed = parseBody(eventPageSchema, body, context);
-  const raw = rawItems(body, keys);
-  return {
-    items: pageItems<ParsedEvent>(parsed._embedded, keys).map((event, i) =>
-      normaliseEvent(event, raw[i], deploymentOfLink(raw[i]) ?? context.deployment),
-    ),
-    page: parsed.page,
-    links: pageLinks(parsed._links),
-  };
-}
-
-function alarmOrFail(alarm: AlarmDocument | undefined, path: string, context: ParseContext): AlarmDocument {
-  if (alarm !== undefined) return alarm;
-  throw new FacadeError(
-    'UPSTREAM_INVALID_RESPONSE',
-    `${context.deployment}: an alarm in the answer to ${context.what} names no deployment (no tenantId and no link) at ${path}`,
-    { deployment: context.deployment, details: { path } },
-  );
+  return eventPages(body, context, (item) => readEventFields(item, deploymentOfLink(item.value) ?? context.deployment));
 }
