@@ -137,6 +137,9 @@ export async function startFacadeServer(options: FacadeServerOptions): Promise<R
   const { schema, logger } = options;
   const app = express();
   app.disable('x-powered-by');
+  // Express would hash every answer (64 KB for an alarm page) for an ETag that no GraphQL
+  // client sends back: POST answers are never revalidated.
+  app.set('etag', false);
   const httpServer = http.createServer(app);
   let draining = false;
   // Each open connection by the key it authenticated with, and what it authenticated with.

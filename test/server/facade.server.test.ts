@@ -32,6 +32,17 @@ describe('the facade server against the embedded simulator', () => {
     assert.deepEqual(body.data, { east: { name: 'acme-east' }, nope: null });
   });
 
+  it('answers without an ETag, which no GraphQL client revalidates', async () => {
+    const response = await fetch(facade.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${facade.adminKey}` },
+      body: JSON.stringify({ query: '{ deployments { name } }' }),
+    });
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get('etag'), null);
+    assert.match(response.headers.get('content-type') ?? '', /^application\/(graphql-response\+)?json/);
+  });
+
   it('answers /healthz with 200 while serving', async () => {
     const response = await fetch(new URL('/healthz', facade.url));
     assert.equal(response.status, 200);
