@@ -206,7 +206,7 @@ export function sliceItems<T extends FeedItem>(
   for (const item of items) checkKey(item, options.deployment);
   // A fresh array either way, so sorting leaves `items` alone.
   const after = cursor === undefined ? [...items] : items.filter((item) => compare(item, cursor) > 0);
-  const merged = dedupe(after.sort(compare));
+  const merged = dedupe(sortInPlace(after, compare));
   const hasMore = merged.length > args.count;
   const page = merged.slice(0, args.count);
   if (!forward) page.reverse();
@@ -295,8 +295,33 @@ function identityOf(item: FeedItem): string {
   return `${item.deployment}\u0000${item.id}`;
 }
 
+/** Lists up to this long are sorted and deduplicated by comparing pairs, which allocates nothing. */
+const SHORT_LIST = 16;
+
+/**
+ * Sorts `items` in place. Short lists (an alarm's events: 50 of them per alarm page) go
+ * by insertion: V8's `Array#sort` allocates a work copy for every call.
+ */
+function sortInPlace<T>(items: T[], compare: (a: T, b: T) => number): T[] {
+  if (items.length > SHORT_LIST) return items.sort(compare);
+  for (let i = 1; i < items.length; i += 1) {
+    const item = items[i]!;
+    let j = i - 1;
+    for (; j >= 0 && compare(items[j]!, item) > 0; j -= 1) items[j + 1] = items[j]!;
+    items[j + 1] = item;
+  }
+  return items;
+}
+
 /** Drops later copies of an item in a sorted list (sources may overlap). */
 function dedupe<T extends FeedItem>(sorted: T[]): T[] {
+  if (sorted.length <= SHORT_LIST) {
+    const copied = (item: T, index: number) => {
+      for (let j = 0; j < index; j += 1) if (sorted[j]!.id === item.id && sorted[j]!.deployment === item.deployment) return true;
+      return false;
+    };
+    return sorted.some(copied) ? sorted.filter((item, index) => !copied(item, index)) : sorted;
+  }
   const seen = new Set<string>();
   return sorted.filter((item) => {
     const identity = identityOf(item);

@@ -400,6 +400,21 @@ describe('sliceItems (items already in memory)', () => {
     assert.deepEqual(seen, ordered);
   });
 
+  it('keeps one copy of an item listed twice, in short and long lists alike', async () => {
+    const many = Array.from({ length: 40 }, (_, i) => ({ key: keys[i % keys.length]!, deployment: 'alpha', id: `m${String(i).padStart(2, '0')}` }));
+    for (const length of [4, 16, 17, 40]) {
+      const listed = many.slice(0, length);
+      const source = new MemoryFeedSource('alpha');
+      for (const item of listed) source.insert({ key: item.key, id: item.id });
+      const twice = [...listed, listed[0]!, listed[length - 1]!].reverse();
+      const args = { direction: 'forward' as const, count: 100 };
+      const expected = await sliceFeed({ sources: [source], order: 'desc', args, cursor: undefined });
+      const actual = sliceItems(twice, { deployment: 'alpha', order: 'desc', args, cursor: undefined });
+      assert.equal(actual.items.length, length, `${length} items, each once`);
+      assert.deepEqual(actual.items, expected.items, `${length} items`);
+    }
+  });
+
   it('reports an item without a usable sort time', () => {
     assert.throws(
       () => sliceItems([{ key: 1.5, deployment: 'alpha', id: 'x' }], { deployment: 'alpha', order: 'asc', args: { direction: 'forward', count: 5 }, cursor: undefined }),

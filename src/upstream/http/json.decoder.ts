@@ -58,11 +58,12 @@ function decodeRange(buffer: Buffer, start: number, end: number, largeBytes: num
   const rest = JSON.parse(
     `${buffer.toString('utf8', start, split.open)}${JSON.stringify(placeholder)}${buffer.toString('utf8', split.close + 1, end)}`,
   ) as unknown;
-  if (split.path.length === 0) return rest === placeholder ? elements : rest;
+  const path = keysOf(buffer, split);
+  if (path.length === 0) return rest === placeholder ? elements : rest;
   let parent: unknown = rest;
-  for (const step of split.path.slice(0, -1)) parent = (parent as Record<string | number, unknown>)[step];
-  const last = split.path[split.path.length - 1]!;
-  const holder = parent as Record<string | number, unknown>;
+  for (const key of path.slice(0, -1)) parent = (parent as Record<string, unknown>)[key];
+  const last = path[path.length - 1]!;
+  const holder = parent as Record<string, unknown>;
   // A later duplicate key replaced the array in JSON.parse's reading too: keep what it says.
   if (holder[last] === placeholder) holder[last] = elements;
   return rest;
@@ -74,29 +75,32 @@ interface ArraySplit {
   close: number;
   /** Offsets of the commas between its elements. */
   commas: number[];
-  /** Keys and indexes from the top-level value to the array. */
-  path: Array<string | number>;
+  /** Start and end offsets of the quoted keys from the top-level value to the array. */
+  keyRanges: Int32Array;
 }
 
-/** One open object or array while scanning. */
-interface Level {
-  open: number;
-  isArray: boolean;
-  /** Arrays: the commas seen so far at this level. */
-  commas: number[];
-  /** Objects: the range of the last key read at this level. */
-  keyStart: number;
-  keyEnd: number;
-  /** Objects: whether the next string is a key. */
-  expectKey: boolean;
-}
+/** Deeper bodies are parsed whole: no upstream document nests anywhere near this. */
+const MAX_DEPTH = 256;
 
 /**
  * The array spanning the most bytes in `[start, end)`, or undefined when the bytes are
- * not balanced JSON (JSON.parse of the whole then says why).
+ * not balanced JSON (JSON.parse of the whole then says why) or nest deeper than
+ * `MAX_DEPTH`. A page has thousands of objects and arrays, so the open ones are kept
+ * in flat typed stacks rather than an object each.
  */
 function largestArray(buffer: Buffer, start: number, end: number): ArraySplit | undefined {
-  const levels: Level[] = [];
+  // Per open level: where it opened, whether it is an array, whether an object expects
+  // a key next, the range of its last key, and where its commas start in `commas`.
+  const opens = new Int32Array(MAX_DEPTH);
+  const isArray = new Uint8Array(MAX_DEPTH);
+  const expectKey = new Uint8Array(MAX_DEPTH);
+  const keyStarts = new Int32Array(MAX_DEPTH);
+  const keyEnds = new Int32Array(MAX_DEPTH);
+  const commaBase = new Int32Array(MAX_DEPTH);
+  // The commas of every open array, innermost last; an array's are dropped when it closes.
+  let commas = new Int32Array(1024);
+  let commaCount = 0;
+  let depth = 0;
   let best: ArraySplit | undefined;
   let i = start;
   while (i < end) {
@@ -109,41 +113,71 @@ function largestArray(buffer: Buffer, start: number, end: number): ArraySplit | 
         if (inner === QUOTE) break;
         j += inner === BACKSLASH ? 2 : 1;
       }
-      const level = levels[levels.length - 1];
-      if (level !== undefined && !level.isArray && level.expectKey) {
-        level.keyStart = i;
-        level.keyEnd = j + 1;
-        level.expectKey = false;
+      const top = depth - 1;
+      if (top >= 0 && expectKey[top] === 1) {
+        keyStarts[top] = i;
+        keyEnds[top] = j + 1;
+        expectKey[top] = 0;
       }
       i = j + 1;
       continue;
     }
     if (byte === OPEN_OBJECT || byte === OPEN_ARRAY) {
-      levels.push({ open: i, isArray: byte === OPEN_ARRAY, commas: [], keyStart: 0, keyEnd: 0, expectKey: byte === OPEN_OBJECT });
+      if (depth === MAX_DEPTH) return undefined;
+      opens[depth] = i;
+      isArray[depth] = byte === OPEN_ARRAY ? 1 : 0;
+      expectKey[depth] = byte === OPEN_OBJECT ? 1 : 0;
+      commaBase[depth] = commaCount;
+      depth += 1;
     } else if (byte === CLOSE_OBJECT || byte === CLOSE_ARRAY) {
-      const level = levels.pop();
-      if (level === undefined || level.isArray !== (byte === CLOSE_ARRAY)) return undefined;
-      if (level.isArray && (best === undefined || i - level.open > best.close - best.open)) {
-        best = { open: level.open, close: i, commas: level.commas, path: pathTo(buffer, levels) };
+      if (depth === 0 || (isArray[depth - 1] === 1) !== (byte === CLOSE_ARRAY)) return undefined;
+      depth -= 1;
+      const open = opens[depth]!;
+      if (byte === CLOSE_ARRAY && (best === undefined || i - open > best.close - best.open)) {
+        best = { open, close: i, commas: Array.from(commas.subarray(commaBase[depth], commaCount)), keyRanges: pathTo(depth) };
       }
-    } else if (byte === COMMA) {
-      const level = levels[levels.length - 1];
-      if (level?.isArray === true) level.commas.push(i);
-      else if (level !== undefined) level.expectKey = true;
-    } else if (byte === COLON) {
-      const level = levels[levels.length - 1];
-      if (level !== undefined && !level.isArray) level.expectKey = false;
+      commaCount = commaBase[depth]!;
+    } else if (byte === COMMA && depth > 0) {
+      if (isArray[depth - 1] === 1) {
+        if (commaCount === commas.length) {
+          const grown = new Int32Array(commas.length * 2);
+          grown.set(commas);
+          commas = grown;
+        }
+        commas[commaCount] = i;
+        commaCount += 1;
+      } else {
+        expectKey[depth - 1] = 1;
+      }
+    } else if (byte === COLON && depth > 0 && isArray[depth - 1] === 0) {
+      expectKey[depth - 1] = 0;
     }
     i += 1;
   }
-  return levels.length === 0 ? best : undefined;
+  return depth === 0 ? best : undefined;
+
+  /**
+   * Where the keys that lead through the `levels` open levels to the array being closed
+   * are written. A candidate with an array on its way is always superseded by that
+   * larger array, so only the final one's keys are ever read (`keysOf`).
+   */
+  function pathTo(levels: number): Int32Array {
+    const ranges = new Int32Array(levels * 2);
+    for (let level = 0; level < levels; level += 1) {
+      ranges[level * 2] = keyStarts[level]!;
+      ranges[level * 2 + 1] = keyEnds[level]!;
+    }
+    return ranges;
+  }
 }
 
-/** The keys and indexes that lead through the open `levels` to the value being closed. */
-function pathTo(buffer: Buffer, levels: readonly Level[]): Array<string | number> {
-  return levels.map((level) =>
-    level.isArray ? level.commas.length : (JSON.parse(buffer.toString('utf8', level.keyStart, level.keyEnd)) as string),
-  );
+/** The keys whose quoted ranges `split.keyRanges` holds. */
+function keysOf(buffer: Buffer, split: ArraySplit): string[] {
+  const keys: string[] = [];
+  for (let i = 0; i < split.keyRanges.length; i += 2) {
+    keys.push(JSON.parse(buffer.toString('utf8', split.keyRanges[i], split.keyRanges[i + 1])) as string);
+  }
+  return keys;
 }
 
 function isBlank(buffer: Buffer, from: number, to: number): boolean {
