@@ -18,6 +18,7 @@ import { lexicographicSortSchema, parse, type DocumentNode, type GraphQLSchema }
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { buildSubgraphSchema, printSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
+import { bindFieldResolvers } from './field.binder.js';
 import { DeploymentResolver, resolveDeploymentReference } from './deployment/deployment.resolver.js';
 import { AlarmResolver, loadAlarm } from './alarm/alarm.resolver.js';
 import { EventResolver, loadEvent } from './event/event.resolver.js';
@@ -63,6 +64,13 @@ export function buildFacadeSchema(): FacadeSchema {
     `${printSchemaWithDirectives(lexicographicSortSchema(typeGraphqlSchema))}\n${FEDERATION_LINK}\n`,
   );
   const resolvers: Record<string, unknown> = { ...createResolversMap(typeGraphqlSchema) };
+  for (const [type, fields] of Object.entries(bindFieldResolvers())) {
+    const existing = resolvers[type] as Record<string, unknown> | undefined;
+    for (const field of Object.keys(fields)) {
+      if (existing?.[field] === undefined) throw new Error(`bindFieldResolvers bound ${type}.${field}, which the schema does not resolve`);
+    }
+    resolvers[type] = { ...existing, ...fields };
+  }
   // Entities resolve references through the same batched loaders as every query.
   const references: Record<string, (reference: { id: string }, ctx: GraphContext) => Promise<unknown>> = {
     Alarm: (reference, ctx) => loadAlarm(ctx, reference.id),
