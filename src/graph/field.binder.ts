@@ -61,10 +61,7 @@ export function bindFieldResolvers(): Record<string, Record<string, Resolver>> {
         instances.set(field.target, instance);
       }
       const target = instance;
-      resolve =
-        read.length === 2
-          ? (root, args, context, info) => target[method]!(read[0]!(root, args, context, info), read[1]!(root, args, context, info))
-          : (root, args, context, info) => target[method]!(...read.map((r) => r(root, args, context, info)));
+      resolve = (root, args, context, info) => target[method]!(...read.map((r) => r(root, args, context, info)));
     }
     const typeName = storage.objectTypes.find((type) => type.target === objectType)?.name ?? objectType.name;
     (bound[typeName] ??= {})[field.schemaName] = resolve;
