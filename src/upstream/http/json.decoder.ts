@@ -11,9 +11,9 @@
  * more than parsing it, and `JSON.parse` of a source over 100 KiB also allocates
  * everything it builds straight into the old generation. A 59-alarm Anywhere page is
  * ~160 KiB. So a body over `largeBytes` is split at the elements of its largest array
- * (a page's `_embedded.alarms`): each element is decoded on its own (recursively, if it
- * is large itself), the rest is parsed with a placeholder where the array was, and the
- * elements are put back. A body whose bulk is not in one array is parsed whole.
+ * (a page's `_embedded.alarms`): runs of elements that fit in `largeBytes` are parsed
+ * together, an element larger than that is decoded on its own (recursively), the rest
+ * is parsed with a placeholder where the array was, and the elements are put back. A body whose bulk is not in one array is parsed whole.
  */
 
 const QUOTE = 0x22;
@@ -47,13 +47,7 @@ function decodeRange(buffer: Buffer, start: number, end: number, largeBytes: num
   // The rest must be small once the array is taken out, or splitting gains nothing.
   if (split === undefined || end - start - (split.close - split.open) > largeBytes) return JSON.parse(buffer.toString('utf8', start, end));
 
-  const elements: unknown[] = [];
-  let from = split.open + 1;
-  for (const comma of [...split.commas, split.close]) {
-    // `[]` has no element; `[ , ]` has empty ones, which JSON.parse refuses below, as it would whole.
-    if (!(split.commas.length === 0 && isBlank(buffer, from, comma))) elements.push(decodeRange(buffer, from, comma, largeBytes));
-    from = comma + 1;
-  }
+  const elements = split.commas.length === 0 && isBlank(buffer, split.open + 1, split.close) ? [] : arrayElements(buffer, split, largeBytes);
   const placeholder = `\u0000split:${split.open}`;
   const rest = JSON.parse(
     `${buffer.toString('utf8', start, split.open)}${JSON.stringify(placeholder)}${buffer.toString('utf8', split.close + 1, end)}`,
@@ -67,6 +61,34 @@ function decodeRange(buffer: Buffer, start: number, end: number, largeBytes: num
   // A later duplicate key replaced the array in JSON.parse's reading too: keep what it says.
   if (holder[last] === placeholder) holder[last] = elements;
   return rest;
+}
+
+/**
+ * The elements of the array `split` describes, parsed in runs of consecutive elements
+ * (`[e1,e2,...]`) as long as a run stays within `largeBytes`: a few `JSON.parse` calls
+ * for a page, not one per item. A larger element is decoded on its own. An empty
+ * element (`[1,,2]`) makes its run's JSON.parse refuse, as it would refuse the whole.
+ */
+function arrayElements(buffer: Buffer, split: ArraySplit, largeBytes: number): unknown[] {
+  // Element i lies between bounds[i] and bounds[i + 1], exclusive.
+  const bounds = [split.open, ...split.commas, split.close];
+  const elements: unknown[] = [];
+  let i = 0;
+  while (i < bounds.length - 1) {
+    const from = bounds[i]! + 1;
+    if (bounds[i + 1]! - from > largeBytes - 2) {
+      elements.push(decodeRange(buffer, from, bounds[i + 1]!, largeBytes));
+      i += 1;
+      continue;
+    }
+    let end = i + 1;
+    // The run is parsed inside `[` and `]`: two bytes more than its elements.
+    while (end < bounds.length - 1 && bounds[end + 1]! - from <= largeBytes - 2) end += 1;
+    const run = JSON.parse(`[${buffer.toString('utf8', from, bounds[end])}]`) as unknown[];
+    for (const element of run) elements.push(element);
+    i = end;
+  }
+  return elements;
 }
 
 interface ArraySplit {
