@@ -13,7 +13,8 @@
  * ~160 KiB. So a body over `largeBytes` is split at the elements of its largest array
  * (a page's `_embedded.alarms`): runs of elements that fit in `largeBytes` are parsed
  * together, an element larger than that is decoded on its own (recursively), the rest
- * is parsed with a placeholder where the array was, and the elements are put back. A body whose bulk is not in one array is parsed whole.
+ * is parsed with a placeholder where the array was, and the elements are put back. A
+ * body whose bulk is not in one array is parsed whole.
  */
 
 const QUOTE = 0x22;
