@@ -246,38 +246,30 @@ function objectsField(source: BodyObject, key: string): BodyObject[] {
   });
 }
 
+/** Sets `doc[key]` only when `value` is there: a document never has a key whose value is undefined. */
+function put<D, K extends keyof D>(doc: D, key: K, value: D[K] | undefined): void {
+  if (value !== undefined) doc[key] = value;
+}
+
 // ---- events -------------------------------------------------------------------------
 
 /** Reads one event; `source.value` is its upstream JSON and becomes its `raw`. */
 export function readEventFields(source: BodyObject, deployment: string): EventDocument {
   // Only present values become keys, assigned one by one: see `Cost` above.
   const doc: EventDocument = { deployment, uuid: idField(source, 'uuid'), raw: source.value };
-  const eventName = textField(source, 'event_name');
-  if (eventName !== undefined) doc.eventName = eventName;
-  const plugin = textField(source, 'plugin');
-  if (plugin !== undefined) doc.plugin = plugin;
-  const accountName = textField(source, 'account_name');
-  if (accountName !== undefined) doc.accountName = accountName;
-  const sourceName = textField(source, 'source_name');
-  if (sourceName !== undefined) doc.sourceName = sourceName;
-  const sourceUsername = textField(source, 'source_username');
-  if (sourceUsername !== undefined) doc.sourceUsername = sourceUsername;
-  const sourceAddress = textField(source, 'source_address');
-  if (sourceAddress !== undefined) doc.sourceAddress = sourceAddress;
-  const destinationAddress = textField(source, 'destination_address');
-  if (destinationAddress !== undefined) doc.destinationAddress = destinationAddress;
-  const sensorUuid = textField(source, 'sensor_uuid');
-  if (sensorUuid !== undefined) doc.sensorUuid = sensorUuid;
-  const packetType = textField(source, 'packet_type');
-  if (packetType !== undefined) doc.packetType = packetType;
-  const suppressed = flagField(source, 'suppressed');
-  if (suppressed !== undefined) doc.suppressed = suppressed;
-  const priority = numberField(source, 'priority');
-  if (priority !== undefined) doc.priority = priority;
-  const occurred = timeField(source, 'timestamp_occured');
-  if (occurred !== undefined) doc.timestampOccurred = occurred;
-  const received = timeField(source, 'timestamp_received');
-  if (received !== undefined) doc.timestampReceived = received;
+  put(doc, 'eventName', textField(source, 'event_name'));
+  put(doc, 'plugin', textField(source, 'plugin'));
+  put(doc, 'accountName', textField(source, 'account_name'));
+  put(doc, 'sourceName', textField(source, 'source_name'));
+  put(doc, 'sourceUsername', textField(source, 'source_username'));
+  put(doc, 'sourceAddress', textField(source, 'source_address'));
+  put(doc, 'destinationAddress', textField(source, 'destination_address'));
+  put(doc, 'sensorUuid', textField(source, 'sensor_uuid'));
+  put(doc, 'packetType', textField(source, 'packet_type'));
+  put(doc, 'suppressed', flagField(source, 'suppressed'));
+  put(doc, 'priority', numberField(source, 'priority'));
+  put(doc, 'timestampOccurred', timeField(source, 'timestamp_occured'));
+  put(doc, 'timestampReceived', timeField(source, 'timestamp_received'));
   return doc;
 }
 
@@ -296,22 +288,14 @@ export function readAlarmEvents(source: BodyObject, key: string, deployment: str
 function endpoints(source: BodyObject, key: string, addressKey: string): AlarmEndpoint[] {
   const result = objectsField(source, key).map((item) => {
     const endpoint: AlarmEndpoint = {};
-    const address = textField(item, 'address');
-    if (address !== undefined) endpoint.address = address;
-    const hostname = textField(item, 'hostname');
-    if (hostname !== undefined) endpoint.hostname = hostname;
-    const fqdn = textField(item, 'fqdn');
-    if (fqdn !== undefined) endpoint.fqdn = fqdn;
-    const assetId = textField(item, 'asset_id');
-    if (assetId !== undefined) endpoint.assetId = assetId;
-    const country = textField(item, 'country');
-    if (country !== undefined) endpoint.country = country;
-    const organisation = textField(item, 'organisation');
-    if (organisation !== undefined) endpoint.organisation = organisation;
-    const name = textField(item, 'name');
-    if (name !== undefined) endpoint.name = name;
-    const eventCount = numberField(item, 'event_count');
-    if (eventCount !== undefined) endpoint.eventCount = eventCount;
+    put(endpoint, 'address', textField(item, 'address'));
+    put(endpoint, 'hostname', textField(item, 'hostname'));
+    put(endpoint, 'fqdn', textField(item, 'fqdn'));
+    put(endpoint, 'assetId', textField(item, 'asset_id'));
+    put(endpoint, 'country', textField(item, 'country'));
+    put(endpoint, 'organisation', textField(item, 'organisation'));
+    put(endpoint, 'name', textField(item, 'name'));
+    put(endpoint, 'eventCount', numberField(item, 'event_count'));
     return endpoint;
   });
   const addresses = stringsField(source, addressKey);
@@ -349,36 +333,21 @@ export function readAlarmFields(
     raw,
   };
   // Only present values become keys, assigned one by one: see `Cost` above.
-  const status = textField(source, 'status');
-  if (status !== undefined) doc.status = status;
-  const priority = numberField(source, 'priority');
-  if (priority !== undefined) doc.priority = priority;
-  const priorityLabel = textField(source, 'priority_label');
-  if (priorityLabel !== undefined) doc.priorityLabel = priorityLabel;
-  const suppressed = flagField(source, 'suppressed');
-  if (suppressed !== undefined) doc.suppressed = suppressed;
-  const ruleId = textField(source, 'rule_id');
-  if (ruleId !== undefined) doc.ruleId = ruleId;
-  const ruleDictionary = textField(source, 'rule_dictionary');
-  if (ruleDictionary !== undefined) doc.ruleDictionary = ruleDictionary;
-  const ruleIntent = textField(source, 'rule_intent');
-  if (ruleIntent !== undefined) doc.ruleIntent = ruleIntent;
-  const ruleMethod = textField(source, 'rule_method');
-  if (ruleMethod !== undefined) doc.ruleMethod = ruleMethod;
-  const ruleStrategy = textField(source, 'rule_strategy');
-  if (ruleStrategy !== undefined) doc.ruleStrategy = ruleStrategy;
-  const ruleAttackId = textField(source, 'rule_attack_id');
-  if (ruleAttackId !== undefined) doc.ruleAttackId = ruleAttackId;
-  const ruleAttackTechnique = textField(source, 'rule_attack_technique');
-  if (ruleAttackTechnique !== undefined) doc.ruleAttackTechnique = ruleAttackTechnique;
-  const eventsCount = numberField(source, 'alarm_events_count');
-  if (eventsCount !== undefined) doc.eventsCount = eventsCount;
-  const sourceUsername = textField(source, 'source_username');
-  if (sourceUsername !== undefined) doc.sourceUsername = sourceUsername;
-  const occurred = timeField(source, 'timestamp_occured');
-  if (occurred !== undefined) doc.timestampOccurred = occurred;
-  const received = timeField(source, 'timestamp_received');
-  if (received !== undefined) doc.timestampReceived = received;
+  put(doc, 'status', textField(source, 'status'));
+  put(doc, 'priority', numberField(source, 'priority'));
+  put(doc, 'priorityLabel', textField(source, 'priority_label'));
+  put(doc, 'suppressed', flagField(source, 'suppressed'));
+  put(doc, 'ruleId', textField(source, 'rule_id'));
+  put(doc, 'ruleDictionary', textField(source, 'rule_dictionary'));
+  put(doc, 'ruleIntent', textField(source, 'rule_intent'));
+  put(doc, 'ruleMethod', textField(source, 'rule_method'));
+  put(doc, 'ruleStrategy', textField(source, 'rule_strategy'));
+  put(doc, 'ruleAttackId', textField(source, 'rule_attack_id'));
+  put(doc, 'ruleAttackTechnique', textField(source, 'rule_attack_technique'));
+  put(doc, 'eventsCount', numberField(source, 'alarm_events_count'));
+  put(doc, 'sourceUsername', textField(source, 'source_username'));
+  put(doc, 'timestampOccurred', timeField(source, 'timestamp_occured'));
+  put(doc, 'timestampReceived', timeField(source, 'timestamp_received'));
   return doc;
 }
 

@@ -306,7 +306,8 @@ export class HttpClient {
         headersTimeout: this.#tuning.requestTimeoutMs,
         bodyTimeout: this.#tuning.requestTimeoutMs,
       });
-      const bytes = await response.body.bytes();
+      const received = await response.body.bytes();
+      const bytes = Buffer.from(received.buffer, received.byteOffset, received.byteLength);
       return { status: response.statusCode, headers: response.headers, bytes };
     } catch (error) {
       throw failureForNetworkError(error, timeout.aborted, this.#describe(request));
@@ -330,7 +331,7 @@ export class HttpClient {
     }
     const retryAfterMs = parseRetryAfter(response.headers['retry-after'], this.#clock());
     if (status === 429) this.#budget.throttled(requestClassOf(request.method), retryAfterMs);
-    throw failureForStatus(status, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'), retryAfterMs, this.#describe(request));
+    throw failureForStatus(status, bytes.toString('utf8'), retryAfterMs, this.#describe(request));
   }
 
   #describe(request: HttpRequest): RequestDescription {
@@ -342,7 +343,7 @@ interface RawResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
   /** The body as received: decoded by `decodeJson`, which keeps large bodies out of one string. */
-  bytes: Uint8Array;
+  bytes: Buffer;
 }
 
 function retryAfterOf(error: unknown): number | undefined {
