@@ -6,7 +6,7 @@
  * allowed; lists are sorted so the same filter always gives the same cursor key.
  */
 import { Field, InputType, registerEnumType } from 'type-graphql';
-import { GraphQLDateTime } from 'graphql-scalars';
+import { DateTime } from '../scalar/date-time.scalar.js';
 import { FacadeError } from '../../errors/facade.error.js';
 import type { AlarmFeedFilter } from '../../loaders/feed.sources.js';
 import type { SortField } from '../../upstream/anywhere/anywhere.query.js';
@@ -63,16 +63,16 @@ export class AlarmFilter {
   @Field(() => String, { nullable: true, description: 'UUID of a sensor that saw the alarm.' })
   sensorSource?: string | null;
 
-  @Field(() => GraphQLDateTime, { nullable: true, description: 'Occurred at or after this time.' })
+  @Field(() => DateTime, { nullable: true, description: 'Occurred at or after this time.' })
   occurredAfter?: Date | null;
 
-  @Field(() => GraphQLDateTime, { nullable: true, description: 'Occurred at or before this time.' })
+  @Field(() => DateTime, { nullable: true, description: 'Occurred at or before this time.' })
   occurredBefore?: Date | null;
 
-  @Field(() => GraphQLDateTime, { nullable: true, description: 'Received at or after this time.' })
+  @Field(() => DateTime, { nullable: true, description: 'Received at or after this time.' })
   receivedAfter?: Date | null;
 
-  @Field(() => GraphQLDateTime, { nullable: true, description: 'Received at or before this time.' })
+  @Field(() => DateTime, { nullable: true, description: 'Received at or before this time.' })
   receivedBefore?: Date | null;
 }
 

@@ -4,7 +4,8 @@
  * upstream document lives in `alarm.mapper.ts`.
  */
 import { Directive, Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { GraphQLDateTime, GraphQLJSONObject } from 'graphql-scalars';
+import { GraphQLJSONObject } from 'graphql-scalars';
+import { DateTime } from '../scalar/date-time.scalar.js';
 import { Node } from '../node/node.type.js';
 import type { AlarmDocument } from '../../upstream/anywhere/anywhere.schemas.js';
 
@@ -91,10 +92,10 @@ export class Alarm extends Node {
   @Field(() => String, { nullable: true, description: 'MITRE ATT&CK technique.' })
   ruleAttackTechnique!: string | null;
 
-  @Field(() => GraphQLDateTime, { nullable: true, description: 'When the alarm’s activity happened.' })
+  @Field(() => DateTime, { nullable: true, description: 'When the alarm’s activity happened.' })
   occurredAt!: Date | null;
 
-  @Field(() => GraphQLDateTime, {
+  @Field(() => DateTime, {
     nullable: true,
     description: 'When USM received the alarm; can be minutes after `occurredAt` for late arrivals.',
   })

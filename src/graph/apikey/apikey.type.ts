@@ -3,7 +3,7 @@
  * the answer that made it (`CreatedApiKey`) and in `apiKeyRotated` to that key's holders.
  */
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
-import { GraphQLDateTime } from 'graphql-scalars';
+import { DateTime } from '../scalar/date-time.scalar.js';
 import { formatIsoDuration } from '../../keys/rotation.policy.js';
 import type { ApiKey as ApiKeyRecord } from '../../keys/api-key.service.js';
 import type { Permission as PermissionName } from '../../keys/api-key.permissions.js';
@@ -52,22 +52,22 @@ export class ApiKey {
   @Field(() => [Permission])
   permissions!: PermissionName[];
 
-  @Field(() => GraphQLDateTime)
+  @Field(() => DateTime)
   createdAt!: Date;
 
-  @Field(() => GraphQLDateTime, { nullable: true, description: 'Recorded at most once a minute.' })
+  @Field(() => DateTime, { nullable: true, description: 'Recorded at most once a minute.' })
   lastUsedAt!: Date | null;
 
-  @Field(() => GraphQLDateTime, { nullable: true })
+  @Field(() => DateTime, { nullable: true })
   lastRotatedAt!: Date | null;
 
-  @Field(() => GraphQLDateTime, { nullable: true, description: 'When the rotation policy rotates the key next.' })
+  @Field(() => DateTime, { nullable: true, description: 'When the rotation policy rotates the key next.' })
   nextRotationAt!: Date | null;
 
   @Field(() => RotationPolicy, { nullable: true, description: 'Null: the key never rotates on its own.' })
   rotation!: RotationPolicy | null;
 
-  @Field(() => GraphQLDateTime, {
+  @Field(() => DateTime, {
     nullable: true,
     description: 'Until when the secret before the last rotation still works; null when it no longer does.',
   })
@@ -79,7 +79,7 @@ export class ApiKey {
   @Field(() => ApiKeyStatus)
   status!: ApiKeyStatus;
 
-  @Field(() => GraphQLDateTime, { nullable: true })
+  @Field(() => DateTime, { nullable: true })
   revokedAt!: Date | null;
 
   static from(record: ApiKeyRecord): ApiKey {
@@ -126,10 +126,10 @@ export class ApiKeyRotation {
   @Field({ description: 'The complete new key to present from now on.' })
   secret!: string;
 
-  @Field(() => GraphQLDateTime, { nullable: true, description: 'Until when the previous secret still works.' })
+  @Field(() => DateTime, { nullable: true, description: 'Until when the previous secret still works.' })
   previousSecretValidUntil!: Date | null;
 
-  @Field(() => GraphQLDateTime)
+  @Field(() => DateTime)
   rotatedAt!: Date;
 
   @Field({ description: 'MANUAL, SCHEDULED or RESET.' })

@@ -1,6 +1,7 @@
 /** `AuditEvent`: who did what to which key, when. Never a secret. */
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
-import { GraphQLDateTime, GraphQLJSONObject } from 'graphql-scalars';
+import { GraphQLJSONObject } from 'graphql-scalars';
+import { DateTime } from '../scalar/date-time.scalar.js';
 import type { AuditEvent as AuditRecord } from '../../keys/audit.log.js';
 import { Connection } from '../connection/connection.type.js';
 
@@ -19,7 +20,7 @@ export class AuditEvent {
   @Field(() => ID)
   id!: string;
 
-  @Field(() => GraphQLDateTime)
+  @Field(() => DateTime)
   at!: Date;
 
   @Field({ description: '`key:<name>` for a change made with an API key, `scheduler` or `system` otherwise.' })

@@ -3,7 +3,7 @@
  * deployment (and Central) uses and whether it works. Never a secret.
  */
 import { Field, InputType, ObjectType, registerEnumType } from 'type-graphql';
-import { GraphQLDateTime } from 'graphql-scalars';
+import { DateTime } from '../scalar/date-time.scalar.js';
 import type { CredentialStatus, RotationEntryResult } from '../../upstream/auth/credential.rotator.js';
 
 export enum UpstreamApi {
@@ -46,13 +46,13 @@ export class UpstreamCredential {
   @Field(() => String, { nullable: true, description: 'Code of the last failure, e.g. `UPSTREAM_AUTH_FAILED`.' })
   lastErrorCode!: string | null;
 
-  @Field(() => GraphQLDateTime, { nullable: true })
+  @Field(() => DateTime, { nullable: true })
   lastErrorAt!: Date | null;
 
-  @Field(() => GraphQLDateTime, { nullable: true, description: 'When the current access token expires.' })
+  @Field(() => DateTime, { nullable: true, description: 'When the current access token expires.' })
   tokenExpiresAt!: Date | null;
 
-  @Field(() => GraphQLDateTime, { nullable: true })
+  @Field(() => DateTime, { nullable: true })
   lastRotatedAt!: Date | null;
 
   static from(status: CredentialStatus): UpstreamCredential {
@@ -104,7 +104,7 @@ export class CredentialRotationResult {
   @Field(() => String, { nullable: true, description: 'The client it replaced: now safe to delete in USM.' })
   previousClientId!: string | null;
 
-  @Field(() => GraphQLDateTime, { nullable: true })
+  @Field(() => DateTime, { nullable: true })
   rotatedAt!: Date | null;
 
   static from(entry: RotationEntryResult): CredentialRotationResult {

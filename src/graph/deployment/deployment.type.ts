@@ -3,7 +3,7 @@
  * facade reaches it. A federation entity keyed by `id`.
  */
 import { Directive, Field, ID, ObjectType } from 'type-graphql';
-import { GraphQLDateTime } from 'graphql-scalars';
+import { DateTime } from '../scalar/date-time.scalar.js';
 import { Node } from '../node/node.type.js';
 import { encodeGlobalId } from '../node/global.id.js';
 import type { DeploymentInfo } from '../../upstream/upstream.registry.js';
@@ -27,7 +27,7 @@ export class Deployment extends Node {
   @Field(() => String, { nullable: true, description: 'Product type as USM Central reports it (`USM Anywhere`).' })
   type!: string | null;
 
-  @Field(() => GraphQLDateTime, { nullable: true, description: 'When the deployment joined USM Central.' })
+  @Field(() => DateTime, { nullable: true, description: 'When the deployment joined USM Central.' })
   joinedSince!: Date | null;
 
   @Field(() => String, {

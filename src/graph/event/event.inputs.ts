@@ -1,6 +1,6 @@
 /** Filter of event connections, from the documented `/events` filters. */
 import { Field, InputType } from 'type-graphql';
-import { GraphQLDateTime } from 'graphql-scalars';
+import { DateTime } from '../scalar/date-time.scalar.js';
 import type { EventFeedFilter } from '../../loaders/feed.sources.js';
 import { timeRange, withoutUndefined } from '../alarm/alarm.inputs.js';
 
@@ -24,10 +24,10 @@ export class EventFilter {
   @Field(() => Boolean, { nullable: true })
   suppressed?: boolean | null;
 
-  @Field(() => GraphQLDateTime, { nullable: true, description: 'Occurred at or after this time.' })
+  @Field(() => DateTime, { nullable: true, description: 'Occurred at or after this time.' })
   occurredAfter?: Date | null;
 
-  @Field(() => GraphQLDateTime, { nullable: true, description: 'Occurred at or before this time.' })
+  @Field(() => DateTime, { nullable: true, description: 'Occurred at or before this time.' })
   occurredBefore?: Date | null;
 }
 

@@ -3,7 +3,8 @@
  * detail, or inside an alarm (flat as in the vendor spec, or wrapped under `message`).
  */
 import { Directive, Field, ObjectType } from 'type-graphql';
-import { GraphQLDateTime, GraphQLJSONObject } from 'graphql-scalars';
+import { GraphQLJSONObject } from 'graphql-scalars';
+import { DateTime } from '../scalar/date-time.scalar.js';
 import { Node } from '../node/node.type.js';
 
 @ObjectType({ simpleResolvers: true, implements: Node, description: 'A USM event: one normalised log record.' })
@@ -18,10 +19,10 @@ export class Event extends Node {
   @Field(() => String, { nullable: true, description: 'Event name, e.g. `Failed Login`.' })
   name!: string | null;
 
-  @Field(() => GraphQLDateTime, { nullable: true })
+  @Field(() => DateTime, { nullable: true })
   occurredAt!: Date | null;
 
-  @Field(() => GraphQLDateTime, { nullable: true })
+  @Field(() => DateTime, { nullable: true })
   receivedAt!: Date | null;
 
   @Field(() => String, { nullable: true, description: 'The plugin that parsed the log, e.g. `Windows EventLog`.' })
