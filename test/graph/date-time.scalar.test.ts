@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { GraphQLError, Kind, printType, type GraphQLScalarType } from 'graphql';
 import { GraphQLDateTime } from 'graphql-scalars';
-import { DateTime } from '../../src/graph/scalar/date-time.scalar.js';
+import { DateTime, isoString } from '../../src/graph/scalar/date-time.scalar.js';
 import { buildFacadeSchema } from '../../src/graph/schema.builder.js';
 
 /** What a response said before: graphql-scalars' answer, written by JSON.stringify. */
@@ -23,6 +23,17 @@ describe('DateTime scalar', () => {
       assert.equal(written, asWrittenByGraphqlScalars(value), `for ${String(value)}`);
     }
     assert.equal(DateTime.serialize(new Date('2026-11-24T05:53:03.632Z')), '2026-11-24T05:53:03.632Z');
+  });
+
+  it('formats every time as toISOString does: each day of 1969–2100, leap days, year ends, far years, any millisecond', () => {
+    const times: number[] = [];
+    for (let day = Date.UTC(1969, 0, 1); day <= Date.UTC(2100, 11, 31); day += 86_400_000) {
+      times.push(day, day + 86_399_999, day + ((day / 86_400_000) % 86_400) * 997);
+    }
+    times.push(Date.UTC(2024, 1, 29, 23, 59, 59, 999), Date.UTC(2000, 1, 29), Date.UTC(1900, 2, 1), -1, 0, 1);
+    times.push(-62_198_755_200_000, 253_402_300_799_999, 8.64e15, -8.64e15, -8.64e15 + 1);
+    // The same days again in another order: the formatter remembers the last day it wrote.
+    for (const ms of [...times, ...times.reverse()]) assert.equal(isoString(ms), new Date(ms).toISOString(), `for ${ms}`);
   });
 
   it('refuses what graphql-scalars refuses, and an invalid time, with a GraphQL error', () => {

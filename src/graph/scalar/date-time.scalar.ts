@@ -10,7 +10,9 @@
  *
  * Why: a `Date` in a response makes `JSON.stringify` leave its fast path and call
  * `toJSON` per value; a 50-alarm page with events holds ~500 of them, and writing its
- * answer took 2.6 times as long as writing the same answer with strings.
+ * answer took 2.6 times as long as writing the same answer with strings. And
+ * `toISOString` itself costs ~0.37 µs a call, so `isoString` formats in JavaScript,
+ * asking `toISOString` only for the date part of each new day.
  */
 import { GraphQLError, GraphQLScalarType } from 'graphql';
 import { GraphQLDateTime } from 'graphql-scalars';
@@ -22,10 +24,37 @@ export const DateTime = new GraphQLScalarType<Date, string>({
   ...dateTimeConfig,
   serialize(value: unknown): string {
     // A valid Date, the common case, without the round trip through graphql-scalars.
-    if (value instanceof Date && !Number.isNaN(value.getTime())) return value.toISOString();
+    if (value instanceof Date) {
+      const ms = value.getTime();
+      if (!Number.isNaN(ms)) return isoString(ms);
+    }
     // Anything else as graphql-scalars takes it (ISO strings, epoch ms) or refuses it.
     const date = serializeAsDate(value) as Date;
     if (Number.isNaN(date.getTime())) throw new GraphQLError(`DateTime cannot represent ${String(value)}: it is not a valid time.`);
-    return date.toISOString();
+    return isoString(date.getTime());
   },
 });
+
+const DAY_MS = 86_400_000;
+const TWO_DIGITS = Array.from({ length: 100 }, (_, n) => String(n).padStart(2, '0'));
+const THREE_DIGITS = Array.from({ length: 1000 }, (_, n) => String(n).padStart(3, '0'));
+/** The last day formatted, and its `YYYY-MM-DDT` (or `±YYYYYY-MM-DDT`) part. */
+let lastDay = Number.NaN;
+let lastDayPrefix = '';
+
+/** `new Date(ms).toISOString()` for a valid time `ms` (integer epoch ms within ±8.64e15). */
+export function isoString(ms: number): string {
+  const day = Math.floor(ms / DAY_MS);
+  if (day !== lastDay) {
+    const iso = new Date(day * DAY_MS).toISOString();
+    lastDayPrefix = iso.slice(0, iso.indexOf('T') + 1);
+    lastDay = day;
+  }
+  let rest = ms - day * DAY_MS;
+  const hours = Math.floor(rest / 3_600_000);
+  rest -= hours * 3_600_000;
+  const minutes = Math.floor(rest / 60_000);
+  rest -= minutes * 60_000;
+  const seconds = Math.floor(rest / 1000);
+  return `${lastDayPrefix}${TWO_DIGITS[hours]}:${TWO_DIGITS[minutes]}:${TWO_DIGITS[seconds]}.${THREE_DIGITS[rest - seconds * 1000]}Z`;
+}
