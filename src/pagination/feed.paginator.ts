@@ -17,9 +17,11 @@
  * out of order across pages cannot be served correctly by anyone and is not detected.
  *
  * Cost: one `fetch` per source per Relay page in the common case, never one per item.
- * The upstream page size is `upstreamPageSize(count)`; a source is asked for its next
- * page only while it has fewer than count + 1 items after the cursor whose place is
- * certain (long runs of equal keys, or a full page of duplicates).
+ * The upstream page size is `upstreamPageSize(count, cursor given)`; a source is asked
+ * for its next page only while it has fewer than `count` items after the cursor whose
+ * place is certain (long runs of equal keys, or a full page of duplicates). Whether a
+ * next page exists needs no extra row: an item past the page is one the walk holds
+ * beyond `count`, or one a source still has unread.
  *
  * Refuses: a cursor of another feed (`BAD_USER_INPUT`, from `decodeCursor`, before any
  * fetch); an item whose key is not an integer (`UPSTREAM_INVALID_RESPONSE`), since
@@ -117,15 +119,28 @@ export interface FeedConnection<T> extends Connection<T> {
 
 const MAX_UPSTREAM_PAGE_SIZE = 500;
 /**
- * The inclusive bound sends back the cursor's own item and any earlier items with the
- * same key; a few spare rows absorb those and a burst of same-millisecond items, so the
- * common case needs no second call.
+ * After a cursor, the inclusive bound sends back the cursor's own item and any earlier
+ * items with the same key; spare rows absorb those and a burst of same-millisecond
+ * items, so the common case needs no second call.
  */
 const UPSTREAM_PAGE_SLACK = 8;
 
-/** Upstream page size for a Relay page of `count` items: min(500, count + 1 + 8). */
-export function upstreamPageSize(count: number): number {
-  return Math.min(MAX_UPSTREAM_PAGE_SIZE, count + 1 + UPSTREAM_PAGE_SLACK);
+/**
+ * Upstream page size for a Relay page of `count` items: `certainNeeded(count)` + 1 from
+ * the start of the feed (the row after the page makes the page's last key certain),
+ * and 8 more after a cursor; at most 500.
+ */
+export function upstreamPageSize(count: number, afterCursor: boolean): number {
+  return Math.min(MAX_UPSTREAM_PAGE_SIZE, certainNeeded(count) + 1 + (afterCursor ? UPSTREAM_PAGE_SLACK : 0));
+}
+
+/**
+ * Certain items a source must hold before its unread rows can be left unread: the
+ * page's `count`, and at least one, whose key then proves the unread rows lie past the
+ * cursor (they could otherwise share the cursor's key and sort before it).
+ */
+function certainNeeded(count: number): number {
+  return Math.max(count, 1);
 }
 
 type Order = 'asc' | 'desc';
@@ -165,15 +180,16 @@ export async function sliceFeed<T extends FeedItem>(options: SliceFeedOptions<T>
   const fetchOrder: Order = forward ? order : order === 'asc' ? 'desc' : 'asc';
   const requested = totalOrder(order);
   const compare: Compare = forward ? requested : (a, b) => requested(b, a);
-  const need = args.count + 1;
-  const size = upstreamPageSize(args.count);
+  const need = certainNeeded(args.count);
+  const size = upstreamPageSize(args.count, cursor !== undefined);
 
   const collected = await Promise.all(
     sources.map((source) => collectFromSource(source, { order: fetchOrder, compare, cursor, need, size })),
   );
 
-  const merged = dedupe(collected.flatMap((c) => c.items).sort(compare)).slice(0, need);
-  const hasMore = merged.length > args.count;
+  const merged = dedupe(collected.flatMap((c) => c.items).sort(compare));
+  // A source with items left unread holds one past the page (they all sort after its `need` certain ones).
+  const hasMore = merged.length > args.count || collected.some((c) => c.more);
   const items = merged.slice(0, args.count);
   if (!forward) items.reverse();
 
@@ -228,16 +244,16 @@ interface CollectOptions {
 }
 
 /**
- * The first `need` items of one source after the cursor in the total order, or all of
- * them if it has fewer. Upstream sorts by key only, so items sharing the key of the
- * furthest row fetched so far (the frontier) may still have unseen ties on the next
- * page that sort before them; an item is certain only when its key lies strictly
- * before the frontier.
+ * The first `need` items of one source after the cursor in the total order (or all of
+ * them if it has fewer), and whether it holds more after those. Upstream sorts by key
+ * only, so items sharing the key of the furthest row fetched so far (the frontier) may
+ * still have unseen ties on the next page that sort before them; an item is certain
+ * only when its key lies strictly before the frontier.
  */
 async function collectFromSource<T extends FeedItem>(
   source: FeedSource<T>,
   { order, compare, cursor, need, size }: CollectOptions,
-): Promise<{ items: T[]; firstTotalElements: number }> {
+): Promise<{ items: T[]; more: boolean; firstTotalElements: number }> {
   const kept = new Map<string, T>();
   let firstTotalElements = 0;
   let frontier: number | undefined;
@@ -261,10 +277,11 @@ async function collectFromSource<T extends FeedItem>(
     }
 
     const items = [...kept.values()].sort(compare);
-    if (!result.hasMore || result.items.length === 0) return { items, firstTotalElements };
+    if (!result.hasMore || result.items.length === 0) return { items, more: false, firstTotalElements };
     const certain = items.filter((item) => beforeFrontier(item.key)).length;
-    // Certain items sort before uncertain ones, so the first `need` are all certain.
-    if (certain >= need) return { items: items.slice(0, need), firstTotalElements };
+    // Certain items sort before uncertain ones, so the first `need` are all certain; the
+    // rest, and the unread pages, lie after them (past the cursor's key: see `more`).
+    if (certain >= need) return { items: items.slice(0, need), more: true, firstTotalElements };
   }
 }
 

@@ -97,10 +97,17 @@ function assertStrictlyInOrder(items: FeedItem[], order: Order): void {
 }
 
 describe('upstreamPageSize', () => {
-  it('asks for the Relay count, one to tell whether more exist, and 8 spare rows, at most 500', () => {
+  it('asks for the Relay count and the row after it from the start of the feed, at most 500', () => {
     assert.deepEqual(
-      [0, 20, 37, 100, 491, 1000].map(upstreamPageSize),
-      [9, 29, 46, 109, 500, 500],
+      [0, 1, 20, 50, 100, 499, 1000].map((count) => upstreamPageSize(count, false)),
+      [2, 2, 21, 51, 101, 500, 500],
+    );
+  });
+
+  it('adds 8 spare rows after a cursor, for the cursor’s own row and its key’s ties', () => {
+    assert.deepEqual(
+      [0, 20, 37, 100, 491, 1000].map((count) => upstreamPageSize(count, true)),
+      [10, 29, 46, 109, 500, 500],
     );
   });
 });
@@ -130,7 +137,7 @@ describe('paginateFeed over two deployments (wire format)', () => {
     });
     assert.deepEqual(
       sources.map((s) => s.fetches),
-      [[{ order: 'desc', page: 0, size: 12 }], [{ order: 'desc', page: 0, size: 12 }]],
+      [[{ order: 'desc', page: 0, size: 4 }], [{ order: 'desc', page: 0, size: 4 }]],
     );
   });
 
@@ -148,6 +155,30 @@ describe('paginateFeed over two deployments (wire format)', () => {
       sources.map((s) => s.fetches),
       [[{ order: 'desc', bound: T0 + 5000, page: 0, size: 12 }], [{ order: 'desc', bound: T0 + 5000, page: 0, size: 12 }]],
     );
+  });
+
+  it('from the start of the feed, reads one row past the page: one call proves the page and that more exist', async () => {
+    const source = new MemoryFeedSource('alpha', [T0 + 7000, T0 + 6000, T0 + 5000, T0 + 4000, T0 + 3000]);
+    const { edges, pageInfo } = await page([source], 'desc', { first: 3 });
+    assert.deepEqual(edges.map((edge) => edge.node.key - T0), [7000, 6000, 5000]);
+    assert.equal(pageInfo.hasNextPage, true);
+    assert.deepEqual(source.fetches, [{ order: 'desc', page: 0, size: 4 }]);
+
+    const exact = new MemoryFeedSource('alpha', [T0 + 7000, T0 + 6000, T0 + 5000]);
+    assert.equal((await page([exact], 'desc', { first: 3 })).pageInfo.hasNextPage, false);
+    assert.equal(exact.fetches.length, 1);
+  });
+
+  it('reads on when the row past the page ties with the page’s last row, so the tie is ordered by id', async () => {
+    // alpha-0003 ties alpha-0002 at 5000 but was dealt first in the reversed tie order.
+    const source = new MemoryFeedSource('alpha', [T0 + 7000, T0 + 6000, T0 + 5000, T0 + 5000, T0 + 4000], { ties: 'reversed' });
+    const { edges, pageInfo } = await page([source], 'desc', { first: 3 });
+    assert.deepEqual(edges.map((edge) => edge.node.id), ['alpha-0000', 'alpha-0001', 'alpha-0002']);
+    assert.equal(pageInfo.hasNextPage, true);
+    assert.deepEqual(source.fetches, [
+      { order: 'desc', page: 0, size: 4 },
+      { order: 'desc', page: 1, size: 4 },
+    ]);
   });
 
   it('serves the last page with hasNextPage false', async () => {
@@ -171,7 +202,7 @@ describe('paginateFeed over two deployments (wire format)', () => {
         { deployment: 'bravo', totalElements: 4 },
       ],
     });
-    assert.deepEqual(sources[0]!.fetches, [{ order: 'asc', page: 0, size: 12 }]);
+    assert.deepEqual(sources[0]!.fetches, [{ order: 'asc', page: 0, size: 4 }]);
 
     const before = await page(twoSources(), 'desc', { last: 3, before: 'WzEsIlZ0UTMtNlBDSTVRIiwxNzAwMDAwMDAzMDAwLCJicmF2byIsImJyYXZvLTAwMDEiXQ' });
     assert.deepEqual(before.pageInfo, {
@@ -229,7 +260,11 @@ describe('paginateFeed walking 1,000 items over three deployments', () => {
         assert.equal(pages, 28);
         for (const source of sources) {
           assert.equal(source.fetches.length, pages, `${source.deployment} was fetched more than once a page`);
-          assert.ok(source.fetches.every((w) => w.page === 0 && w.size === 46));
+          // The first page from the start of the feed (37 and the row after), the rest after a cursor (+ 8 spare).
+          assert.deepEqual(
+            source.fetches.map((w) => [w.page, w.size]),
+            source.fetches.map((_, i) => [0, i === 0 ? 38 : 46]),
+          );
         }
       });
     }
