@@ -74,6 +74,12 @@ export interface UpstreamTuning {
    * budget is longer gets `UPSTREAM_RATE_LIMITED` at once.
    */
   queueMaxWaitMs: number;
+  /**
+   * `UPSTREAM_PARSED_DOCUMENTS`, default 1000: documents of list pages kept parsed per
+   * upstream, by their exact bytes, so one that comes back unchanged (a polled page) is
+   * not parsed and read again; 0 turns this off.
+   */
+  parsedDocuments: number;
 }
 
 export const UPSTREAM_TUNING_DEFAULTS: Readonly<UpstreamTuning> = Object.freeze({
@@ -87,6 +93,7 @@ export const UPSTREAM_TUNING_DEFAULTS: Readonly<UpstreamTuning> = Object.freeze(
   budgetShare: 0.95,
   budgetWindowMarginMs: 10,
   queueMaxWaitMs: 10_000,
+  parsedDocuments: 1_000,
 });
 
 /** How long cached upstream answers are kept, in ms; 0 disables caching of that kind. */
@@ -222,6 +229,7 @@ const envSchema = z.object({
     .default(UPSTREAM_TUNING_DEFAULTS.budgetShare),
   UPSTREAM_BUDGET_WINDOW_MARGIN_MS: wholeNumber(0, 1000, UPSTREAM_TUNING_DEFAULTS.budgetWindowMarginMs),
   UPSTREAM_QUEUE_MAX_WAIT_MS: milliseconds(0, UPSTREAM_TUNING_DEFAULTS.queueMaxWaitMs),
+  UPSTREAM_PARSED_DOCUMENTS: wholeNumber(0, 100_000, UPSTREAM_TUNING_DEFAULTS.parsedDocuments),
   DATA_DIR: z.string().min(1, 'must be a directory path').default('./data'),
   FACADE_ADMIN_KEY: z
     .string()
@@ -325,6 +333,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       budgetShare: values.UPSTREAM_BUDGET_SHARE,
       budgetWindowMarginMs: values.UPSTREAM_BUDGET_WINDOW_MARGIN_MS,
       queueMaxWaitMs: values.UPSTREAM_QUEUE_MAX_WAIT_MS,
+      parsedDocuments: values.UPSTREAM_PARSED_DOCUMENTS,
     },
     keys: { dataDir: values.DATA_DIR, adminKey: values.FACADE_ADMIN_KEY, tenant: values.FACADE_TENANT },
     credentials: {

@@ -218,6 +218,7 @@ describe('upstream tuning', () => {
       budgetShare: 0.95,
       budgetWindowMarginMs: 10,
       queueMaxWaitMs: 10000,
+      parsedDocuments: 1000,
     });
     assert.deepEqual(loadConfig({}).upstreamTuning, { ...UPSTREAM_TUNING_DEFAULTS });
   });
@@ -234,6 +235,7 @@ describe('upstream tuning', () => {
       UPSTREAM_BUDGET_SHARE: '0.8',
       UPSTREAM_BUDGET_WINDOW_MARGIN_MS: '25',
       UPSTREAM_QUEUE_MAX_WAIT_MS: '2500',
+      UPSTREAM_PARSED_DOCUMENTS: '0',
     }).upstreamTuning;
     assert.deepEqual(tuning, {
       connectTimeoutMs: 1000,
@@ -246,16 +248,23 @@ describe('upstream tuning', () => {
       budgetShare: 0.8,
       budgetWindowMarginMs: 25,
       queueMaxWaitMs: 2500,
+      parsedDocuments: 0,
     });
   });
 
   it('names each invalid tunable', () => {
     assert.deepEqual(
-      problemsOf({ UPSTREAM_BUDGET_SHARE: '1.5', UPSTREAM_RETRY_MAX_ATTEMPTS: 'many', UPSTREAM_QUEUE_MAX_WAIT_MS: '-1' }),
+      problemsOf({
+        UPSTREAM_BUDGET_SHARE: '1.5',
+        UPSTREAM_RETRY_MAX_ATTEMPTS: 'many',
+        UPSTREAM_QUEUE_MAX_WAIT_MS: '-1',
+        UPSTREAM_PARSED_DOCUMENTS: 'all',
+      }),
       [
         'UPSTREAM_RETRY_MAX_ATTEMPTS: must be a whole number from 1 to 20',
         'UPSTREAM_BUDGET_SHARE: must be greater than 0 and at most 1, e.g. 0.95',
         'UPSTREAM_QUEUE_MAX_WAIT_MS: must be a whole number from 0 to 3600000',
+        'UPSTREAM_PARSED_DOCUMENTS: must be a whole number from 0 to 100000',
       ],
     );
   });

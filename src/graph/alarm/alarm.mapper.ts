@@ -3,7 +3,9 @@
  *
  * Contract: the same document gives the same `Alarm`/`Event` whichever endpoint it came
  * from (an Anywhere page or detail, USM Central); values the schema cannot represent
- * (an unknown status, say) become null rather than errors, and `raw` keeps them.
+ * (an unknown status, say) become null rather than errors, and `raw` keeps them. The
+ * same document object gives the same object every time (kept weakly by the document):
+ * an unchanged document in a polled page is mapped once. Nobody may mutate either.
  */
 import type { AlarmDocument, AlarmEndpoint as EndpointDocument, EventDocument } from '../../upstream/anywhere/anywhere.schemas.js';
 import { encodeGlobalId } from '../node/global.id.js';
@@ -28,7 +30,28 @@ function toEndpoint(doc: EndpointDocument): AlarmEndpoint {
   });
 }
 
+const alarms = new WeakMap<AlarmDocument, Alarm>();
+const events = new WeakMap<EventDocument, Event>();
+
 export function toAlarm(doc: AlarmDocument): Alarm {
+  let alarm = alarms.get(doc);
+  if (alarm === undefined) {
+    alarm = mapAlarm(doc);
+    alarms.set(doc, alarm);
+  }
+  return alarm;
+}
+
+export function toEvent(doc: EventDocument): Event {
+  let event = events.get(doc);
+  if (event === undefined) {
+    event = mapEvent(doc);
+    events.set(doc, event);
+  }
+  return event;
+}
+
+function mapAlarm(doc: AlarmDocument): Alarm {
   const status = doc.status?.toLowerCase();
   const priorityLabel = doc.priorityLabel?.toLowerCase();
   return Object.assign(new Alarm(), {
@@ -57,7 +80,7 @@ export function toAlarm(doc: AlarmDocument): Alarm {
   });
 }
 
-export function toEvent(doc: EventDocument): Event {
+function mapEvent(doc: EventDocument): Event {
   return Object.assign(new Event(), {
     id: encodeGlobalId('Event', doc.deployment, doc.uuid),
     uuid: doc.uuid,

@@ -400,12 +400,30 @@ export function bodyObject(body: unknown, context: ParseContext): BodyObject {
 export const alarmPages = pageReader(['alarms']);
 export const eventPages = pageReader(['eventResources', 'events']);
 
+/**
+ * Documents read from page items, by the item's object. The HTTP client hands back the
+ * same object for an element it parsed before (same bytes), so a document that comes
+ * back unchanged is read once. Weak: an item the client forgets takes its document along.
+ */
+const alarmsRead = new WeakMap<object, AlarmDocument>();
+const eventsRead = new WeakMap<object, EventDocument>();
+
+function readOnce<T extends { deployment: string }>(known: WeakMap<object, T>, item: BodyObject, deployment: string, read: () => T): T {
+  const doc = known.get(item.value);
+  if (doc !== undefined && doc.deployment === deployment) return doc;
+  const fresh = read();
+  known.set(item.value, fresh);
+  return fresh;
+}
+
 export function readAlarmPage(body: unknown, context: ParseContext): Page<AlarmDocument> {
-  return alarmPages(body, context, (item) => readAlarmFields(item, context.deployment));
+  const { deployment } = context;
+  return alarmPages(body, context, (item) => readOnce(alarmsRead, item, deployment, () => readAlarmFields(item, deployment)));
 }
 
 export function readEventPage(body: unknown, context: ParseContext): Page<EventDocument> {
-  return eventPages(body, context, (item) => readEventFields(item, context.deployment));
+  const { deployment } = context;
+  return eventPages(body, context, (item) => readOnce(eventsRead, item, deployment, () => readEventFields(item, deployment)));
 }
 
 export function readAlarm(body: unknown, context: ParseContext): AlarmDocument {

@@ -6,7 +6,9 @@
  * - Every attempt first waits for the credential's `RateBudget` (and reports back to it
  *   when its answer is in), then goes out through an undici dispatcher (by default a
  *   keep-alive `Agent` for the origin) with a connect timeout and a timeout over the
- *   whole attempt, and sends and receives JSON (read by `decodeJson`).
+ *   whole attempt, and sends and receives JSON (read by `decodeJson`). Elements of
+ *   list pages are kept parsed (`parsedDocuments` of them, by their exact bytes), so
+ *   bodies share values with earlier ones: nobody may mutate a body.
  * - Idempotent requests (GET, PUT, DELETE, and requests marked `retrySafe`) are retried
  *   on network errors, timeouts, 429, 502, 503 and 504, with full-jitter exponential
  *   backoff (cockatiel) or exactly `Retry-After` when the upstream gives one; a
@@ -52,6 +54,7 @@ import {
   parseRetryAfter,
   type RequestDescription,
 } from './upstream.failure.js';
+import { ElementMemo } from './element.memo.js';
 import { decodeJson } from './json.decoder.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -134,6 +137,7 @@ export class HttpClient {
   readonly #ownsDispatcher: boolean;
   readonly #budget: RateBudget;
   readonly #tuning: UpstreamTuning;
+  readonly #parsed: ElementMemo;
   readonly #clock: Clock;
   readonly #logger: Logger | undefined;
   readonly #retry: RetryPolicy;
@@ -145,6 +149,7 @@ export class HttpClient {
     this.#origin = base.origin;
     this.#basePath = base.pathname.replace(/\/+$/, '');
     this.#tuning = { ...UPSTREAM_TUNING_DEFAULTS, ...options.tuning };
+    this.#parsed = new ElementMemo(this.#tuning.parsedDocuments);
     this.#ownsDispatcher = options.dispatcher === undefined;
     this.#dispatcher = options.dispatcher ?? createOriginAgent(this.#tuning);
     this.#clock = options.clock ?? systemClock;
@@ -320,7 +325,7 @@ export class HttpClient {
     const { status, bytes } = response;
     if (status >= 200 && status < 300) {
       try {
-        return { status, body: decodeJson(bytes) };
+        return { status, body: decodeJson(bytes, { memo: this.#parsed }) };
       } catch {
         throw new FacadeError(
           'UPSTREAM_INVALID_RESPONSE',

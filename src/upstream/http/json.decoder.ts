@@ -15,7 +15,13 @@
  * together, an element larger than that is decoded on its own (recursively), the rest
  * is parsed with a placeholder where the array was, and the elements are put back. A
  * body whose bulk is not in one array is parsed whole.
+ *
+ * With a `memo` (an `ElementMemo`), bodies from `MEMO_SPLIT_BYTES` are split too, and
+ * an element whose exact bytes were parsed before is not parsed again: the memo's value
+ * (the same object) stands in for it. The answer is still what `JSON.parse` gives, but
+ * it may share those values with earlier answers, so nobody may mutate it.
  */
+import type { ElementMemo } from './element.memo.js';
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -29,9 +35,21 @@ const CLOSE_ARRAY = 0x5d;
 /** Below V8's 128 KiB large-object size and its 100 KiB `JSON.parse` pretenuring threshold. */
 export const LARGE_JSON_BYTES = 96 * 1024;
 
+/** With a memo, bodies from this size are split: a known element then costs a byte comparison, not a parse. */
+export const MEMO_SPLIT_BYTES = 8 * 1024;
+
 export interface DecodeJsonOptions {
   /** Bodies up to this many bytes are parsed in one piece. Default `LARGE_JSON_BYTES`. */
   largeBytes?: number;
+  /** Elements parsed before, by their bytes; elements parsed now are added. Default none. */
+  memo?: ElementMemo;
+}
+
+interface Split {
+  largeBytes: number;
+  /** Bodies up to this many bytes are parsed whole: `largeBytes`, or less with a memo. */
+  wholeBytes: number;
+  memo: ElementMemo | undefined;
 }
 
 export function decodeJson(bytes: Uint8Array, options: DecodeJsonOptions = {}): unknown {
@@ -39,21 +57,29 @@ export function decodeJson(bytes: Uint8Array, options: DecodeJsonOptions = {}): 
   const bom = buffer.length > 2 && buffer[0] === 0xef && buffer[1] === 0xbb && buffer[2] === 0xbf;
   const start = bom ? 3 : 0;
   if (isBlank(buffer, start, buffer.length)) return undefined;
-  return decodeRange(buffer, start, buffer.length, options.largeBytes ?? LARGE_JSON_BYTES);
+  const largeBytes = options.largeBytes ?? LARGE_JSON_BYTES;
+  const { memo } = options;
+  return decodeRange(buffer, start, buffer.length, {
+    largeBytes,
+    wholeBytes: memo === undefined ? largeBytes : Math.min(largeBytes, MEMO_SPLIT_BYTES),
+    memo,
+  });
 }
 
-function decodeRange(buffer: Buffer, start: number, end: number, largeBytes: number): unknown {
-  if (end - start <= largeBytes) return JSON.parse(buffer.toString('utf8', start, end));
-  const split = largestArray(buffer, start, end);
+function decodeRange(buffer: Buffer, start: number, end: number, split: Split): unknown {
+  if (end - start <= split.wholeBytes) return JSON.parse(buffer.toString('utf8', start, end));
+  const array = largestArray(buffer, start, end);
   // The rest must be small once the array is taken out, or splitting gains nothing.
-  if (split === undefined || end - start - (split.close - split.open) > largeBytes) return JSON.parse(buffer.toString('utf8', start, end));
+  if (array === undefined || end - start - (array.close - array.open) > split.largeBytes) {
+    return JSON.parse(buffer.toString('utf8', start, end));
+  }
 
-  const elements = split.commas.length === 0 && isBlank(buffer, split.open + 1, split.close) ? [] : arrayElements(buffer, split, largeBytes);
-  const placeholder = `\u0000split:${split.open}`;
+  const elements = array.commas.length === 0 && isBlank(buffer, array.open + 1, array.close) ? [] : arrayElements(buffer, array, split);
+  const placeholder = `\u0000split:${array.open}`;
   const rest = JSON.parse(
-    `${buffer.toString('utf8', start, split.open)}${JSON.stringify(placeholder)}${buffer.toString('utf8', split.close + 1, end)}`,
+    `${buffer.toString('utf8', start, array.open)}${JSON.stringify(placeholder)}${buffer.toString('utf8', array.close + 1, end)}`,
   ) as unknown;
-  const path = keysOf(buffer, split);
+  const path = keysOf(buffer, array);
   if (path.length === 0) return rest === placeholder ? elements : rest;
   let parent: unknown = rest;
   for (const key of path.slice(0, -1)) parent = (parent as Record<string, unknown>)[key];
@@ -65,28 +91,43 @@ function decodeRange(buffer: Buffer, start: number, end: number, largeBytes: num
 }
 
 /**
- * The elements of the array `split` describes, parsed in runs of consecutive elements
- * (`[e1,e2,...]`) as long as a run stays within `largeBytes`: a few `JSON.parse` calls
- * for a page, not one per item. A larger element is decoded on its own. An empty
- * element (`[1,,2]`) makes its run's JSON.parse refuse, as it would refuse the whole.
+ * The elements of `array`: those the memo knows from it, the others parsed in runs of
+ * consecutive elements (`[e1,e2,...]`) as long as a run stays within `largeBytes`: a
+ * few `JSON.parse` calls for a page, not one per item. A larger element is decoded on
+ * its own. An empty element (`[1,,2]`) makes its run's JSON.parse refuse, as it would
+ * refuse the whole.
  */
-function arrayElements(buffer: Buffer, split: ArraySplit, largeBytes: number): unknown[] {
+function arrayElements(buffer: Buffer, array: ArraySplit, split: Split): unknown[] {
+  const { largeBytes, memo } = split;
   // Element i lies between bounds[i] and bounds[i + 1], exclusive.
-  const bounds = [split.open, ...split.commas, split.close];
-  const elements: unknown[] = [];
+  const bounds = [array.open, ...array.commas, array.close];
+  const count = bounds.length - 1;
+  const from = (i: number) => bounds[i]! + 1;
+  const to = (i: number) => bounds[i + 1]!;
+  // A JSON value is never undefined: undefined marks an element still to parse.
+  const elements: unknown[] = new Array<unknown>(count);
+  if (memo !== undefined) for (let i = 0; i < count; i += 1) elements[i] = memo.get(buffer, from(i), to(i));
+
   let i = 0;
-  while (i < bounds.length - 1) {
-    const from = bounds[i]! + 1;
-    if (bounds[i + 1]! - from > largeBytes - 2) {
-      elements.push(decodeRange(buffer, from, bounds[i + 1]!, largeBytes));
+  while (i < count) {
+    if (elements[i] !== undefined) {
+      i += 1;
+      continue;
+    }
+    if (to(i) - from(i) > largeBytes - 2) {
+      elements[i] = decodeRange(buffer, from(i), to(i), split);
+      memo?.set(buffer, from(i), to(i), elements[i]);
       i += 1;
       continue;
     }
     let end = i + 1;
     // The run is parsed inside `[` and `]`: two bytes more than its elements.
-    while (end < bounds.length - 1 && bounds[end + 1]! - from <= largeBytes - 2) end += 1;
-    const run = JSON.parse(`[${buffer.toString('utf8', from, bounds[end])}]`) as unknown[];
-    for (const element of run) elements.push(element);
+    while (end < count && elements[end] === undefined && to(end) - from(i) <= largeBytes - 2) end += 1;
+    const run = JSON.parse(`[${buffer.toString('utf8', from(i), to(end - 1))}]`) as unknown[];
+    for (let k = 0; k < run.length; k += 1) {
+      elements[i + k] = run[k];
+      memo?.set(buffer, from(i + k), to(i + k), run[k]);
+    }
     i = end;
   }
   return elements;
