@@ -299,7 +299,13 @@ export class HttpClient {
       headers['content-type'] = 'application/x-www-form-urlencoded';
       body = new URLSearchParams(request.form).toString();
     }
-    const timeout = AbortSignal.timeout(this.#tuning.requestTimeoutMs);
+    // Not AbortSignal.timeout: that costs ~14 µs to make and keeps its timer for the
+    // whole timeout after the answer; this one is cleared as soon as the attempt ends.
+    const timeout = new AbortController();
+    const timer = setTimeout(
+      () => timeout.abort(new DOMException('The upstream attempt timed out', 'TimeoutError')),
+      this.#tuning.requestTimeoutMs,
+    ).unref();
     try {
       const response = await this.#dispatcher.request({
         origin: this.#origin,
@@ -307,7 +313,7 @@ export class HttpClient {
         method: request.method,
         headers,
         body,
-        signal: timeout,
+        signal: timeout.signal,
         headersTimeout: this.#tuning.requestTimeoutMs,
         bodyTimeout: this.#tuning.requestTimeoutMs,
       });
@@ -315,8 +321,9 @@ export class HttpClient {
       const bytes = Buffer.from(received.buffer, received.byteOffset, received.byteLength);
       return { status: response.statusCode, headers: response.headers, bytes };
     } catch (error) {
-      throw failureForNetworkError(error, timeout.aborted, this.#describe(request));
+      throw failureForNetworkError(error, timeout.signal.aborted, this.#describe(request));
     } finally {
+      clearTimeout(timer);
       permit.done();
     }
   }
