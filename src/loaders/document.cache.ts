@@ -3,7 +3,8 @@
  * and the deployment list.
  *
  * Contract:
- * - `get(kind, key, load)` answers from this process's memory, else from the shared
+ * - `get(kind, key, load)` answers from this process's memory (`peek` answers from it
+ *   alone, synchronously), else from the shared
  *   store (Redis, when given; documents and the deployment list only, never pages),
  *   else calls `load` once however many callers ask for the same key at the same time
  *   (single flight across requests), and keeps what it returns for the kind's TTL.
@@ -73,6 +74,11 @@ export class DocumentCache {
     });
     this.#inFlight.set(id, loading);
     return loading;
+  }
+
+  /** The value this process holds for the key right now, without loading: for callers that can answer at once. */
+  peek<T>(kind: CacheKind, key: string): T | undefined {
+    return this.#readLocal(`${kind}:${key}`)?.value as T | undefined;
   }
 
   /** Stores a value that is known to be current (e.g. read back after a write). */

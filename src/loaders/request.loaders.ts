@@ -52,6 +52,8 @@ export interface RequestLoaders {
   alarm(deployment: string, uuid: string): Promise<AlarmDocument | null>;
   event(deployment: string, uuid: string): Promise<EventDocument | null>;
   deployments(): Promise<DeploymentInfo[]>;
+  /** The deployment list if this request or this process's cache already holds it, else undefined (then use `deployments`). */
+  deploymentsNow(): DeploymentInfo[] | undefined;
   alarmSources(deployment: string | undefined, filter: AlarmFeedFilter, sortField: SortField): Promise<FeedSource<AlarmFeedItem>[]>;
   eventSources(deployment: string | undefined, filter: EventFeedFilter): Promise<FeedSource<EventFeedItem>[]>;
   addAlarmLabel(deployment: string, uuid: string, labelId: string): Promise<AlarmDocument>;
@@ -189,12 +191,23 @@ export function createRequestLoaders(options: RequestLoadersOptions): RequestLoa
     });
 
   let deploymentList: Promise<DeploymentInfo[]> | undefined;
+  let deploymentListNow: DeploymentInfo[] | undefined;
   function deployments(): Promise<DeploymentInfo[]> {
-    deploymentList ??= cache.get('deployments', 'all', () => registry.listDeployments()).catch((error: unknown) => {
-      deploymentList = undefined;
-      throw error;
-    });
+    deploymentList ??= cache.get('deployments', 'all', () => registry.listDeployments()).then(
+      (list) => (deploymentListNow = list),
+      (error: unknown) => {
+        deploymentList = undefined;
+        throw error;
+      },
+    );
     return deploymentList;
+  }
+  function deploymentsNow(): DeploymentInfo[] | undefined {
+    if (deploymentListNow === undefined && deploymentList === undefined) {
+      deploymentListNow = cache.peek<DeploymentInfo[]>('deployments', 'all');
+      if (deploymentListNow !== undefined) deploymentList = Promise.resolve(deploymentListNow);
+    }
+    return deploymentListNow;
   }
 
   /** The deployments a feed reads: one (checked), or every readable one. */
@@ -232,6 +245,7 @@ export function createRequestLoaders(options: RequestLoadersOptions): RequestLoa
     alarm: (deployment, uuid) => load(alarmLoader, documentKey(deployment, uuid)),
     event: (deployment, uuid) => load(eventLoader, documentKey(deployment, uuid)),
     deployments,
+    deploymentsNow,
 
     alarmSources: (deployment, filter, sortField) => inFlight(alarmSources(deployment, filter, sortField)),
     eventSources: (deployment, filter) => inFlight(eventSources(deployment, filter)),

@@ -104,6 +104,16 @@ describe('DocumentCache', () => {
     assert.equal(await cache.get('alarm', 'east:b', never), 'from a page');
   });
 
+  it('peeks at what memory holds without loading, and at nothing expired', async () => {
+    let now = 0;
+    const cache = new DocumentCache({ now: () => now });
+    assert.equal(cache.peek('deployments', 'all'), undefined);
+    await cache.get('deployments', 'all', async () => ['acme-east']);
+    assert.deepEqual(cache.peek('deployments', 'all'), ['acme-east']);
+    now += 60_000;
+    assert.equal(cache.peek('deployments', 'all'), undefined, 'the 60 s TTL has passed');
+  });
+
   it('replaces a held document on set and forgets it on delete', async () => {
     const cache = new DocumentCache();
     await cache.get('alarm', 'east:a', async () => 'old');

@@ -92,7 +92,7 @@ export class AlarmResolver {
   }
 
   @FieldResolver(() => Deployment, { description: 'The deployment that raised the alarm.' })
-  deployment(@Root() alarm: Alarm, @Ctx() ctx: GraphContext): Promise<Deployment> {
+  deployment(@Root() alarm: Alarm, @Ctx() ctx: GraphContext): Deployment | Promise<Deployment> {
     return deploymentNamed(ctx, alarm.deploymentName);
   }
 

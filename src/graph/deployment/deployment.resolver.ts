@@ -13,6 +13,7 @@ import type { Alarm } from '../alarm/alarm.type.js';
 import { EventConnection, eventConnection } from '../event/event.connection.js';
 import { EventFilter } from '../event/event.inputs.js';
 import type { Event } from '../event/event.type.js';
+import type { DeploymentInfo } from '../../upstream/upstream.registry.js';
 import { Deployment } from './deployment.type.js';
 
 @Resolver(() => Deployment)
@@ -52,15 +53,23 @@ export class DeploymentResolver {
 }
 
 export async function findDeployment(ctx: GraphContext, name: string): Promise<Deployment | null> {
-  const info = (await ctx.loaders.deployments()).find((d) => d.name === name);
+  return deploymentIn(await ctx.loaders.deployments(), name);
+}
+
+function deploymentIn(list: readonly DeploymentInfo[], name: string): Deployment | null {
+  const info = list.find((d) => d.name === name);
   return info === undefined ? null : Deployment.from(info);
 }
 
 /** Per request: a page of 50 alarms of one deployment resolves one `Deployment`, not 50. */
-const deploymentsByRequest = new WeakMap<GraphContext, Map<string, Promise<Deployment>>>();
+const deploymentsByRequest = new WeakMap<GraphContext, Map<string, Deployment | Promise<Deployment>>>();
 
-/** The deployment an alarm or event belongs to; known by name even when no list mentions it. */
-export function deploymentNamed(ctx: GraphContext, name: string): Promise<Deployment> {
+/**
+ * The deployment an alarm or event belongs to; known by name even when no list mentions
+ * it. Answered at once, not as a promise, when the deployment list is already at hand
+ * (a page's alarms then resolve without a promise each).
+ */
+export function deploymentNamed(ctx: GraphContext, name: string): Deployment | Promise<Deployment> {
   let byName = deploymentsByRequest.get(ctx);
   if (byName === undefined) {
     byName = new Map();
@@ -68,7 +77,18 @@ export function deploymentNamed(ctx: GraphContext, name: string): Promise<Deploy
   }
   let deployment = byName.get(name);
   if (deployment === undefined) {
-    deployment = findDeployment(ctx, name).then((found) => found ?? Deployment.from({ name, hasCredentials: false }));
+    const orUnlisted = (found: Deployment | null) => found ?? Deployment.from({ name, hasCredentials: false });
+    const list = ctx.loaders.deploymentsNow();
+    if (list !== undefined) {
+      deployment = orUnlisted(deploymentIn(list, name));
+    } else {
+      const settled = byName;
+      deployment = findDeployment(ctx, name).then((found) => {
+        const answer = orUnlisted(found);
+        settled.set(name, answer);
+        return answer;
+      });
+    }
     byName.set(name, deployment);
   }
   return deployment;

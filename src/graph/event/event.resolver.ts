@@ -39,7 +39,7 @@ export class EventResolver {
   }
 
   @FieldResolver(() => Deployment, { description: 'The deployment that recorded the event.' })
-  deployment(@Root() event: Event, @Ctx() ctx: GraphContext): Promise<Deployment> {
+  deployment(@Root() event: Event, @Ctx() ctx: GraphContext): Deployment | Promise<Deployment> {
     return deploymentNamed(ctx, event.deploymentName);
   }
 }
