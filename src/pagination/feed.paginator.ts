@@ -187,7 +187,8 @@ export async function sliceFeed<T extends FeedItem>(options: SliceFeedOptions<T>
     sources.map((source) => collectFromSource(source, { order: fetchOrder, compare, cursor, need, size })),
   );
 
-  const merged = dedupe(collected.flatMap((c) => c.items).sort(compare));
+  // One source's items come sorted and without repeats; several are merged.
+  const merged = collected.length === 1 ? collected[0]!.items : dedupe(collected.flatMap((c) => c.items).sort(compare));
   // A source with items left unread holds one past the page (they all sort after its `need` certain ones).
   const hasMore = merged.length > args.count || collected.some((c) => c.more);
   const items = merged.slice(0, args.count);
