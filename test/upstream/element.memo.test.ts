@@ -96,6 +96,51 @@ describe('decodeJson with an ElementMemo', () => {
   });
 });
 
+describe('scanning with an ElementMemo', () => {
+  it('steps over the items it knows while scanning, and asks the memo once per item', () => {
+    const memo = new ElementMemo(100);
+    const text = page(30);
+    decodeJson(bodyOf(text), { memo });
+    const at = mock.method(ElementMemo.prototype, 'at');
+    const get = mock.method(ElementMemo.prototype, 'get');
+    try {
+      assert.deepEqual(decodeJson(bodyOf(text), { memo }), text);
+      assert.equal(at.mock.callCount(), 30, 'one lookup at the start of each item of _embedded.alarms');
+      assert.equal(get.mock.callCount(), 0, 'no second lookup once the scanner has asked');
+    } finally {
+      at.mock.restore();
+      get.mock.restore();
+    }
+  });
+
+  it('steps over known bytes only where a whole item ends, answering what JSON.parse does', () => {
+    const memo = new ElementMemo(100);
+    const item = (n: number) => `{"uuid":"00000000-0000-4000-8000-${String(n).padStart(12, '0')}","pad":"${'x'.repeat(400)}"}`;
+    const items = Array.from({ length: 40 }, (_, n) => item(n));
+    decodeJson(Buffer.from(`{"items":[${items.join(',')}]}`), { memo });
+    const bodies = [
+      `{"items":[${items.join(' , ')}]}`,
+      `{"items":[${items.map((one) => `[${one}]`).join(',')}]}`,
+      `{"items":[${items.map((one) => `${one.slice(0, -1)},"more":1}`).join(',')}]}`,
+      `{"items":[${items.join(',')}x]}`,
+      `{"items":[${items.join(',')}"]}`,
+      `{"items":[${items.join(',')}`,
+      `{"other":[${items.join(',')}],"items":[${items.join(',')}]}`,
+      `[${items.join(',')}]`,
+    ];
+    for (const body of bodies) {
+      let expected: unknown;
+      try {
+        expected = JSON.parse(body);
+      } catch {
+        assert.throws(() => decodeJson(Buffer.from(body), { memo }), SyntaxError, body.slice(-40));
+        continue;
+      }
+      assert.deepEqual(decodeJson(Buffer.from(body), { memo }), expected, body.slice(0, 60));
+    }
+  });
+});
+
 describe('page readers', () => {
   it('read an item object once per deployment: the same body twice gives the same documents', () => {
     const body = decodeJson(bodyOf(page(6)), { memo: new ElementMemo(100) });

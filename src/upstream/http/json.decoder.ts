@@ -68,7 +68,7 @@ export function decodeJson(bytes: Uint8Array, options: DecodeJsonOptions = {}): 
 
 function decodeRange(buffer: Buffer, start: number, end: number, split: Split): unknown {
   if (end - start <= split.wholeBytes) return JSON.parse(buffer.toString('utf8', start, end));
-  const array = largestArray(buffer, start, end);
+  const array = largestArray(buffer, start, end, split.memo);
   // The rest must be small once the array is taken out, or splitting gains nothing.
   if (array === undefined || end - start - (array.close - array.open) > split.largeBytes) {
     return JSON.parse(buffer.toString('utf8', start, end));
@@ -106,7 +106,12 @@ function arrayElements(buffer: Buffer, array: ArraySplit, split: Split): unknown
   const to = (i: number) => bounds[i + 1]!;
   // A JSON value is never undefined: undefined marks an element still to parse.
   const elements: unknown[] = new Array<unknown>(count);
-  if (memo !== undefined) for (let i = 0; i < count; i += 1) elements[i] = memo.get(buffer, from(i), to(i));
+  if (array.known !== undefined) {
+    // The scanner already asked the memo at each element of this array.
+    for (let i = 0; i < count; i += 1) elements[i] = array.known[i];
+  } else if (memo !== undefined) {
+    for (let i = 0; i < count; i += 1) elements[i] = memo.get(buffer, from(i), to(i));
+  }
 
   let i = 0;
   while (i < count) {
@@ -141,7 +146,12 @@ interface ArraySplit {
   commas: number[];
   /** Start and end offsets of the quoted keys from the top-level value to the array. */
   keyRanges: Int32Array;
+  /** For an array near the top scanned with a memo: the memo's value of each element it knew, by index. */
+  known?: unknown[];
 }
+
+/** Arrays opened at these nesting levels (0 = the body) are where a memo's elements are looked for while scanning. */
+const MEMO_LEVELS = 3;
 
 /** Deeper bodies are parsed whole: no upstream document nests anywhere near this. */
 const MAX_DEPTH = 256;
@@ -150,9 +160,12 @@ const MAX_DEPTH = 256;
  * The array spanning the most bytes in `[start, end)`, or undefined when the bytes are
  * not balanced JSON (JSON.parse of the whole then says why) or nest deeper than
  * `MAX_DEPTH`. A page has thousands of objects and arrays, so the open ones are kept
- * in flat typed stacks rather than an object each.
+ * in flat typed stacks rather than an object each. With a memo, each element of an
+ * array near the top (a page's items) is first looked up there: a known one is stepped
+ * over with one byte comparison instead of being scanned, and its value goes with the
+ * array (`known`).
  */
-function largestArray(buffer: Buffer, start: number, end: number): ArraySplit | undefined {
+function largestArray(buffer: Buffer, start: number, end: number, memo?: ElementMemo): ArraySplit | undefined {
   // Per open level: where it opened, whether it is an array, whether an object expects
   // a key next, the range of its last key, and where its commas start in `commas`.
   const opens = new Int32Array(MAX_DEPTH);
@@ -166,6 +179,16 @@ function largestArray(buffer: Buffer, start: number, end: number): ArraySplit | 
   let commaCount = 0;
   let depth = 0;
   let best: ArraySplit | undefined;
+  // Per array open at a level below MEMO_LEVELS: the values of its elements the memo knew.
+  const known: unknown[][] = [];
+  /** Steps over the element starting at `at` if the memo knows it; where the scan goes on. */
+  const stepOver = (at: number): number => {
+    const entry = memo?.at(buffer, at, end);
+    const after = entry === undefined ? -1 : at + entry.bytes.length;
+    if (after === -1 || after >= end || (buffer[after] !== COMMA && buffer[after] !== CLOSE_ARRAY)) return at;
+    known[depth - 1]![commaCount - commaBase[depth - 1]!] = entry!.value;
+    return after;
+  };
   let i = start;
   while (i < end) {
     const byte = buffer[i]!;
@@ -188,12 +211,18 @@ function largestArray(buffer: Buffer, start: number, end: number): ArraySplit | 
       expectKey[depth] = byte === OPEN_OBJECT ? 1 : 0;
       commaBase[depth] = commaCount;
       depth += 1;
+      if (memo !== undefined && byte === OPEN_ARRAY && depth <= MEMO_LEVELS) {
+        known[depth - 1] = [];
+        i = stepOver(i + 1);
+        continue;
+      }
     } else if (byte === CLOSE_OBJECT || byte === CLOSE_ARRAY) {
       if (depth === 0 || (isArray[depth - 1] === 1) !== (byte === CLOSE_ARRAY)) return undefined;
       depth -= 1;
       const open = opens[depth]!;
       if (byte === CLOSE_ARRAY && (best === undefined || i - open > best.close - best.open)) {
         best = { open, close: i, commas: Array.from(commas.subarray(commaBase[depth], commaCount)), keyRanges: pathTo(depth) };
+        if (memo !== undefined && depth < MEMO_LEVELS) best.known = known[depth];
       }
       commaCount = commaBase[depth]!;
     } else if (byte === COMMA && depth > 0) {
@@ -205,6 +234,10 @@ function largestArray(buffer: Buffer, start: number, end: number): ArraySplit | 
         }
         commas[commaCount] = i;
         commaCount += 1;
+        if (memo !== undefined && depth <= MEMO_LEVELS) {
+          i = stepOver(i + 1);
+          continue;
+        }
       } else {
         expectKey[depth - 1] = 1;
       }
