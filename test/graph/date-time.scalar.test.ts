@@ -36,6 +36,16 @@ describe('DateTime scalar', () => {
     for (const ms of [...times, ...times.reverse()]) assert.equal(isoString(ms), new Date(ms).toISOString(), `for ${ms}`);
   });
 
+  it('writes a Date again as it is now, after the Date was changed in place', () => {
+    const date = new Date('2026-11-24T05:53:03.632Z');
+    assert.equal(DateTime.serialize(date), '2026-11-24T05:53:03.632Z');
+    assert.equal(DateTime.serialize(date), '2026-11-24T05:53:03.632Z');
+    date.setTime(Date.UTC(2027, 0, 1));
+    assert.equal(DateTime.serialize(date), '2027-01-01T00:00:00.000Z');
+    date.setTime(Number.NaN);
+    assert.throws(() => DateTime.serialize(date), GraphQLError);
+  });
+
   it('refuses what graphql-scalars refuses, and an invalid time, with a GraphQL error', () => {
     for (const value of [new Date(Number.NaN), 'yesterday', true, { at: 1 }, Number.NaN]) {
       assert.throws(() => DateTime.serialize(value), GraphQLError, `for ${String(value)}`);
