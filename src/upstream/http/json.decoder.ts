@@ -17,9 +17,10 @@
  * body whose bulk is not in one array is parsed whole.
  *
  * With a `memo` (an `ElementMemo`), bodies from `MEMO_SPLIT_BYTES` are split too, and
- * an element whose exact bytes were parsed before is not parsed again: the memo's value
- * (the same object) stands in for it. The answer is still what `JSON.parse` gives, but
- * it may share those values with earlier answers, so nobody may mutate it.
+ * an element whose exact bytes were parsed before is neither scanned nor parsed again:
+ * the memo's value (the same object) stands in for it. The answer is still what
+ * `JSON.parse` gives, but it may share those values with earlier answers, so nobody
+ * may mutate it.
  */
 import type { ElementMemo } from './element.memo.js';
 
@@ -45,7 +46,7 @@ export interface DecodeJsonOptions {
   memo?: ElementMemo;
 }
 
-interface Split {
+interface Settings {
   largeBytes: number;
   /** Bodies up to this many bytes are parsed whole: `largeBytes`, or less with a memo. */
   wholeBytes: number;
@@ -66,15 +67,15 @@ export function decodeJson(bytes: Uint8Array, options: DecodeJsonOptions = {}): 
   });
 }
 
-function decodeRange(buffer: Buffer, start: number, end: number, split: Split): unknown {
-  if (end - start <= split.wholeBytes) return JSON.parse(buffer.toString('utf8', start, end));
-  const array = largestArray(buffer, start, end, split.memo);
+function decodeRange(buffer: Buffer, start: number, end: number, settings: Settings): unknown {
+  if (end - start <= settings.wholeBytes) return JSON.parse(buffer.toString('utf8', start, end));
+  const array = largestArray(buffer, start, end, settings.memo);
   // The rest must be small once the array is taken out, or splitting gains nothing.
-  if (array === undefined || end - start - (array.close - array.open) > split.largeBytes) {
+  if (array === undefined || end - start - (array.close - array.open) > settings.largeBytes) {
     return JSON.parse(buffer.toString('utf8', start, end));
   }
 
-  const elements = array.commas.length === 0 && isBlank(buffer, array.open + 1, array.close) ? [] : arrayElements(buffer, array, split);
+  const elements = array.commas.length === 0 && isBlank(buffer, array.open + 1, array.close) ? [] : arrayElements(buffer, array, settings);
   const placeholder = `\u0000split:${array.open}`;
   const rest = JSON.parse(
     `${buffer.toString('utf8', start, array.open)}${JSON.stringify(placeholder)}${buffer.toString('utf8', array.close + 1, end)}`,
@@ -97,8 +98,8 @@ function decodeRange(buffer: Buffer, start: number, end: number, split: Split): 
  * its own. An empty element (`[1,,2]`) makes its run's JSON.parse refuse, as it would
  * refuse the whole.
  */
-function arrayElements(buffer: Buffer, array: ArraySplit, split: Split): unknown[] {
-  const { largeBytes, memo } = split;
+function arrayElements(buffer: Buffer, array: ArraySplit, settings: Settings): unknown[] {
+  const { largeBytes, memo } = settings;
   // Element i lies between bounds[i] and bounds[i + 1], exclusive.
   const bounds = [array.open, ...array.commas, array.close];
   const count = bounds.length - 1;
@@ -120,7 +121,7 @@ function arrayElements(buffer: Buffer, array: ArraySplit, split: Split): unknown
       continue;
     }
     if (to(i) - from(i) > largeBytes - 2) {
-      elements[i] = decodeRange(buffer, from(i), to(i), split);
+      elements[i] = decodeRange(buffer, from(i), to(i), settings);
       memo?.set(buffer, from(i), to(i), elements[i]);
       i += 1;
       continue;
