@@ -58,7 +58,10 @@ export class ElementMemo {
     if (this.maxEntries === 0) return;
     const key = keyOf(buffer, from, to);
     this.#entries.delete(key);
-    this.#entries.set(key, { bytes: Buffer.from(buffer.subarray(from, to)), value });
+    // Not from Node's shared pool: a kept slice would keep its whole 8 KiB slab alive.
+    const bytes = Buffer.allocUnsafeSlow(to - from);
+    buffer.copy(bytes, 0, from, to);
+    this.#entries.set(key, { bytes, value });
     if (this.#entries.size > this.maxEntries) this.#entries.delete(this.#entries.keys().next().value as string);
   }
 }
