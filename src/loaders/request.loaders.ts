@@ -293,14 +293,16 @@ export function createRequestLoaders(options: RequestLoadersOptions): RequestLoa
 
 /**
  * A Central feed narrowed to some deployments' items. Its `totalElements` still counts
- * Central's whole feed: Central gives no per-deployment count.
+ * Central's whole feed: Central gives no per-deployment count. It says how many rows
+ * came (`rows`), so a page with none of those deployments' items does not end the walk.
  */
 function narrowedTo(source: FeedSource<AlarmFeedItem>, deployments: ReadonlySet<string>): FeedSource<AlarmFeedItem> {
   return {
     deployment: source.deployment,
     async fetch(window) {
       const page = await source.fetch(window);
-      return { ...page, items: page.items.filter((item) => deployments.has(item.deployment)) };
+      const items = page.items.filter((item) => deployments.has(item.deployment));
+      return { ...page, items, rows: page.rows ?? page.items.length };
     },
   };
 }

@@ -19,9 +19,9 @@
  * Cost: one `fetch` per source per Relay page in the common case, never one per item.
  * The upstream page size is `upstreamPageSize(count, cursor given)`; a source is asked
  * for its next page only while it has fewer than `count` items after the cursor whose
- * place is certain (long runs of equal keys, or a full page of duplicates). Whether a
- * next page exists needs no extra row: an item past the page is one the walk holds
- * beyond `count`, or one a source still has unread.
+ * place is certain (long runs of equal keys, or a full page of duplicates) and one
+ * more item to prove a next page; the row that makes the page's last key certain is
+ * usually that item, so a first page costs `count` + 1 rows.
  *
  * Refuses: a cursor of another feed (`BAD_USER_INPUT`, from `decodeCursor`, before any
  * fetch); an item whose key is not an integer (`UPSTREAM_INVALID_RESPONSE`), since
@@ -66,6 +66,12 @@ export interface FeedPage<T> {
   /** upstream says more pages exist after this one */
   hasMore: boolean;
   totalElements: number;
+  /**
+   * Rows the upstream returned for the window, when the source kept fewer of them as
+   * `items` (a feed narrowed on our side); default `items.length`. A page with no
+   * items but some rows is not the end of the feed.
+   */
+  rows?: number;
 }
 
 export interface FeedSource<T extends FeedItem> {
@@ -126,21 +132,12 @@ const MAX_UPSTREAM_PAGE_SIZE = 500;
 const UPSTREAM_PAGE_SLACK = 8;
 
 /**
- * Upstream page size for a Relay page of `count` items: `certainNeeded(count)` + 1 from
- * the start of the feed (the row after the page makes the page's last key certain),
- * and 8 more after a cursor; at most 500.
+ * Upstream page size for a Relay page of `count` items: count + 1 from the start of
+ * the feed (the row after the page makes the page's last key certain, and proves a
+ * next page), and 8 more after a cursor; at most 500.
  */
 export function upstreamPageSize(count: number, afterCursor: boolean): number {
-  return Math.min(MAX_UPSTREAM_PAGE_SIZE, certainNeeded(count) + 1 + (afterCursor ? UPSTREAM_PAGE_SLACK : 0));
-}
-
-/**
- * Certain items a source must hold before its unread rows can be left unread: the
- * page's `count`, and at least one, whose key then proves the unread rows lie past the
- * cursor (they could otherwise share the cursor's key and sort before it).
- */
-function certainNeeded(count: number): number {
-  return Math.max(count, 1);
+  return Math.min(MAX_UPSTREAM_PAGE_SIZE, count + 1 + (afterCursor ? UPSTREAM_PAGE_SLACK : 0));
 }
 
 type Order = 'asc' | 'desc';
@@ -180,7 +177,7 @@ export async function sliceFeed<T extends FeedItem>(options: SliceFeedOptions<T>
   const fetchOrder: Order = forward ? order : order === 'asc' ? 'desc' : 'asc';
   const requested = totalOrder(order);
   const compare: Compare = forward ? requested : (a, b) => requested(b, a);
-  const need = certainNeeded(args.count);
+  const need = args.count;
   const size = upstreamPageSize(args.count, cursor !== undefined);
 
   const collected = await Promise.all(
@@ -189,7 +186,7 @@ export async function sliceFeed<T extends FeedItem>(options: SliceFeedOptions<T>
 
   // One source's items come sorted and without repeats; several are merged.
   const merged = collected.length === 1 ? collected[0]!.items : dedupe(collected.flatMap((c) => c.items).sort(compare));
-  // A source with items left unread holds one past the page (they all sort after its `need` certain ones).
+  // A source that stopped early held an item past its `need` certain ones: past the page too.
   const hasMore = merged.length > args.count || collected.some((c) => c.more);
   const items = merged.slice(0, args.count);
   if (!forward) items.reverse();
@@ -246,7 +243,7 @@ interface CollectOptions {
 
 /**
  * The first `need` items of one source after the cursor in the total order (or all of
- * them if it has fewer), and whether it holds more after those. Upstream sorts by key
+ * them if it has fewer), and whether it holds an item after those. Upstream sorts by key
  * only, so items sharing the key of the furthest row fetched so far (the frontier) may
  * still have unseen ties on the next page that sort before them; an item is certain
  * only when its key lies strictly before the frontier.
@@ -278,11 +275,13 @@ async function collectFromSource<T extends FeedItem>(
     }
 
     const items = [...kept.values()].sort(compare);
-    if (!result.hasMore || result.items.length === 0) return { items, more: false, firstTotalElements };
+    // An upstream that says "more" but sends no row would be asked forever: take it as the end.
+    if (!result.hasMore || (result.rows ?? result.items.length) === 0) return { items, more: false, firstTotalElements };
     const certain = items.filter((item) => beforeFrontier(item.key)).length;
-    // Certain items sort before uncertain ones, so the first `need` are all certain; the
-    // rest, and the unread pages, lie after them (past the cursor's key: see `more`).
-    if (certain >= need) return { items: items.slice(0, need), more: true, firstTotalElements };
+    // Certain items sort before uncertain ones, so the first `need` are all certain, and
+    // an item held beyond them proves a next page. Unread rows alone do not: a source
+    // may filter them all away (a Central feed narrowed to some deployments).
+    if (certain >= need && items.length > need) return { items: items.slice(0, need), more: true, firstTotalElements };
   }
 }
 

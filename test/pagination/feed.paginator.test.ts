@@ -100,14 +100,14 @@ describe('upstreamPageSize', () => {
   it('asks for the Relay count and the row after it from the start of the feed, at most 500', () => {
     assert.deepEqual(
       [0, 1, 20, 50, 100, 499, 1000].map((count) => upstreamPageSize(count, false)),
-      [2, 2, 21, 51, 101, 500, 500],
+      [1, 2, 21, 51, 101, 500, 500],
     );
   });
 
   it('adds 8 spare rows after a cursor, for the cursor’s own row and its key’s ties', () => {
     assert.deepEqual(
       [0, 20, 37, 100, 491, 1000].map((count) => upstreamPageSize(count, true)),
-      [10, 29, 46, 109, 500, 500],
+      [9, 29, 46, 109, 500, 500],
     );
   });
 });
@@ -343,6 +343,27 @@ describe('paginateFeed walking 1,000 items over three deployments', () => {
     const { items } = await walk(feed, 'desc', 'forward', 37);
 
     assert.deepEqual(items, everything(sources).sort(inFeedOrder('desc')));
+  });
+
+  it('walks a source that keeps only some of each page’s rows (a Central feed narrowed to one deployment), with no gap and no empty last page', async () => {
+    // 1,000 rows upstream; one in 60 is in scope, so most upstream pages hold none of it.
+    const upstream = new MemoryFeedSource('central', Array.from({ length: 1000 }, (_, i) => T0 + i * 1000));
+    const inScope = (item: FeedItem) => Number(item.id.slice(-4)) % 60 === 7;
+    const narrowed: FeedSource<FeedItem> = {
+      deployment: 'central',
+      async fetch(window) {
+        const fetched = await upstream.fetch(window);
+        return { ...fetched, items: fetched.items.filter(inScope), rows: fetched.items.length };
+      },
+    };
+    const expected = upstream.all.filter(inScope).map((item) => ({ ...item }));
+    for (const order of ['desc', 'asc'] as const) {
+      for (const direction of ['forward', 'backward'] as const) {
+        const { items, pages } = await walk([narrowed], order, direction, 5);
+        assert.deepEqual(items, [...expected].sort(inFeedOrder(order)), `${order} ${direction}`);
+        assert.equal(pages, Math.ceil(expected.length / 5), `${order} ${direction}: no page after the last item`);
+      }
+    }
   });
 
   it('still walks correctly when a deployment returns each page out of order', async () => {
