@@ -257,11 +257,13 @@ async function collectFromSource<T extends FeedItem>(
   let frontier: number | undefined;
   const beforeFrontier = (key: number) => (order === 'desc' ? key > frontier! : key < frontier!);
 
-  for (let page = 0; ; page += 1) {
-    const window: FeedWindow =
-      cursor === undefined ? { order, page, size } : { order, bound: cursor.key, page, size };
+  // Upstream rows [0, covered) have been asked for.
+  for (let covered = 0; ; ) {
+    const next = windowAfter(covered, size);
+    const window: FeedWindow = cursor === undefined ? { order, ...next } : { order, bound: cursor.key, ...next };
     const result = await source.fetch(window);
-    if (page === 0) firstTotalElements = result.totalElements;
+    if (covered === 0) firstTotalElements = result.totalElements;
+    covered = (next.page + 1) * next.size;
 
     for (const item of result.items) {
       checkKey(item, source.deployment);
@@ -283,6 +285,20 @@ async function collectFromSource<T extends FeedItem>(
     // may filter them all away (a Central feed narrowed to some deployments).
     if (certain >= need && items.length > need) return { items: items.slice(0, need), more: true, firstTotalElements };
   }
+}
+
+/**
+ * The upstream window after rows [0, covered): `size` rows at first, then pages that
+ * double (as large as all rows so far, up to 500), so a source whose rows mostly drop
+ * out (a narrowed feed, a long run of ties) costs a few calls, not one per `size` rows.
+ * Pages are numbered by size, so each window is a whole page: `covered` is a multiple
+ * of its size.
+ */
+function windowAfter(covered: number, size: number): { page: number; size: number } {
+  if (covered === 0) return { page: 0, size };
+  let grown = size;
+  while (grown * 2 <= MAX_UPSTREAM_PAGE_SIZE && grown * 2 <= covered && covered % (grown * 2) === 0) grown *= 2;
+  return { page: covered / grown, size: grown };
 }
 
 function checkKey(item: FeedItem, label: string): void {

@@ -357,6 +357,14 @@ describe('paginateFeed walking 1,000 items over three deployments', () => {
       },
     };
     const expected = upstream.all.filter(inScope).map((item) => ({ ...item }));
+    // The first page needs 6 kept rows (5 and one past them): about 360 upstream rows,
+    // read in pages that double, each the next whole page of its size.
+    await page([narrowed], 'asc', { first: 5 });
+    assert.deepEqual(
+      upstream.fetches.map((w) => [w.page, w.size]),
+      [[0, 6], [1, 6], [1, 12], [1, 24], [1, 48], [1, 96], [1, 192]],
+    );
+    upstream.fetches.length = 0;
     for (const order of ['desc', 'asc'] as const) {
       for (const direction of ['forward', 'backward'] as const) {
         const { items, pages } = await walk([narrowed], order, direction, 5);
