@@ -30,26 +30,21 @@ function toEndpoint(doc: EndpointDocument): AlarmEndpoint {
   });
 }
 
-const alarms = new WeakMap<AlarmDocument, Alarm>();
-const events = new WeakMap<EventDocument, Event>();
-
-export function toAlarm(doc: AlarmDocument): Alarm {
-  let alarm = alarms.get(doc);
-  if (alarm === undefined) {
-    alarm = mapAlarm(doc);
-    alarms.set(doc, alarm);
-  }
-  return alarm;
+/** `map`, answering the same object again for the same document (kept weakly by it). */
+function oncePerDocument<D extends object, T>(map: (doc: D) => T): (doc: D) => T {
+  const mapped = new WeakMap<D, T>();
+  return (doc) => {
+    let result = mapped.get(doc);
+    if (result === undefined) {
+      result = map(doc);
+      mapped.set(doc, result);
+    }
+    return result;
+  };
 }
 
-export function toEvent(doc: EventDocument): Event {
-  let event = events.get(doc);
-  if (event === undefined) {
-    event = mapEvent(doc);
-    events.set(doc, event);
-  }
-  return event;
-}
+export const toAlarm = oncePerDocument(mapAlarm);
+export const toEvent = oncePerDocument(mapEvent);
 
 function mapAlarm(doc: AlarmDocument): Alarm {
   const status = doc.status?.toLowerCase();

@@ -182,7 +182,8 @@ export interface BodyObject {
   context: ParseContext;
 }
 
-const pathOf = (at: string, key: string) => (at === '' ? key : `${at}.${key}`);
+/** The path of `key` in the object at path `at`, as error messages name it. */
+export const pathOf = (at: string, key: string) => (at === '' ? key : `${at}.${key}`);
 
 function fail(source: BodyObject, key: string, rule: string): never {
   throw shapeError(source.context, pathOf(source.at, key), rule);

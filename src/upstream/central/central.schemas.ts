@@ -24,6 +24,7 @@ import {
   eventPages,
   isRecord,
   objectField,
+  pathOf,
   readAlarmEvents,
   readAlarmFields,
   readEventFields,
@@ -111,7 +112,7 @@ function readCentralAlarmWrapper(wrapper: BodyObject): AlarmDocument {
   const tenantId = textField(wrapper, 'tenantId');
   const deployment = (tenantId !== undefined && tenantId !== '' ? subdomainOf(tenantId) : undefined) ?? deploymentOfLink(alarm.value);
   if (deployment === undefined) {
-    const path = wrapper.at === '' ? 'tenantId' : `${wrapper.at}.tenantId`;
+    const path = pathOf(wrapper.at, 'tenantId');
     throw new FacadeError(
       'UPSTREAM_INVALID_RESPONSE',
       `${wrapper.context.deployment}: an alarm in the answer to ${wrapper.context.what} names no deployment (no tenantId and no link) at ${path}`,
