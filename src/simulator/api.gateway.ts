@@ -4,7 +4,8 @@
  *
  * Contract, in order: the request is counted under its client (the bearer token's
  * client when the token was issued here, the Basic user on the token endpoint, else
- * `(anonymous)`); faults apply (latency, dropped connection, error status, token
+ * `(anonymous)`) and logged in arrival order (request.log.ts), both before anything
+ * awaits; faults apply (latency, dropped connection, error status, token
  * endpoint down); then authentication, so a 401 never spends quota; then the quota
  * (100 GET / 50 write per second per client); then routing (404, 405) and the
  * handler. On the token endpoint the Basic user spends quota before its secret is
@@ -16,6 +17,7 @@
 import type { ClientRegistry, TokenCheck } from './client.registry.js';
 import type { FaultInjector } from './fault.injector.js';
 import { HttpProblem, errorReply, jsonReply, type Reply } from './json.reply.js';
+import type { RequestLog } from './request.log.js';
 import type { RouteHandler, RouteMatch, RouteTable } from './route.table.js';
 import { ANONYMOUS, requestClassOf, type ClientTraffic, type TrafficLedger } from './traffic.ledger.js';
 
@@ -24,6 +26,8 @@ export interface GatewayRequest {
   /** Path below the API base, e.g. `/alarms/…`. */
   subPath: string;
   query: URLSearchParams;
+  /** The query string as sent, without `?`, for the request log. */
+  rawQuery: string;
   authorization: string | undefined;
   origin: string;
   readBody: () => Promise<string>;
@@ -38,6 +42,7 @@ export interface GatewayParts {
   routes: RouteTable<RouteHandler>;
   registry: ClientRegistry;
   ledger: TrafficLedger;
+  requests: RequestLog;
   faults: FaultInjector;
   sleep: (ms: number) => Promise<void>;
   reportBug: (error: unknown, where: string) => void;
@@ -86,7 +91,7 @@ export class ApiGateway {
   constructor(private readonly parts: GatewayParts) {}
 
   async handle(request: GatewayRequest): Promise<GatewayOutcome> {
-    const { ledger, registry, target, routes } = this.parts;
+    const { ledger, requests, registry, target, routes } = this.parts;
     const location = request.subPath;
     let caller: Caller;
     let clientId: string = ANONYMOUS;
@@ -106,8 +111,10 @@ export class ApiGateway {
     }
     const traffic = ledger.client(target, clientId);
     ledger.countRequest(traffic, `${request.method} ${template}`);
+    const logged = requests.record({ target, clientId, method: request.method, path: location, query: request.rawQuery });
     const outcome = await this.respond({ request, location, traffic, caller });
-    ledger.countResponse(traffic, outcome === 'reset' ? 'reset' : outcome.status);
+    logged.status = outcome === 'reset' ? 'reset' : outcome.status;
+    ledger.countResponse(traffic, logged.status);
     return outcome;
   }
 

@@ -1,9 +1,10 @@
 /**
- * Reads and checks the JSON bodies of the control API (`/__sim/…`).
+ * Reads and checks the JSON bodies and query parameters of the control API (`/__sim/…`).
  *
  * Contract: every reader returns typed values or throws `HttpProblem(400)` naming the
- * field, what was given and what is allowed. Unknown fields are refused rather than
- * ignored, because a typo (`timestamp_occurred`) silently ignored would make a test
+ * field or parameter, what was given and what is allowed. Unknown fields and
+ * parameters are refused rather than ignored, and a parameter given twice is refused
+ * rather than one of them picked, because a typo (`timestamp_occurred`) silently ignored would make a test
  * pass for the wrong reason. Strings may not contain control characters (stored
  * documents use one as a placeholder, see alarm.record.ts).
  */
@@ -51,6 +52,26 @@ export function optionalText(object: JsonObject, name: string, max = MAX_BODY_FI
 export function requiredText(object: JsonObject, name: string): string {
   const value = optionalText(object, name);
   if (value === undefined) throw new HttpProblem(400, `${name} is required`);
+  return value;
+}
+
+export function refuseUnknownParameters(query: URLSearchParams, allowed: readonly string[]): void {
+  for (const key of new Set(query.keys())) {
+    if (!allowed.includes(key)) {
+      throw new HttpProblem(400, `unknown query parameter '${key}'; allowed: ${allowed.join(', ')}`);
+    }
+    if (query.getAll(key).length > 1) throw new HttpProblem(400, `query parameter ${key} is given more than once; give it once`);
+  }
+}
+
+/** An integer query parameter written in decimal digits, from `min` to `max`; `fallback` when absent. */
+export function integerParameter(query: URLSearchParams, name: string, fallback: number, min: number, max: number): number {
+  const text = query.get(name);
+  if (text === null) return fallback;
+  const value = /^\d{1,16}$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new HttpProblem(400, `${name} must be an integer from ${min} to ${max}; got ${JSON.stringify(text)}`);
+  }
   return value;
 }
 

@@ -1,5 +1,6 @@
 /**
- * The control API under `/__sim/`: statistics, data, faults, clients and tokens.
+ * The control API under `/__sim/`: statistics, the request log, data, faults, clients
+ * and tokens.
  *
  * Contract: plain JSON, no OAuth, never subject to faults or quota, never counted in
  * statistics. Bad input is a 400 naming the field; an unknown deployment is a 404.
@@ -7,7 +8,15 @@
  * live only in deployments. Secrets are returned once, by `POST /__sim/clients`.
  *
  *   GET    /__sim/stats                 traffic per deployment and client, token grants
- *   POST   /__sim/stats/reset           204; zeroes counters, quota windows and grants
+ *   POST   /__sim/stats/reset           204; zeroes counters, quota windows and grants,
+ *                                       and empties the request log (its seq goes on)
+ *   GET    /__sim/requests              {next, requests:[{seq, at, target, clientId,
+ *                                       method, path, query, status}]}: USM API
+ *                                       requests with seq > after, in arrival order,
+ *                                       at most limit (?after default 0, ?limit default
+ *                                       1000, at most 10000; see request.log.ts);
+ *                                       ?limit=0 reads the mark alone: next, the seq
+ *                                       the next arrival gets
  *   POST   /__sim/alarms                201 {created:[alarm]}: alarms received now
  *   GET    /__sim/faults                {faults:{'*'|name: spec}}
  *   POST   /__sim/faults                merges a fault spec; answers the active faults
@@ -21,15 +30,18 @@
 import { alarmBytes } from './alarm.record.js';
 import type { ClientRegistry } from './client.registry.js';
 import {
+  integerParameter,
   optionalText,
   parseAlarmBatch,
   parseJsonObject,
   refuseUnknown,
+  refuseUnknownParameters,
   requiredText,
   type JsonObject,
 } from './control.input.js';
 import { ALL_TARGETS, parseFaultPatch, type FaultInjector, type FaultSpec } from './fault.injector.js';
 import { HttpProblem, jsonReply, type Reply } from './json.reply.js';
+import type { RequestLog } from './request.log.js';
 import { RouteTable, type RouteHandler, type RouteRequest } from './route.table.js';
 import type { TrafficLedger } from './traffic.ledger.js';
 import type { UsmDataset } from './usm.dataset.js';
@@ -40,11 +52,15 @@ export interface ControlParts {
   dataset: UsmDataset;
   registry: ClientRegistry;
   ledger: TrafficLedger;
+  requests: RequestLog;
   faults: FaultInjector;
   /** Every API target: the deployment names and `central`. */
   targets: readonly string[];
   now: () => number;
 }
+
+const REQUESTS_DEFAULT_LIMIT = 1000;
+const REQUESTS_MAX_LIMIT = 10_000;
 
 const FAULT_FIELDS = [
   'deployment',
@@ -57,7 +73,7 @@ const FAULT_FIELDS = [
 ];
 
 export function controlRoutes(parts: ControlParts): RouteTable<RouteHandler> {
-  const { dataset, registry, ledger, faults, targets, now } = parts;
+  const { dataset, registry, ledger, requests, faults, targets, now } = parts;
 
   const body = async (request: RouteRequest): Promise<JsonObject> => parseJsonObject(await request.readBody());
   const target = (name: string): string => {
@@ -71,7 +87,14 @@ export function controlRoutes(parts: ControlParts): RouteTable<RouteHandler> {
     .add('GET', '/stats', () => jsonReply(200, ledger.snapshot()))
     .add('POST', '/stats/reset', () => {
       ledger.reset();
+      requests.clear();
       return noContent;
+    })
+    .add('GET', '/requests', ({ query }) => {
+      refuseUnknownParameters(query, ['after', 'limit']);
+      const after = integerParameter(query, 'after', 0, 0, Number.MAX_SAFE_INTEGER);
+      const limit = integerParameter(query, 'limit', REQUESTS_DEFAULT_LIMIT, 0, REQUESTS_MAX_LIMIT);
+      return jsonReply(200, requests.read(after, limit));
     })
     .add('POST', '/alarms', async (request) => {
       const input = await body(request);

@@ -25,6 +25,7 @@ import { ClientRegistry } from './client.registry.js';
 import { CONTROL_BASE, controlRoutes } from './control.routes.js';
 import { FaultInjector } from './fault.injector.js';
 import { HttpProblem, errorReply, type Reply } from './json.reply.js';
+import { REQUEST_LOG_CAPACITY, RequestLog } from './request.log.js';
 import { SeededRandom, seedFor } from './seeded.random.js';
 import { TrafficLedger } from './traffic.ledger.js';
 import { UsmDataset, baseTimeOf } from './usm.dataset.js';
@@ -51,6 +52,8 @@ export interface SimulatorOptions {
   clients?: Record<string, Array<{ clientId: string; clientSecret: string }>>;
   /** Clock in epoch ms; default Date.now. Token expiry and the quota window use it. */
   now?: () => number;
+  /** Requests the arrival log (`GET /__sim/requests`) keeps, oldest dropped first; default 50000. */
+  requestLogSize?: number;
   /** Per-request log hook; default none. */
   log?: (line: string) => void;
 }
@@ -86,13 +89,16 @@ function checkOptions(options: SimulatorOptions, deployments: readonly string[])
     if (name === CENTRAL) problems.push(`'${CENTRAL}' is reserved for USM Central; pick another deployment name`);
   }
   if (new Set(deployments).size !== deployments.length) problems.push('deployment names must be unique');
-  const { alarmsPerDeployment, tokenLifetimeSeconds, seed, port } = options;
+  const { alarmsPerDeployment, tokenLifetimeSeconds, seed, port, requestLogSize } = options;
   const outside = (n: number, min: number, max: number) => !Number.isInteger(n) || n < min || n > max;
   if (alarmsPerDeployment !== undefined && outside(alarmsPerDeployment, 0, 200_000)) {
     problems.push('alarmsPerDeployment must be an integer from 0 to 200000');
   }
   if (tokenLifetimeSeconds !== undefined && outside(tokenLifetimeSeconds, 1, 31_536_000)) {
     problems.push('tokenLifetimeSeconds must be an integer from 1 to 31536000');
+  }
+  if (requestLogSize !== undefined && outside(requestLogSize, 1, 1_000_000)) {
+    problems.push('requestLogSize must be an integer from 1 to 1000000');
   }
   if (seed !== undefined && !Number.isInteger(seed)) problems.push('seed must be an integer');
   if (port !== undefined && outside(port, 0, 65535)) problems.push('port must be an integer from 0 to 65535');
@@ -162,6 +168,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     initial.set(target, listed[0]!);
   }
   const ledger = new TrafficLedger(targets, now);
+  const requests = new RequestLog(options.requestLogSize ?? REQUEST_LOG_CAPACITY, now);
   const faults = new FaultInjector(new SeededRandom(seedFor(seed, 'faults')));
 
   const timers = new Set<NodeJS.Timeout>();
@@ -177,17 +184,21 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   const gateways = new Map<string, ApiGateway>();
   for (const profile of dataset.profiles) {
     const routes = anywhereRoutes(dataset, profile);
-    gateways.set(profile.apiBase, new ApiGateway({ target: profile.name, routes, registry, ledger, faults, sleep, reportBug }));
+    gateways.set(
+      profile.apiBase,
+      new ApiGateway({ target: profile.name, routes, registry, ledger, requests, faults, sleep, reportBug }),
+    );
   }
   gateways.set(
     CENTRAL_API_BASE,
-    new ApiGateway({ target: CENTRAL, routes: centralRoutes(dataset), registry, ledger, faults, sleep, reportBug }),
+    new ApiGateway({ target: CENTRAL, routes: centralRoutes(dataset), registry, ledger, requests, faults, sleep, reportBug }),
   );
-  const control = controlRoutes({ dataset, registry, ledger, faults, targets, now });
+  const control = controlRoutes({ dataset, registry, ledger, requests, faults, targets, now });
 
   let selfOrigin = '';
 
-  async function route(request: IncomingMessage, path: string, query: URLSearchParams): Promise<GatewayOutcome> {
+  async function route(request: IncomingMessage, path: string, rawQuery: string): Promise<GatewayOutcome> {
+    const query = new URLSearchParams(rawQuery);
     const method = request.method ?? 'GET';
     const origin = originOf(request, selfOrigin);
     const readBody = bodyReader(request);
@@ -222,6 +233,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
       method,
       subPath: subPath === '' ? '/' : subPath,
       query,
+      rawQuery,
       authorization: request.headers.authorization,
       origin,
       readBody,
@@ -233,10 +245,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     const url = request.url ?? '/';
     const mark = url.indexOf('?');
     const path = mark === -1 ? url : url.slice(0, mark);
-    const query = new URLSearchParams(mark === -1 ? '' : url.slice(mark + 1));
+    const rawQuery = mark === -1 ? '' : url.slice(mark + 1);
     let outcome: GatewayOutcome;
     try {
-      outcome = await route(request, path, query);
+      outcome = await route(request, path, rawQuery);
     } catch (error) {
       if (error instanceof HttpProblem) outcome = errorReply(error.status, path, error.message);
       else {
