@@ -16,12 +16,12 @@ import responseValidator from 'openapi-response-validator';
 import { parse } from 'yaml';
 import { basicAuth, call, startTestSimulator, tokenFor, type TestSimulator } from './simulator.fixture.js';
 
-/** The repository root: the directory above `dist/`, where this file runs from. */
+/** The repository root: the directory above `dist` (or a helper's `dist-<name>`), where this file runs from. */
 function repoRoot(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));
-  while (path.basename(dir) !== 'dist') {
+  while (!/^dist(?:-[^/]+)?$/.test(path.basename(dir))) {
     const parent = path.dirname(dir);
-    if (parent === dir) throw new Error('openapi.test must run from inside dist/');
+    if (parent === dir) throw new Error('openapi.test must run from inside dist/ or dist-<name>/');
     dir = parent;
   }
   return path.dirname(dir);
