@@ -4,6 +4,7 @@ import { FacadeError } from '../../src/errors/facade.error.js';
 import type { RunningSimulator } from '../../src/simulator/simulator.js';
 import { RateBudget } from '../../src/upstream/budget/rate.budget.js';
 import { MemoryRateWindow } from '../../src/upstream/budget/rate.window.js';
+import type { UpstreamCall } from '../../src/upstream/upstream.call.js';
 import type { UpstreamRegistry } from '../../src/upstream/upstream.registry.js';
 import {
   clientStats,
@@ -154,6 +155,150 @@ describe('RateBudget', () => {
     await advance(1);
     await pending;
     assert.equal(through, true);
+    b.close();
+  });
+
+  const call = (caller: string, workClass: UpstreamCall['workClass'] = 'INTERACTIVE', deadline = Number.POSITIVE_INFINITY): UpstreamCall => ({
+    caller,
+    workClass,
+    deadline,
+  });
+
+  it('serves a quiet key within one window while another key offers 5x the quota, and gives the flood what is left', async () => {
+    const b = budget({ maxQueueWaitMs: 60_000 });
+    const grants: string[] = [];
+    const take = (caller: string) =>
+      b.acquire('get', call(caller)).then((permit) => {
+        grants.push(caller);
+        permit.done();
+      });
+    // A offers 500 per second for 10 s; B asks once every 100 ms.
+    const flood: Promise<void>[] = [];
+    const quiet: Promise<unknown>[] = [];
+    const quietWaits: number[] = [];
+    for (let tick = 0; tick < 100; tick += 1) {
+      if (tick % 10 === 0) for (let i = 0; i < 500; i += 1) flood.push(take('A'));
+      const before = grants.length;
+      quiet.push(take('B').then(() => quietWaits.push(grants.length - 1 - before)));
+      await advance(100);
+    }
+    await advance(1011);
+    await Promise.all(quiet);
+    assert.equal(quietWaits.length, 100, 'every one of B\'s requests was granted');
+    assert.ok(Math.max(...quietWaits) <= 95, `B waited behind at most one window of grants (most: ${Math.max(...quietWaits)})`);
+    const windows = (100 * 100) / 1010;
+    const granted = grants.length;
+    const aGrants = grants.filter((c) => c === 'A').length;
+    assert.ok(granted >= Math.floor(windows) * 95, `the window stayed full: ${granted} grants in ${windows.toFixed(1)} windows`);
+    assert.ok(aGrants >= 0.9 * (Math.floor(windows) * 95 - 100), `A received ${aGrants}: at least 90% of what B left`);
+    b.close();
+    await Promise.allSettled(flood);
+  });
+
+  it('gives each waiting key one turn per round, first come first served within a key', async () => {
+    const b = budget({ limits: { get: 3, post: 3 }, share: 1 });
+    const order: string[] = [];
+    const take = (caller: string, n: number) => b.acquire('get', call(caller)).then((p) => (order.push(`${caller}${n}`), p.done()));
+    // A1 is asked for before the others arrive; then the keys take turns, three grants a window.
+    const all = [take('A', 1), take('A', 2), take('A', 3), take('A', 4), take('A', 5), take('B', 1), take('C', 1), take('B', 2)];
+    await flush();
+    await advance(1011);
+    await advance(1011);
+    await Promise.all(all);
+    assert.deepEqual(order, ['A1', 'B1', 'C1', 'A2', 'B2', 'A3', 'A4', 'A5']);
+    b.close();
+  });
+
+  it('never sends a LIVE or BACKGROUND request while an INTERACTIVE one for the credential waits', async () => {
+    const b = budget({ limits: { get: 10, post: 10 }, share: 1, classMaxWaitMs: { LIVE: 60_000, BACKGROUND: 60_000 }, maxQueueWaitMs: 60_000 });
+    const order: string[] = [];
+    const take = (caller: string, workClass: UpstreamCall['workClass']) =>
+      b.acquire('get', call(caller, workClass)).then((p) => (order.push(workClass), p.done()));
+    const all: Promise<unknown>[] = [];
+    for (let i = 0; i < 30; i += 1) all.push(take(`bg${i % 3}`, 'BACKGROUND'), take(`live${i % 2}`, 'LIVE'));
+    await flush();
+    // The first window went to the first ten to ask; from now on, interactive work arrives in every window.
+    for (let round = 0; round < 4; round += 1) {
+      for (let i = 0; i < 8; i += 1) all.push(take(`user${i % 4}`, 'INTERACTIVE'));
+      await flush();
+      await advance(1011);
+    }
+    for (let round = 0; round < 8; round += 1) await advance(1011);
+    await Promise.all(all);
+    const afterFirstWindow = order.slice(10);
+    const lastInteractive = afterFirstWindow.lastIndexOf('INTERACTIVE');
+    const firstInteractive = afterFirstWindow.indexOf('INTERACTIVE');
+    for (let i = 0; i < lastInteractive; i += 1) {
+      // Interactive requests arrive 8 per window and the window holds 10: the rest of each window goes below.
+      const windowStart = i - (i % 10);
+      const interactiveWaiting = afterFirstWindow.slice(windowStart, windowStart + 10).filter((c) => c === 'INTERACTIVE').length;
+      assert.ok(i % 10 >= interactiveWaiting || afterFirstWindow[i] === 'INTERACTIVE', `grant ${i} went to ${afterFirstWindow[i]} while interactive work waited`);
+    }
+    assert.equal(firstInteractive, 0);
+    const liveBeforeBackground = order.indexOf('BACKGROUND') > order.lastIndexOf('LIVE') - 30;
+    assert.ok(liveBeforeBackground);
+    assert.deepEqual(order.slice(-20), Array(20).fill('BACKGROUND'), 'background work goes last, once nothing else waits');
+    b.close();
+  });
+
+  it('tells a LIVE caller at once when its wait would pass its class limit, while INTERACTIVE work still queues', async () => {
+    const b = budget({ classMaxWaitMs: { LIVE: 2000, BACKGROUND: 5000 } });
+    const queued = Array.from({ length: 300 }, () => b.acquire('get', call('A')).then((p) => p.done()));
+    await flush();
+    await assert.rejects(b.acquire('get', call('dash', 'LIVE')), (error: FacadeError) => {
+      assert.equal(error.code, 'UPSTREAM_RATE_LIMITED');
+      assert.match(error.message, /longer than this live request may wait/);
+      return true;
+    });
+    const interactive = b.acquire('get', call('B'));
+    await advance(1011);
+    (await interactive).done();
+    b.close();
+    await Promise.allSettled(queued);
+  });
+
+  it('takes a waiter out of the queue at its deadline and refuses it as still queued', async () => {
+    const b = budget({ limits: { get: 1, post: 1 }, share: 1 });
+    const first = await b.acquire('get', call('A'));
+    const late = b.acquire('get', call('B', 'INTERACTIVE', clock.time + 500));
+    const rejected = assert.rejects(late, (error: FacadeError) => {
+      assert.equal(error.code, 'UPSTREAM_RATE_LIMITED');
+      assert.equal(error.details.queued, true);
+      assert.match(error.message, /acme-east: still waiting/);
+      return true;
+    });
+    await advance(500);
+    await rejected;
+    first.done();
+    const next = b.acquire('get', call('C'));
+    await advance(1011);
+    await next;
+    assert.equal(b.usage('B').calls.get, 0, 'the refused waiter took no slot');
+    assert.equal(b.usage('C').calls.get, 1);
+    b.close();
+  });
+
+  it('refuses at once a call whose deadline comes before its turn', async () => {
+    const b = budget();
+    const queued = Array.from({ length: 190 }, () => b.acquire('get', call('A')));
+    await flush();
+    await assert.rejects(b.acquire('get', call('A', 'INTERACTIVE', clock.time + 500)), { code: 'UPSTREAM_RATE_LIMITED' });
+    b.close();
+    await Promise.allSettled(queued);
+  });
+
+  it('counts each caller\'s grants and waits over the last minute', async () => {
+    const b = budget({ limits: { get: 1, post: 1 }, share: 1 });
+    (await b.acquire('get', call('A'))).done();
+    const second = b.acquire('get', call('A'));
+    await flush();
+    await advance(1011);
+    (await second).done();
+    (await b.acquire('post', call('A'))).done();
+    assert.deepEqual(b.usage('A'), { calls: { get: 2, post: 1 }, waitedMs: 1011, maxWaitMs: 1011 });
+    assert.deepEqual(b.usage('nobody'), { calls: { get: 0, post: 0 }, waitedMs: 0, maxWaitMs: 0 });
+    clock.time += 61_000;
+    assert.deepEqual(b.usage('A').calls, { get: 0, post: 0 }, 'a minute later it is forgotten');
     b.close();
   });
 

@@ -5,7 +5,7 @@
  * Contract:
  * - USM allows each client 100 GET and 50 POST-class requests (the token exchange
  *   included; PUT and DELETE counted with POST, the safe side of an undocumented rule)
- *   in any 1000 ms, counted as a strict sliding window. `acquire(cls)` resolves with a
+ *   in any 1000 ms, counted as a strict sliding window. `acquire(cls, call)` resolves with a
  *   permit when one request of that class may be sent; the caller calls `done()` when
  *   its answer (or failure) is in. A permit holds a slot from `acquire` until one window
  *   after `done()` (see `rate.window.ts`): USM counts the request somewhere in between,
@@ -15,21 +15,38 @@
  *   window is `windowMs + windowMarginMs`; the margin (default 10 ms) covers clocks
  *   that tick at slightly different rates and millisecond rounding. The share (default
  *   95%) leaves headroom for other users of the credential.
- * - Callers wait in a FIFO queue per class. One whose expected wait (the queue ahead of
- *   it, at the current rate) exceeds `maxQueueWaitMs` is refused at once with
- *   `UPSTREAM_RATE_LIMITED` (and `retryAfterMs`), so the queue is bounded by time.
+ * - Who goes next (`fair.queue.ts`): work classes in strict priority (`INTERACTIVE`, then
+ *   `LIVE`, then `BACKGROUND`), so a lower class never delays a higher one by more than
+ *   the requests already sent; within a class the callers (API keys) take turns, one
+ *   request each, so a key that floods gets one turn per round and every other key's
+ *   requests go out as if it were not there; within a caller, first come first served.
+ * - Across replicas (a shared `RedisRateWindow`) the queue order is per replica, and
+ *   the share per caller is global: each take tells the window what this replica has
+ *   waiting, and the window keeps free slots for callers of a higher class and for
+ *   callers of the same class below their fair share (see `redis.window.ts`).
+ * - A caller whose expected wait (the requests served before it, at the current rate)
+ *   passes its limit is refused at once with `UPSTREAM_RATE_LIMITED` (and
+ *   `retryAfterMs`): the limit is the time left to its deadline, and at most
+ *   `maxQueueWaitMs` for `INTERACTIVE` work or `classMaxWaitMs` for the others (shorter,
+ *   so a poll or a prefetch that cannot go soon skips its round instead of piling up).
+ *   A waiter still queued when its deadline (or its class's wait limit) passes is taken
+ *   out and refused the same way, saying it was still queued.
  * - `throttled(cls, retryAfterMs)` reports a 429 from USM despite the budget (another
  *   user of the credential, or a skewed window). The class then pauses for
  *   `Retry-After` (one window when absent), and its rate is halved (at most once per
  *   window, never below 10%) and grows back by 5% of the limit per second without a 429
  *   — additive increase, multiplicative decrease, like TCP's congestion window.
+ * - Every grant is counted per caller (`usage`, `usage.ledger.ts`).
  * - The window itself is a `RateWindow`: in memory by default, in Redis when shared by
  *   replicas. Time estimates and AIMD use the injectable clock; waiting uses timers.
  */
 import { FacadeError } from '../../errors/facade.error.js';
 import type { Logger } from '../../log/logger.js';
 import { systemClock, type Clock } from '../clock.js';
+import { FACADE_CALL, tierOf, WORK_CLASSES, type UpstreamCall, type WorkClass } from '../upstream.call.js';
+import { FairQueue } from './fair.queue.js';
 import { MemoryRateWindow, type RateWindow } from './rate.window.js';
+import { UsageLedger, type CallerUsage } from './usage.ledger.js';
 
 /** The quota classes USM counts separately. */
 export type RequestClass = 'get' | 'post';
@@ -40,6 +57,12 @@ const USM_LIMITS: Readonly<Record<RequestClass, number>> = Object.freeze({ get: 
 export function requestClassOf(method: string): RequestClass {
   return method.toUpperCase() === 'GET' ? 'get' : 'post';
 }
+
+/** Longest expected wait of the classes below `INTERACTIVE`, by default. */
+export const CLASS_MAX_WAIT_DEFAULTS: Readonly<Record<Exclude<WorkClass, 'INTERACTIVE'>, number>> = Object.freeze({
+  LIVE: 2_000,
+  BACKGROUND: 5_000,
+});
 
 export interface RateBudgetOptions {
   /** Deployment name for messages. Required. */
@@ -61,8 +84,10 @@ export interface RateBudgetOptions {
    * Default 16000 ms; set it above the longest a request may take.
    */
   leaseMs?: number;
-  /** Longest expected wait a caller is queued for. Default 10000 ms. */
+  /** Longest expected wait an `INTERACTIVE` caller is queued for. Default 10000 ms. */
   maxQueueWaitMs?: number;
+  /** Longest wait of the other classes, expected and actual. Default `CLASS_MAX_WAIT_DEFAULTS` (LIVE 2 s, BACKGROUND 5 s). */
+  classMaxWaitMs?: Partial<Record<Exclude<WorkClass, 'INTERACTIVE'>, number>>;
   /** Default `Date.now`. */
   clock?: Clock;
   logger?: Logger;
@@ -74,13 +99,18 @@ export interface BudgetPermit {
 }
 
 interface Waiter {
+  readonly caller: string;
+  readonly tier: number;
+  readonly workClass: WorkClass;
+  readonly queuedAt: number;
   resolve: (permit: BudgetPermit) => void;
   reject: (error: unknown) => void;
+  timer: NodeJS.Timeout | undefined;
 }
 
 interface Lane {
   cls: RequestClass;
-  queue: Waiter[];
+  queue: FairQueue<Waiter>;
   pumping: boolean;
   /** When the window is expected to have room again (clock time). */
   nextFreeAt: number;
@@ -102,10 +132,11 @@ export class RateBudget {
   readonly #share: number;
   readonly #windowMs: number;
   readonly #leaseMs: number;
-  readonly #maxQueueWaitMs: number;
+  readonly #maxWaitMs: Readonly<Record<WorkClass, number>>;
   readonly #clock: Clock;
   readonly #logger: Logger | undefined;
   readonly #lanes: Record<RequestClass, Lane>;
+  readonly #usage: UsageLedger;
   #closed = false;
 
   constructor(options: RateBudgetOptions) {
@@ -119,11 +150,16 @@ export class RateBudget {
     this.#share = share;
     this.#windowMs = (options.windowMs ?? 1000) + (options.windowMarginMs ?? 10);
     this.#leaseMs = options.leaseMs ?? 16_000;
-    this.#maxQueueWaitMs = options.maxQueueWaitMs ?? 10_000;
+    this.#maxWaitMs = {
+      INTERACTIVE: options.maxQueueWaitMs ?? 10_000,
+      ...CLASS_MAX_WAIT_DEFAULTS,
+      ...options.classMaxWaitMs,
+    };
     this.#logger = options.logger;
+    this.#usage = new UsageLedger({ clock: this.#clock });
     const lane = (cls: RequestClass): Lane => ({
       cls,
-      queue: [],
+      queue: new FairQueue<Waiter>(WORK_CLASSES.length),
       pumping: false,
       nextFreeAt: 0,
       factor: 1,
@@ -139,25 +175,43 @@ export class RateBudget {
     return Math.max(1, Math.floor(this.#limits[cls] * this.#share * this.#factorOf(this.#lanes[cls], this.#clock())));
   }
 
-  /** Resolves when one request of `cls` may be sent; rejects with `UPSTREAM_RATE_LIMITED` when the wait would be too long. */
-  acquire(cls: RequestClass): Promise<BudgetPermit> {
+  /** Requests of `cls` the budget lets out per minute at full rate: the measure of a caller's share. */
+  allowancePerMinute(cls: RequestClass): number {
+    return Math.floor(this.#limits[cls] * this.#share) * (60_000 / this.#windowMs);
+  }
+
+  /** What `caller` was granted here in the last minute. */
+  usage(caller: string): CallerUsage {
+    return this.#usage.usage(caller);
+  }
+
+  /**
+   * Resolves when one request of `cls` may be sent for `call`; rejects with
+   * `UPSTREAM_RATE_LIMITED` at once when the wait would pass the call's limit, or later
+   * when the call is still queued at its limit.
+   */
+  acquire(cls: RequestClass, call: UpstreamCall = FACADE_CALL): Promise<BudgetPermit> {
     if (this.#closed) return Promise.reject(this.#closedError());
     const lane = this.#lanes[cls];
     const now = this.#clock();
+    const tier = tierOf(call.workClass);
+    const limitMs = Math.min(this.#maxWaitMs[call.workClass], call.deadline - now);
+    const ahead = lane.queue.ahead(call.caller, tier);
     const expectedWait =
-      Math.max(0, lane.pausedUntil - now, lane.queue.length === 0 ? 0 : lane.nextFreeAt - now) +
-      Math.floor(lane.queue.length / this.currentLimit(cls)) * this.#windowMs;
-    if (expectedWait > this.#maxQueueWaitMs) {
-      return Promise.reject(
-        new FacadeError(
-          'UPSTREAM_RATE_LIMITED',
-          `${this.#deployment}: the ${cls.toUpperCase()} request budget (${this.currentLimit(cls)} per second) is taken for the next ${Math.ceil(expectedWait / 1000)} s; try again later`,
-          { deployment: this.#deployment, details: { retryAfterMs: expectedWait } },
-        ),
-      );
-    }
+      Math.max(0, lane.pausedUntil - now, lane.queue.size === 0 ? 0 : lane.nextFreeAt - now) +
+      Math.floor(ahead / this.currentLimit(cls)) * this.#windowMs;
+    if (expectedWait > limitMs) return Promise.reject(this.#refusal(cls, call, expectedWait, false));
     return new Promise<BudgetPermit>((resolve, reject) => {
-      lane.queue.push({ resolve, reject });
+      const waiter: Waiter = { caller: call.caller, tier, workClass: call.workClass, queuedAt: now, resolve, reject, timer: undefined };
+      // INTERACTIVE work waits until its deadline; the others no longer than their class allows.
+      const waitLimit = call.workClass === 'INTERACTIVE' ? call.deadline - now : limitMs;
+      if (Number.isFinite(waitLimit)) {
+        waiter.timer = setTimeout(() => {
+          if (lane.queue.remove(waiter)) reject(this.#refusal(cls, call, this.#clock() - now, true));
+        }, Math.max(0, waitLimit));
+        waiter.timer.unref?.();
+      }
+      lane.queue.push(waiter);
       void this.#pump(lane);
     });
   }
@@ -186,7 +240,10 @@ export class RateBudget {
         clearTimeout(lane.sleep.timer);
         lane.sleep.wake();
       }
-      for (const waiter of lane.queue.splice(0)) waiter.reject(this.#closedError());
+      for (const waiter of lane.queue.drain()) {
+        clearTimeout(waiter.timer);
+        waiter.reject(this.#closedError());
+      }
     }
   }
 
@@ -196,34 +253,44 @@ export class RateBudget {
     return Math.min(1, recovered);
   }
 
-  /** Serves `lane`'s queue in order, one window slot at a time; one pump per lane. */
+  /** Serves `lane`'s queue in its fair order, one window slot at a time; one pump per lane. */
   async #pump(lane: Lane): Promise<void> {
     if (lane.pumping) return;
     lane.pumping = true;
     try {
-      while (lane.queue.length > 0 && !this.#closed) {
+      while (lane.queue.size > 0 && !this.#closed) {
         const now = this.#clock();
         if (lane.pausedUntil > now) {
           await this.#sleep(lane, lane.pausedUntil - now);
           continue;
         }
+        const next = lane.queue.peek()!;
         const answer = await this.#window.tryTake(
           `${this.#key}:${lane.cls}`,
           this.currentLimit(lane.cls),
           this.#windowMs,
           this.#leaseMs,
+          { caller: next.caller, tier: next.tier, demand: lane.queue.demand() },
         );
         if (answer.taken) {
           lane.nextFreeAt = now;
+          // Whoever is first now gets the slot: the one it was asked for may have timed out meanwhile.
+          const waiter = lane.queue.shift();
           const { settle } = answer;
           let settled = false;
-          lane.queue.shift()?.resolve({
-            done: () => {
-              if (settled) return;
-              settled = true;
-              settle().catch((error: unknown) => this.#logger?.warn({ deployment: this.#deployment, error }, 'rate window settle failed'));
-            },
-          });
+          const done = () => {
+            if (settled) return;
+            settled = true;
+            settle().catch((error: unknown) => this.#logger?.warn({ deployment: this.#deployment, error }, 'rate window settle failed'));
+          };
+          if (waiter === undefined) {
+            done();
+            continue;
+          }
+          clearTimeout(waiter.timer);
+          const grantedAt = this.#clock();
+          this.#usage.record(waiter.caller, lane.cls, grantedAt - waiter.queuedAt);
+          waiter.resolve({ done });
         } else {
           lane.nextFreeAt = now + answer.retryInMs;
           await this.#sleep(lane, answer.retryInMs);
@@ -232,7 +299,8 @@ export class RateBudget {
     } catch (error) {
       // A window that throws is a bug (RedisRateWindow falls back on its own); fail the waiters, not the process.
       this.#logger?.error({ deployment: this.#deployment, error }, 'rate window failed');
-      for (const waiter of lane.queue.splice(0)) {
+      for (const waiter of lane.queue.drain()) {
+        clearTimeout(waiter.timer);
         waiter.reject(
           new FacadeError('UPSTREAM_UNAVAILABLE', `${this.#deployment}: the request budget is unavailable`, {
             deployment: this.#deployment,
@@ -252,6 +320,17 @@ export class RateBudget {
         resolve();
       };
       lane.sleep = { timer: setTimeout(wake, Math.max(1, ms)), wake };
+    });
+  }
+
+  #refusal(cls: RequestClass, call: UpstreamCall, waitMs: number, queued: boolean): FacadeError {
+    const budget = `the ${cls.toUpperCase()} request budget (${this.currentLimit(cls)} per second)`;
+    const message = queued
+      ? `${this.#deployment}: still waiting for ${budget} after ${Math.round(waitMs)} ms, at the limit of this ${call.workClass.toLowerCase()} request; try again later`
+      : `${this.#deployment}: ${budget} is taken for the next ${Math.ceil(waitMs / 1000)} s, longer than this ${call.workClass.toLowerCase()} request may wait; try again later`;
+    return new FacadeError('UPSTREAM_RATE_LIMITED', message, {
+      deployment: this.#deployment,
+      details: queued ? { queued: true } : { retryAfterMs: waitMs },
     });
   }
 

@@ -16,13 +16,26 @@
  */
 import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
+import type { Demand } from './fair.queue.js';
 
 export type WindowAnswer =
   | { taken: true; /** The request has its answer (or failed): its slot frees one window from now. */ settle: () => Promise<void> }
   | { taken: false; retryInMs: number };
 
+/**
+ * On whose behalf a slot is asked for, and who else waits at this replica: the shared
+ * window keeps fair shares across replicas with it (see `redis.window.ts`). A window
+ * used by one process alone ignores it: that process's queue order is already fair.
+ */
+export interface WindowClaim {
+  caller: string;
+  tier: number;
+  /** Every caller waiting at this replica for this key, the claimant included (its pending count counts the request asking now). */
+  demand: readonly Demand[];
+}
+
 export interface RateWindow {
-  tryTake(key: string, limit: number, windowMs: number, leaseMs: number): Promise<WindowAnswer>;
+  tryTake(key: string, limit: number, windowMs: number, leaseMs: number, claim?: WindowClaim): Promise<WindowAnswer>;
 }
 
 export interface MemoryRateWindowOptions {
