@@ -79,6 +79,10 @@ export class CredentialSlot implements Authenticator {
     return this.#supersedes;
   }
 
+  current(): string | undefined {
+    return this.#tokens.current();
+  }
+
   async token(): Promise<string> {
     const tokens = this.#tokens;
     try {

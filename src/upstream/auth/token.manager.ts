@@ -2,7 +2,8 @@
  * OAuth 2.0 client-credentials tokens for one credential (upstream base URL + client ID).
  *
  * Contract:
- * - `token()` returns a token that is valid now. However many callers ask at once, at
+ * - `current()` returns the token held, while it is usable, without waiting (undefined
+ *   otherwise); `token()` returns a token that is valid now. However many callers ask at once, at
  *   most one token request is in flight per process (single flight), and with a shared
  *   `lock` at most one across replicas; the others wait for its result (replicas by
  *   polling the shared store).
@@ -40,6 +41,7 @@ import type { Logger } from '../../log/logger.js';
 import { systemClock, type Clock } from '../clock.js';
 import type { Authenticator, HttpClient } from '../http/http.client.js';
 import { parseBody } from '../http/response.parser.js';
+import type { UpstreamCall } from '../upstream.call.js';
 import type { TokenFetchLock } from './token.lock.js';
 
 /** What the store keeps per credential. */
@@ -104,6 +106,9 @@ export interface CredentialHealth {
 
 const REMEMBERED_REJECTIONS = 8;
 
+/** Token requests are the facade's own work, shared by every caller waiting for them: they take their own turn. */
+const TOKEN_CALL: UpstreamCall = Object.freeze({ caller: 'facade:tokens', workClass: 'INTERACTIVE', deadline: Number.POSITIVE_INFINITY });
+
 export class TokenManager implements Authenticator {
   readonly deployment: string;
   readonly clientId: string;
@@ -140,21 +145,23 @@ export class TokenManager implements Authenticator {
     this.#pollIntervalMs = options.pollIntervalMs ?? 25;
   }
 
-  async token(): Promise<string> {
+  current(): string | undefined {
     const now = this.#clock();
     const current = this.#current;
-    if (current !== undefined && now < usableUntil(current)) {
-      if (now >= refreshFrom(current) && this.#inflight === undefined) {
-        this.#obtain().catch((error: unknown) => {
-          this.#logger?.warn(
-            { deployment: this.deployment, clientId: this.clientId, code: (error as FacadeError).code },
-            'background token refresh failed; the current token stays in use until it expires',
-          );
-        });
-      }
-      return current.accessToken;
+    if (current === undefined || now >= usableUntil(current)) return undefined;
+    if (now >= refreshFrom(current) && this.#inflight === undefined) {
+      this.#obtain().catch((error: unknown) => {
+        this.#logger?.warn(
+          { deployment: this.deployment, clientId: this.clientId, code: (error as FacadeError).code },
+          'background token refresh failed; the current token stays in use until it expires',
+        );
+      });
     }
-    return (await this.#obtain()).accessToken;
+    return current.accessToken;
+  }
+
+  async token(): Promise<string> {
+    return this.current() ?? (await this.#obtain()).accessToken;
   }
 
   invalidate(token: string): void {
@@ -275,6 +282,7 @@ export class TokenManager implements Authenticator {
         // Asking again only mints another token, so retrying is safe.
         retrySafe: true,
         skipBreaker: true,
+        call: TOKEN_CALL,
       });
       body = response.body;
     } catch (error) {

@@ -3,21 +3,31 @@
  * + credential).
  *
  * Contract:
- * - Every attempt first waits for the credential's `RateBudget` (and reports back to it
- *   when its answer is in), then goes out through an undici dispatcher (by default a
+ * - Every attempt first waits for the credential's `RateBudget`, in the order of the
+ *   request's `call` (its caller's fair share, its work class), and reports back to it
+ *   when its answer is in; then it goes out through an undici dispatcher (by default a
  *   keep-alive `Agent` for the origin) with a connect timeout and a timeout over the
  *   whole attempt, and sends and receives JSON (read by `decodeJson`). Elements of
  *   list pages are kept parsed (`parsedDocuments` of them, by their exact bytes), so
  *   bodies share values with earlier ones: nobody may mutate a body.
+ * - The call's deadline bounds everything together: the budget wait, every attempt
+ *   (each attempt's timeout is cut to the time left) and every backoff (a retry whose
+ *   backoff would end past it is not made). Past it, `request` rejects at once with
+ *   `UPSTREAM_RATE_LIMITED` if the request was still waiting for the budget, else
+ *   `UPSTREAM_TIMEOUT`, naming the deployment.
  * - Idempotent requests (GET, PUT, DELETE, and requests marked `retrySafe`) are retried
  *   on network errors, timeouts, 429, 502, 503 and 504, with full-jitter exponential
- *   backoff (cockatiel) or exactly `Retry-After` when the upstream gives one; a
- *   `Retry-After` longer than `queueMaxWaitMs` is not waited for. Other statuses are
- *   never retried. A 429 also tells the budget to slow down.
- * - With an `auth`, the attempt carries `Authorization: Bearer`; a 401 invalidates that
- *   token, fetches one new token and repeats the attempt once; a second 401 is
- *   `UPSTREAM_AUTH_FAILED`. Once the upstream has answered, `auth.observe` hears whether
- *   it took the token (any status but 401/403) or refused it.
+ *   backoff or exactly `Retry-After` when the upstream gives one; a `Retry-After` longer
+ *   than `queueMaxWaitMs` is not waited for. Other statuses are never retried. A 429
+ *   also tells the budget to slow down.
+ * - With an `auth`, the `Authorization: Bearer` header is filled once the budget has
+ *   granted the attempt, from the token that is current then, so no token expires while
+ *   its request waits (a token is fetched before queueing when none is held, so that no
+ *   permit is held across a routine token request). A 401 invalidates that token and
+ *   the request is sent again with the current one; only a token requested for this
+ *   very attempt and refused is `UPSTREAM_AUTH_FAILED` (at most three sends). Once the
+ *   upstream has answered, `auth.observe` hears whether it took the token (any status
+ *   but 401/403) or refused it.
  * - One circuit breaker per instance (cockatiel, consecutive failures): after
  *   `breakerThreshold` requests in a row fail with an outage (see `upstream.failure.ts`),
  *   calls fail fast with `UPSTREAM_UNAVAILABLE` without touching the network until
@@ -26,26 +36,14 @@
  * - Every failure is a `FacadeError` naming the deployment (see `upstream.failure.ts`);
  *   no message carries the origin, a header or a token.
  */
-import {
-  BrokenCircuitError,
-  circuitBreaker,
-  ConsecutiveBreaker,
-  ExponentialBackoff,
-  fullJitterGenerator,
-  handleWhen,
-  retry,
-  type CircuitBreakerPolicy,
-  type IBackoff,
-  type IBackoffFactory,
-  type IRetryBackoffContext,
-  type RetryPolicy,
-} from 'cockatiel';
+import { BrokenCircuitError, circuitBreaker, ConsecutiveBreaker, handleWhen, type CircuitBreakerPolicy } from 'cockatiel';
 import { Agent, type Dispatcher } from 'undici';
 import { UPSTREAM_TUNING_DEFAULTS, type UpstreamTuning } from '../../config/config.js';
 import { FacadeError } from '../../errors/facade.error.js';
 import type { Logger } from '../../log/logger.js';
 import { RateBudget, requestClassOf } from '../budget/rate.budget.js';
 import { systemClock, type Clock } from '../clock.js';
+import { FACADE_CALL, type UpstreamCall } from '../upstream.call.js';
 import {
   failureForNetworkError,
   failureForStatus,
@@ -63,6 +61,8 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 export interface Authenticator {
   /** The client ID the tokens are issued to, for messages. */
   readonly clientId: string;
+  /** The token to send now, when one is held and not about to expire; undefined when one must be fetched (`token()`). */
+  current(): string | undefined;
   /** A token that is valid now (may wait for a fetch). */
   token(): Promise<string>;
   /** The upstream refused `token`: forget it, if it is still the current one. */
@@ -93,6 +93,8 @@ export interface HttpRequest {
    * itself). Its failures still reach the breaker through that data request.
    */
   skipBreaker?: boolean;
+  /** Whose request this is, its work class and its deadline. Default `FACADE_CALL` (the facade's own, no deadline). */
+  call?: UpstreamCall;
 }
 
 export interface HttpResponse {
@@ -112,8 +114,10 @@ export interface HttpClientOptions {
   budget?: RateBudget;
   /** Default `UPSTREAM_TUNING_DEFAULTS` (each field documented in `config.ts`). */
   tuning?: Partial<UpstreamTuning>;
-  /** Reads `Retry-After` dates. Default `Date.now`. */
+  /** Reads `Retry-After` dates and deadlines. Default `Date.now`. */
   clock?: Clock;
+  /** Draws the backoff jitter, in [0, 1). Default `Math.random`. */
+  random?: () => number;
   logger?: Logger;
 }
 
@@ -140,7 +144,7 @@ export class HttpClient {
   readonly #parsed: ElementMemo;
   readonly #clock: Clock;
   readonly #logger: Logger | undefined;
-  readonly #retry: RetryPolicy;
+  readonly #random: () => number;
   readonly #breaker: CircuitBreakerPolicy;
 
   constructor(options: HttpClientOptions) {
@@ -166,27 +170,7 @@ export class HttpClient {
         logger: this.#logger,
       });
 
-    const retryable = (error: Error): boolean => {
-      const asked = retryAfterOf(error);
-      return isTransient(error) && (asked === undefined || asked <= this.#tuning.queueMaxWaitMs);
-    };
-    this.#retry = retry(handleWhen(retryable), {
-      maxAttempts: this.#tuning.retryMaxAttempts - 1,
-      backoff: new RetryAfterBackoff(
-        new ExponentialBackoff({
-          generator: fullJitterGenerator,
-          initialDelay: this.#tuning.retryBaseDelayMs,
-          maxDelay: this.#tuning.retryMaxDelayMs,
-        }),
-      ),
-    });
-    this.#retry.onRetry((event) => {
-      const error = 'error' in event ? event.error : undefined;
-      this.#logger?.debug(
-        { deployment: this.deployment, attempt: event.attempt, delayMs: event.delay, code: (error as FacadeError | undefined)?.code },
-        'retrying upstream request',
-      );
-    });
+    this.#random = options.random ?? Math.random;
 
     this.#breaker = circuitBreaker(handleWhen(isOutage), {
       halfOpenAfter: this.#tuning.breakerHalfOpenAfterMs,
@@ -203,8 +187,27 @@ export class HttpClient {
   }
 
   async request(request: HttpRequest): Promise<HttpResponse> {
-    const idempotent = request.method !== 'POST' || request.retrySafe === true;
-    const run = () => (idempotent ? this.#retry.execute(() => this.#attempt(request)) : this.#attempt(request));
+    const call = request.call ?? FACADE_CALL;
+    const progress: Progress = { queued: false };
+    const work = this.#guarded(request, call, progress);
+    const leftMs = call.deadline - this.#clock();
+    if (!Number.isFinite(leftMs)) return work;
+    // Whatever is still under way at the deadline (a queue, a hung upstream, a token
+    // request) is bounded on its own; the caller gets its answer now.
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(this.#pastDeadline(request, call, progress)), Math.max(0, leftMs));
+    });
+    work.catch(() => undefined);
+    try {
+      return await Promise.race([work, deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async #guarded(request: HttpRequest, call: UpstreamCall, progress: Progress): Promise<HttpResponse> {
+    const run = () => this.#withRetries(request, call, progress);
     if (request.skipBreaker === true) return run();
     try {
       return await this.#breaker.execute(run);
@@ -260,37 +263,80 @@ export class HttpClient {
     });
   }
 
-  async #attempt(request: HttpRequest): Promise<HttpResponse> {
-    const auth = request.auth;
-    if (auth === undefined) return this.#accept(request, await this.#send(request, undefined));
-    let token = await auth.token();
-    let response = await this.#send(request, token);
-    if (response.status === 401) {
-      auth.invalidate(token);
-      token = await auth.token();
-      response = await this.#send(request, token);
-      if (response.status === 401) {
-        const refusal = new FacadeError(
-          'UPSTREAM_AUTH_FAILED',
-          `${this.deployment} refused a freshly issued token of client ID "${auth.clientId}" (401 to ${request.method} ${request.path})`,
-          { deployment: this.deployment, details: { upstreamStatus: 401, clientId: auth.clientId } },
+  /** Attempts until one succeeds, the error is not worth another, attempts run out, or the next backoff would end past the deadline. */
+  async #withRetries(request: HttpRequest, call: UpstreamCall, progress: Progress): Promise<HttpResponse> {
+    const idempotent = request.method !== 'POST' || request.retrySafe === true;
+    const maxAttempts = idempotent ? this.#tuning.retryMaxAttempts : 1;
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.#attempt(request, call, progress);
+      } catch (error) {
+        if (attempt >= maxAttempts || !isTransient(error)) throw error;
+        const asked = retryAfterOf(error);
+        if (asked !== undefined && asked > this.#tuning.queueMaxWaitMs) throw error;
+        // Full jitter: anywhere from 0 to the exponential ceiling; `Retry-After` exactly when given.
+        const ceiling = Math.min(this.#tuning.retryMaxDelayMs, this.#tuning.retryBaseDelayMs * 2 ** (attempt - 1));
+        const delay = asked ?? Math.floor(this.#random() * ceiling);
+        if (this.#clock() + delay >= call.deadline) throw error;
+        this.#logger?.debug(
+          { deployment: this.deployment, attempt, delayMs: delay, code: (error as FacadeError).code },
+          'retrying upstream request',
         );
-        auth.observe?.(token, refusal);
-        throw refusal;
+        if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
       }
-    }
-    try {
-      const accepted = this.#accept(request, response);
-      auth.observe?.(token);
-      return accepted;
-    } catch (error) {
-      auth.observe?.(token, response.status === 403 && error instanceof FacadeError ? error : undefined);
-      throw error;
     }
   }
 
-  async #send(request: HttpRequest, token: string | undefined): Promise<RawResponse> {
-    const permit = await this.#budget.acquire(requestClassOf(request.method));
+  async #attempt(request: HttpRequest, call: UpstreamCall, progress: Progress): Promise<HttpResponse> {
+    const auth = request.auth;
+    const cls = requestClassOf(request.method);
+    /** The token fetched for this very attempt, if one was: only its refusal is a credential failure. */
+    let requested: string | undefined;
+    for (let sends = 1; ; sends += 1) {
+      // Hold a token before queueing, so that no permit waits across a routine token request.
+      if (auth !== undefined && auth.current() === undefined) requested = await auth.token();
+      progress.queued = true;
+      const permit = await this.#budget.acquire(cls, call);
+      progress.queued = false;
+      let token: string | undefined;
+      let response: RawResponse;
+      try {
+        if (auth !== undefined) {
+          // The token current now, not the one held when the request began to wait.
+          token = auth.current();
+          if (token === undefined) token = requested = await auth.token();
+        }
+        response = await this.#send(request, token, call);
+      } finally {
+        permit.done();
+      }
+      if (auth === undefined || token === undefined) return this.#accept(request, response);
+      if (response.status === 401) {
+        auth.invalidate(token);
+        if (token === requested || sends >= 3) {
+          const refusal = new FacadeError(
+            'UPSTREAM_AUTH_FAILED',
+            `${this.deployment} refused a freshly issued token of client ID "${auth.clientId}" (401 to ${request.method} ${request.path})`,
+            { deployment: this.deployment, details: { upstreamStatus: 401, clientId: auth.clientId } },
+          );
+          auth.observe?.(token, refusal);
+          throw refusal;
+        }
+        // A token that was replaced or ran out meanwhile: send again with the current one.
+        continue;
+      }
+      try {
+        const accepted = this.#accept(request, response);
+        auth.observe?.(token);
+        return accepted;
+      } catch (error) {
+        auth.observe?.(token, response.status === 403 && error instanceof FacadeError ? error : undefined);
+        throw error;
+      }
+    }
+  }
+
+  async #send(request: HttpRequest, token: string | undefined, call: UpstreamCall): Promise<RawResponse> {
     const query = request.query?.toString() ?? '';
     const headers: Record<string, string> = { accept: 'application/json', ...request.headers };
     if (token !== undefined) headers.authorization = `Bearer ${token}`;
@@ -299,12 +345,14 @@ export class HttpClient {
       headers['content-type'] = 'application/x-www-form-urlencoded';
       body = new URLSearchParams(request.form).toString();
     }
+    // No attempt outlives the call's deadline.
+    const timeoutMs = Math.max(1, Math.min(this.#tuning.requestTimeoutMs, call.deadline - this.#clock()));
     // Not AbortSignal.timeout: that costs ~14 µs to make and keeps its timer for the
     // whole timeout after the answer; this one is cleared as soon as the attempt ends.
     const timeout = new AbortController();
     const timer = setTimeout(
       () => timeout.abort(new DOMException('The upstream attempt timed out', 'TimeoutError')),
-      this.#tuning.requestTimeoutMs,
+      timeoutMs,
     ).unref();
     try {
       const response = await this.#dispatcher.request({
@@ -324,8 +372,21 @@ export class HttpClient {
       throw failureForNetworkError(error, timeout.signal.aborted, this.#describe(request));
     } finally {
       clearTimeout(timer);
-      permit.done();
     }
+  }
+
+  #pastDeadline(request: HttpRequest, call: UpstreamCall, progress: Progress): FacadeError {
+    const what = `${request.method} ${request.path}`;
+    return progress.queued
+      ? new FacadeError(
+          'UPSTREAM_RATE_LIMITED',
+          `${this.deployment}: ${what} was still waiting for the request budget at this request's deadline; try again later`,
+          { deployment: this.deployment, details: { queued: true } },
+        )
+      : new FacadeError('UPSTREAM_TIMEOUT', `${this.deployment} did not answer ${what} before this request's deadline`, {
+          deployment: this.deployment,
+          details: { deadline: new Date(call.deadline).toISOString() },
+        });
   }
 
   #accept(request: HttpRequest, response: RawResponse): HttpResponse {
@@ -351,6 +412,12 @@ export class HttpClient {
   }
 }
 
+/** Where a request stands, for the error at its deadline. */
+interface Progress {
+  /** Waiting for the budget right now. */
+  queued: boolean;
+}
+
 interface RawResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
@@ -361,33 +428,4 @@ interface RawResponse {
 function retryAfterOf(error: unknown): number | undefined {
   const value = error instanceof FacadeError ? error.details.retryAfterMs : undefined;
   return typeof value === 'number' ? value : undefined;
-}
-
-/**
- * Waits exactly what the upstream asked for (`Retry-After`) when it asked, and
- * otherwise what the inner (full-jitter exponential) backoff says; the inner backoff
- * advances either way, so later attempts still back off further.
- */
-class RetryAfterBackoff implements IBackoffFactory<IRetryBackoffContext<unknown>> {
-  constructor(private readonly inner: IBackoffFactory<unknown>) {}
-
-  next(context: IRetryBackoffContext<unknown>): IBackoff<IRetryBackoffContext<unknown>> {
-    return new RetryAfterStep(this.inner.next(context), context);
-  }
-}
-
-class RetryAfterStep implements IBackoff<IRetryBackoffContext<unknown>> {
-  readonly duration: number;
-
-  constructor(
-    private readonly jitter: IBackoff<unknown>,
-    context: IRetryBackoffContext<unknown>,
-  ) {
-    const asked = 'error' in context.result ? retryAfterOf(context.result.error) : undefined;
-    this.duration = asked ?? jitter.duration;
-  }
-
-  next(context: IRetryBackoffContext<unknown>): IBackoff<IRetryBackoffContext<unknown>> {
-    return new RetryAfterStep(this.jitter.next(context), context);
-  }
 }
