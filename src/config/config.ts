@@ -75,6 +75,14 @@ export interface UpstreamTuning {
    */
   queueMaxWaitMs: number;
   /**
+   * `UPSTREAM_LIVE_MAX_WAIT_MS`, default 2000: the longest a subscription poll (work
+   * class `LIVE`) waits for the budget; one that would wait longer is told at once and
+   * skips its round.
+   */
+  liveMaxWaitMs: number;
+  /** `UPSTREAM_BACKGROUND_MAX_WAIT_MS`, default 5000: the same for `BACKGROUND` work (prefetch, schedulers). */
+  backgroundMaxWaitMs: number;
+  /**
    * `UPSTREAM_PARSED_DOCUMENTS`, default 1000: documents of list pages kept parsed per
    * upstream, by their exact bytes, so one that comes back unchanged (a polled page) is
    * not parsed and read again; 0 turns this off.
@@ -93,6 +101,8 @@ export const UPSTREAM_TUNING_DEFAULTS: Readonly<UpstreamTuning> = Object.freeze(
   budgetShare: 0.95,
   budgetWindowMarginMs: 10,
   queueMaxWaitMs: 10_000,
+  liveMaxWaitMs: 2_000,
+  backgroundMaxWaitMs: 5_000,
   parsedDocuments: 1_000,
 });
 
@@ -135,6 +145,13 @@ export interface Config {
   upstream: UpstreamConfig;
   /** Timeouts, retries, breaker and rate budget for every upstream (see `UpstreamTuning`). */
   upstreamTuning: UpstreamTuning;
+  /**
+   * `REQUEST_DEADLINE_MS`, default 20000: how long one GraphQL request may spend
+   * upstream, the budget wait, every attempt and every backoff together. A field whose
+   * upstream work passes it fails with UPSTREAM_TIMEOUT (UPSTREAM_RATE_LIMITED while
+   * still queued); the rest of the answer is still sent.
+   */
+  requestDeadlineMs: number;
   cacheTtls: CacheTtls;
   /** The facade's own API keys. */
   keys: {
@@ -229,6 +246,9 @@ const envSchema = z.object({
     .default(UPSTREAM_TUNING_DEFAULTS.budgetShare),
   UPSTREAM_BUDGET_WINDOW_MARGIN_MS: wholeNumber(0, 1000, UPSTREAM_TUNING_DEFAULTS.budgetWindowMarginMs),
   UPSTREAM_QUEUE_MAX_WAIT_MS: milliseconds(0, UPSTREAM_TUNING_DEFAULTS.queueMaxWaitMs),
+  UPSTREAM_LIVE_MAX_WAIT_MS: milliseconds(0, UPSTREAM_TUNING_DEFAULTS.liveMaxWaitMs),
+  UPSTREAM_BACKGROUND_MAX_WAIT_MS: milliseconds(0, UPSTREAM_TUNING_DEFAULTS.backgroundMaxWaitMs),
+  REQUEST_DEADLINE_MS: milliseconds(100, 20_000),
   UPSTREAM_PARSED_DOCUMENTS: wholeNumber(0, 100_000, UPSTREAM_TUNING_DEFAULTS.parsedDocuments),
   DATA_DIR: z.string().min(1, 'must be a directory path').default('./data'),
   FACADE_ADMIN_KEY: z
@@ -333,8 +353,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       budgetShare: values.UPSTREAM_BUDGET_SHARE,
       budgetWindowMarginMs: values.UPSTREAM_BUDGET_WINDOW_MARGIN_MS,
       queueMaxWaitMs: values.UPSTREAM_QUEUE_MAX_WAIT_MS,
+      liveMaxWaitMs: values.UPSTREAM_LIVE_MAX_WAIT_MS,
+      backgroundMaxWaitMs: values.UPSTREAM_BACKGROUND_MAX_WAIT_MS,
       parsedDocuments: values.UPSTREAM_PARSED_DOCUMENTS,
     },
+    requestDeadlineMs: values.REQUEST_DEADLINE_MS,
     keys: { dataDir: values.DATA_DIR, adminKey: values.FACADE_ADMIN_KEY, tenant: values.FACADE_TENANT },
     credentials: {
       secretKey: secretKey instanceof SecretKey ? secretKey : undefined,

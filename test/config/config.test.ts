@@ -218,6 +218,8 @@ describe('upstream tuning', () => {
       budgetShare: 0.95,
       budgetWindowMarginMs: 10,
       queueMaxWaitMs: 10000,
+      liveMaxWaitMs: 2000,
+      backgroundMaxWaitMs: 5000,
       parsedDocuments: 1000,
     });
     assert.deepEqual(loadConfig({}).upstreamTuning, { ...UPSTREAM_TUNING_DEFAULTS });
@@ -235,6 +237,8 @@ describe('upstream tuning', () => {
       UPSTREAM_BUDGET_SHARE: '0.8',
       UPSTREAM_BUDGET_WINDOW_MARGIN_MS: '25',
       UPSTREAM_QUEUE_MAX_WAIT_MS: '2500',
+      UPSTREAM_LIVE_MAX_WAIT_MS: '500',
+      UPSTREAM_BACKGROUND_MAX_WAIT_MS: '1500',
       UPSTREAM_PARSED_DOCUMENTS: '0',
     }).upstreamTuning;
     assert.deepEqual(tuning, {
@@ -248,8 +252,16 @@ describe('upstream tuning', () => {
       budgetShare: 0.8,
       budgetWindowMarginMs: 25,
       queueMaxWaitMs: 2500,
+      liveMaxWaitMs: 500,
+      backgroundMaxWaitMs: 1500,
       parsedDocuments: 0,
     });
+  });
+
+  it('gives each GraphQL request a deadline of 20 s unless REQUEST_DEADLINE_MS says otherwise', () => {
+    assert.equal(loadConfig({}).requestDeadlineMs, 20_000);
+    assert.equal(loadConfig({ REQUEST_DEADLINE_MS: '3000' }).requestDeadlineMs, 3000);
+    assert.deepEqual(problemsOf({ REQUEST_DEADLINE_MS: '10' }), ['REQUEST_DEADLINE_MS: must be a whole number from 100 to 3600000']);
   });
 
   it('names each invalid tunable', () => {

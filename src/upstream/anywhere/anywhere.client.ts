@@ -2,6 +2,7 @@
  * USM Anywhere 2.0 for one deployment, as typed calls.
  *
  * Contract: each method is one upstream request through the deployment's `HttpClient`
+ * on behalf of its optional `call` (who asks, how urgently, until when; see `upstream.call.ts`)
  * (rate budget, retries, breaker, bearer token with one refresh on 401) and returns
  * normalised documents (`anywhere.schemas.ts`) or throws a `FacadeError`: `NOT_FOUND`
  * for an unknown alarm or event, `BAD_USER_INPUT` for a query the facade or the
@@ -13,6 +14,7 @@
 import { FacadeError } from '../../errors/facade.error.js';
 import type { Authenticator, HttpClient } from '../http/http.client.js';
 import type { ParseContext } from '../http/response.parser.js';
+import type { UpstreamCall } from '../upstream.call.js';
 import { alarmsSearchParams, eventsSearchParams, type AlarmsQuery, type EventsQuery } from './anywhere.query.js';
 import {
   readAlarm,
@@ -45,60 +47,60 @@ export class AnywhereClient {
     this.#auth = options.auth;
   }
 
-  async alarmsPage(query: AlarmsQuery = {}): Promise<Page<AlarmDocument>> {
-    return this.#alarmPageAt('/alarms', alarmsSearchParams(query, this.deployment));
+  async alarmsPage(query: AlarmsQuery = {}, call?: UpstreamCall): Promise<Page<AlarmDocument>> {
+    return this.#alarmPageAt('/alarms', alarmsSearchParams(query, this.deployment), call);
   }
 
   /** Every page of the query, first to last, by following `_links.next`. */
-  async *alarmPages(query: AlarmsQuery = {}): AsyncGenerator<Page<AlarmDocument>> {
-    yield* followPages(this.#http, await this.alarmsPage(query), (path, params) => this.#alarmPageAt(path, params));
+  async *alarmPages(query: AlarmsQuery = {}, call?: UpstreamCall): AsyncGenerator<Page<AlarmDocument>> {
+    yield* followPages(this.#http, await this.alarmsPage(query, call), (path, params) => this.#alarmPageAt(path, params, call));
   }
 
-  async alarm(uuid: string): Promise<AlarmDocument> {
+  async alarm(uuid: string, call?: UpstreamCall): Promise<AlarmDocument> {
     const path = `/alarms/${segment(uuid, 'alarm id', this.deployment)}`;
-    return readAlarm(await this.#get(path), this.#context(path));
+    return readAlarm(await this.#get(path, undefined, call), this.#context(path));
   }
 
   /** The label IDs on the alarm. */
-  async alarmLabels(uuid: string): Promise<string[]> {
+  async alarmLabels(uuid: string, call?: UpstreamCall): Promise<string[]> {
     const path = `/alarms/${segment(uuid, 'alarm id', this.deployment)}/labels`;
-    return readAlarmLabels(await this.#get(path), this.#context(path));
+    return readAlarmLabels(await this.#get(path, undefined, call), this.#context(path));
   }
 
   /** Idempotent: adding a label the alarm has is not an error. */
-  async addAlarmLabel(uuid: string, labelId: string): Promise<void> {
-    await this.#http.request({ method: 'PUT', path: this.#labelPath(uuid, labelId), auth: this.#auth });
+  async addAlarmLabel(uuid: string, labelId: string, call?: UpstreamCall): Promise<void> {
+    await this.#http.request({ method: 'PUT', path: this.#labelPath(uuid, labelId), auth: this.#auth, call });
   }
 
   /** Idempotent: removing a label the alarm lacks is not an error. */
-  async removeAlarmLabel(uuid: string, labelId: string): Promise<void> {
-    await this.#http.request({ method: 'DELETE', path: this.#labelPath(uuid, labelId), auth: this.#auth });
+  async removeAlarmLabel(uuid: string, labelId: string, call?: UpstreamCall): Promise<void> {
+    await this.#http.request({ method: 'DELETE', path: this.#labelPath(uuid, labelId), auth: this.#auth, call });
   }
 
-  async eventsPage(query: EventsQuery = {}): Promise<Page<EventDocument>> {
-    return this.#eventPageAt('/events', eventsSearchParams(query, this.deployment));
+  async eventsPage(query: EventsQuery = {}, call?: UpstreamCall): Promise<Page<EventDocument>> {
+    return this.#eventPageAt('/events', eventsSearchParams(query, this.deployment), call);
   }
 
   /** Every page of the query, first to last, by following `_links.next`. */
-  async *eventPages(query: EventsQuery = {}): AsyncGenerator<Page<EventDocument>> {
-    yield* followPages(this.#http, await this.eventsPage(query), (path, params) => this.#eventPageAt(path, params));
+  async *eventPages(query: EventsQuery = {}, call?: UpstreamCall): AsyncGenerator<Page<EventDocument>> {
+    yield* followPages(this.#http, await this.eventsPage(query, call), (path, params) => this.#eventPageAt(path, params, call));
   }
 
-  async event(uuid: string): Promise<EventDocument> {
+  async event(uuid: string, call?: UpstreamCall): Promise<EventDocument> {
     const path = `/events/${segment(uuid, 'event id', this.deployment)}`;
-    return readEvent(await this.#get(path), this.#context(path));
+    return readEvent(await this.#get(path, undefined, call), this.#context(path));
   }
 
-  async #alarmPageAt(path: string, params: URLSearchParams): Promise<Page<AlarmDocument>> {
-    return readAlarmPage(await this.#get(path, params), this.#context(path));
+  async #alarmPageAt(path: string, params: URLSearchParams, call: UpstreamCall | undefined): Promise<Page<AlarmDocument>> {
+    return readAlarmPage(await this.#get(path, params, call), this.#context(path));
   }
 
-  async #eventPageAt(path: string, params: URLSearchParams): Promise<Page<EventDocument>> {
-    return readEventPage(await this.#get(path, params), this.#context(path));
+  async #eventPageAt(path: string, params: URLSearchParams, call: UpstreamCall | undefined): Promise<Page<EventDocument>> {
+    return readEventPage(await this.#get(path, params, call), this.#context(path));
   }
 
-  async #get(path: string, query?: URLSearchParams): Promise<unknown> {
-    const response = await this.#http.request({ method: 'GET', path, query, auth: this.#auth });
+  async #get(path: string, query: URLSearchParams | undefined, call: UpstreamCall | undefined): Promise<unknown> {
+    const response = await this.#http.request({ method: 'GET', path, query, auth: this.#auth, call });
     return response.body;
   }
 

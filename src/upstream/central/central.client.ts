@@ -14,6 +14,7 @@ import { alarmsSearchParams, eventsSearchParams, type AlarmsQuery, type EventsQu
 import type { AlarmDocument, EventDocument, Page } from '../anywhere/anywhere.schemas.js';
 import type { Authenticator, HttpClient } from '../http/http.client.js';
 import type { ParseContext } from '../http/response.parser.js';
+import type { UpstreamCall } from '../upstream.call.js';
 import {
   readCentralAlarm,
   readCentralAlarmPage,
@@ -40,44 +41,44 @@ export class CentralClient {
     this.#auth = options.auth;
   }
 
-  async deployments(): Promise<CentralDeployment[]> {
-    return readCentralDeployments(await this.#get('/deployments'), context('/deployments'));
+  async deployments(call?: UpstreamCall): Promise<CentralDeployment[]> {
+    return readCentralDeployments(await this.#get('/deployments', undefined, call), context('/deployments'));
   }
 
-  async alarmsPage(query: AlarmsQuery = {}): Promise<Page<AlarmDocument>> {
-    return this.#alarmPageAt('/alarms', alarmsSearchParams(query, NAME));
+  async alarmsPage(query: AlarmsQuery = {}, call?: UpstreamCall): Promise<Page<AlarmDocument>> {
+    return this.#alarmPageAt('/alarms', alarmsSearchParams(query, NAME), call);
   }
 
-  async *alarmPages(query: AlarmsQuery = {}): AsyncGenerator<Page<AlarmDocument>> {
-    yield* followPages(this.#http, await this.alarmsPage(query), (path, params) => this.#alarmPageAt(path, params));
+  async *alarmPages(query: AlarmsQuery = {}, call?: UpstreamCall): AsyncGenerator<Page<AlarmDocument>> {
+    yield* followPages(this.#http, await this.alarmsPage(query, call), (path, params) => this.#alarmPageAt(path, params, call));
   }
 
-  async alarm(id: string): Promise<AlarmDocument> {
+  async alarm(id: string, call?: UpstreamCall): Promise<AlarmDocument> {
     if (typeof id !== 'string' || id.trim() === '') {
       throw new FacadeError('BAD_USER_INPUT', 'alarm id must be a non-empty string', { deployment: NAME });
     }
     const path = `/alarms/${encodeURIComponent(id)}`;
-    return readCentralAlarm(await this.#get(path), context(path));
+    return readCentralAlarm(await this.#get(path, undefined, call), context(path));
   }
 
-  async eventsPage(query: EventsQuery = {}): Promise<Page<EventDocument>> {
-    return this.#eventPageAt('/events', eventsSearchParams(query, NAME));
+  async eventsPage(query: EventsQuery = {}, call?: UpstreamCall): Promise<Page<EventDocument>> {
+    return this.#eventPageAt('/events', eventsSearchParams(query, NAME), call);
   }
 
-  async *eventPages(query: EventsQuery = {}): AsyncGenerator<Page<EventDocument>> {
-    yield* followPages(this.#http, await this.eventsPage(query), (path, params) => this.#eventPageAt(path, params));
+  async *eventPages(query: EventsQuery = {}, call?: UpstreamCall): AsyncGenerator<Page<EventDocument>> {
+    yield* followPages(this.#http, await this.eventsPage(query, call), (path, params) => this.#eventPageAt(path, params, call));
   }
 
-  async #alarmPageAt(path: string, params: URLSearchParams): Promise<Page<AlarmDocument>> {
-    return readCentralAlarmPage(await this.#get(path, params), context(path));
+  async #alarmPageAt(path: string, params: URLSearchParams, call: UpstreamCall | undefined): Promise<Page<AlarmDocument>> {
+    return readCentralAlarmPage(await this.#get(path, params, call), context(path));
   }
 
-  async #eventPageAt(path: string, params: URLSearchParams): Promise<Page<EventDocument>> {
-    return readCentralEventPage(await this.#get(path, params), context(path));
+  async #eventPageAt(path: string, params: URLSearchParams, call: UpstreamCall | undefined): Promise<Page<EventDocument>> {
+    return readCentralEventPage(await this.#get(path, params, call), context(path));
   }
 
-  async #get(path: string, query?: URLSearchParams): Promise<unknown> {
-    return (await this.#http.request({ method: 'GET', path, query, auth: this.#auth })).body;
+  async #get(path: string, query: URLSearchParams | undefined, call: UpstreamCall | undefined): Promise<unknown> {
+    return (await this.#http.request({ method: 'GET', path, query, auth: this.#auth, call })).body;
   }
 }
 
