@@ -11,9 +11,10 @@
 import { createClient } from '@redis/client';
 import type { Logger } from '../log/logger.js';
 
-function createConnection(url: string, connectTimeout: number) {
+function createConnection(url: string, connectTimeout: number, name?: string) {
   return createClient({
     url,
+    name,
     disableOfflineQueue: true,
     socket: {
       connectTimeout,
@@ -29,6 +30,8 @@ export interface RedisConnectionOptions {
   connectTimeoutMs?: number;
   /** Where connection errors go. Default: nowhere. */
   logger?: Logger;
+  /** What Redis `CLIENT LIST` calls the connection (letters, digits and `:_.-`). Default: unnamed. */
+  name?: string;
 }
 
 /** `redis://host:port` without user or password, for messages and logs. */
@@ -43,7 +46,7 @@ export function redisLocation(url: string): string {
 
 export async function connectRedis(url: string, options: RedisConnectionOptions = {}): Promise<RedisConnection> {
   const connectTimeout = options.connectTimeoutMs ?? 5_000;
-  const client = createConnection(url, connectTimeout);
+  const client = createConnection(url, connectTimeout, options.name);
   let lastLogged = 0;
   client.on('error', (error: unknown) => {
     // A down Redis reports every reconnect attempt; one line per 10 s is enough.
