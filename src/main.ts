@@ -8,29 +8,25 @@
  */
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createClient } from '@redis/client';
 import { ConfigError, loadConfig, type Config, type UpstreamTarget } from './config/config.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { buildFacadeSchema } from './graph/schema.builder.js';
 import { DocumentCache } from './loaders/document.cache.js';
 import { createRequestLoaders } from './loaders/request.loaders.js';
+import { followAlarmChanges } from './loaders/alarm-changes.follower.js';
 import { createStore } from './store/store.factory.js';
 import { createUpstreamRegistry } from './upstream/upstream.registry.js';
 import { CredentialVault } from './credentials/credential.vault.js';
 import { startFacadeServer } from './server/facade.server.js';
 import { ResponseCache } from './server/response.cache.js';
+import { followRevocations } from './server/revocation.follower.js';
 import { presentedKey } from './server/presented.key.js';
 import { readsOnlySharedData, requiredPermissions } from './graph/permissions.js';
-import { documentKey } from './loaders/feed.sources.js';
 import { ApiKeyService } from './keys/api-key.service.js';
-import { createMemoryAuthThrottle, createRedisAuthThrottle } from './keys/auth.throttle.js';
-import { createMemoryLock, createRedisLock } from './keys/lock.port.js';
 import { RotationScheduler } from './keys/rotation.scheduler.js';
-import { createMemoryPubSub, Topic, type PubSub } from './live/pubsub.js';
-import { createRedisPubSub } from './live/redis.pubsub.js';
+import { Topic } from './live/pubsub.js';
+import { openBackplane, type Backplane } from './backplane/backplane.js';
 import { startSimulator, type RunningSimulator } from './simulator/simulator.js';
 
 export interface StartFacadeOptions {
@@ -103,33 +99,46 @@ export async function startFacade(config: Config, options: StartFacadeOptions = 
     for (const close of closers.splice(0).reverse()) await close();
   };
   try {
+    const backplane = await openBackplane({
+      redisUrl: config.redisUrl,
+      redisPrefix: config.redisPrefix,
+      dataDir: config.keys.dataDir,
+      logger,
+    });
+    closers.push(() => backplane.close());
     // The simulator makes fresh clients on every start, so rotated credentials of an
     // earlier run would name clients that no longer exist: keep them in memory there.
     const credentialStore =
-      simulator !== undefined
-        ? createStore<unknown>({ namespace: 'credentials' })
-        : config.redisUrl !== undefined
-          ? createStore<unknown>({ namespace: `${config.redisPrefix}credentials`, redisUrl: config.redisUrl, logger })
-          : createStore<unknown>({ namespace: 'credentials', sqlitePath: dataFile(config), logger });
-    closers.push(() => credentialStore.disconnect());
+      simulator !== undefined ? createStore<unknown>({ namespace: 'credentials' }) : backplane.store<unknown>('credentials', { persistent: true });
     const registry = await createUpstreamRegistry({
       targets,
-      redisUrl: config.redisUrl,
-      redisKeyPrefix: config.redisPrefix,
+      rateWindow: backplane.rateWindow,
+      tokenStore: backplane.store('tokens'),
+      tokenLock: backplane.tokenLock,
       logger,
       tuning: config.upstreamTuning,
       vault: new CredentialVault({ store: credentialStore, secretKey: config.credentials.secretKey }),
       credentialPollIntervalMs: config.credentials.pollIntervalMs,
     });
     closers.push(() => registry.close());
-    const shared =
-      config.redisUrl === undefined ? undefined : createStore<unknown>({ namespace: `${config.redisPrefix}cache`, redisUrl: config.redisUrl, logger });
-    if (shared !== undefined) closers.push(() => shared.disconnect());
+    // Without Redis a second tier would only copy this process's memory.
+    const shared = backplane.kind === 'redis' ? backplane.store<unknown>('cache') : undefined;
     const cache = new DocumentCache({ ttls: config.cacheTtls, shared, logger });
     const replicaId = randomUUID();
     const responses = new ResponseCache({ ttlMs: config.cacheTtls.page, cacheable: readsOnlySharedData });
 
-    const { keys, pubsub } = await startKeys(config, logger, closers, options.keys);
+    const { pubsub } = backplane;
+    closers.push(
+      await followAlarmChanges({
+        pubsub,
+        cache,
+        deployments: registry.deploymentNames,
+        replicaId,
+        onChange: () => responses.clear(),
+        logger,
+      }),
+    );
+    const keys = await startKeys(config, backplane, logger, closers, options.keys);
     const server = await startFacadeServer({
       schema,
       sdl,
@@ -160,30 +169,8 @@ export async function startFacade(config: Config, options: StartFacadeOptions = 
       stringifyResult: responses.stringifyResult,
     });
     closers.push(() => server.stop());
-    for (const deployment of registry.deploymentNames) {
-      const changes = pubsub.subscribe(Topic.AlarmsChanged, deployment);
-      closers.push(() => changes.return());
-      void (async () => {
-        for await (const { alarmIds, origin } of changes) {
-          if (origin === replicaId) continue; // this replica refreshed its own caches when it wrote
-          responses.clear();
-          cache.dropPages(deployment);
-          for (const uuid of alarmIds) cache.forgetLocal('alarm', documentKey(deployment, uuid));
-        }
-      })();
-    }
-    const revocations = pubsub.subscribe(Topic.ApiKeyRevoked);
-    closers.push(() => revocations.return());
-    void (async () => {
-      for await (const { keyId, reason } of revocations) {
-        // A replaced secret ends only the connections that presented it; the key's others carry on.
-        // Checked on the next turn, once the key service has dropped the key from its auth cache.
-        if (reason === 'SECRET_REPLACED') setImmediate(() => void server.reauthenticateConnectionsOf(keyId));
-        else server.closeConnectionsOf(keyId);
-      }
-    })();
     // A key revoked on another replica from now on closes its connections here too.
-    await revocations.ready;
+    closers.push(await followRevocations({ pubsub, server, logger }));
     logger.info({ url: server.url }, 'facade serving GraphQL');
     return { url: server.url, port: server.port, simulator, stop: closeAll };
   } catch (error) {
@@ -192,49 +179,30 @@ export async function startFacade(config: Config, options: StartFacadeOptions = 
   }
 }
 
-/** The SQLite file under DATA_DIR (created if missing) that keeps keys, audit events and rotated credentials. */
-function dataFile(config: Config): string {
-  mkdirSync(config.keys.dataDir, { recursive: true });
-  return path.join(config.keys.dataDir, 'facade.sqlite');
-}
-
 /**
- * The facade's own API keys: their store (SQLite under DATA_DIR, or Redis under
- * `REDIS_PREFIX`), the pubsub that carries rotations and revocations between
- * replicas, the default admin key, and the rotation scheduler, all on `options.clock`.
- * Whatever it opens is added to `closers`.
+ * The facade's own API keys on the backplane (their store, persistent without Redis;
+ * the pubsub that carries rotations and revocations between replicas; the locks and
+ * the auth throttle), the default admin key, and the rotation scheduler, all on
+ * `options.clock` (the locks keep real time, whatever the key clock says: they bound
+ * how long a crashed holder blocks others). Whatever it starts is added to `closers`.
  */
 async function startKeys(
   config: Config,
+  backplane: Backplane,
   logger: Logger,
   closers: Array<() => Promise<unknown>>,
   options: KeysOptions = {},
-): Promise<{ keys: ApiKeyService; pubsub: PubSub }> {
+): Promise<ApiKeyService> {
   const { clock } = options;
-  let pubsub: PubSub;
-  let keys: ApiKeyService;
-  // Locks bound how long a crashed holder blocks others: real time, whatever the key clock says.
-  let lock = createMemoryLock();
-  if (config.redisUrl !== undefined) {
-    const prefix = config.redisPrefix;
-    const redis = createClient({ url: config.redisUrl });
-    redis.on('error', (error: Error) => logger.warn({ error: error.message }, 'Redis connection error (API keys)'));
-    await redis.connect();
-    closers.push(() => redis.close());
-    pubsub = await createRedisPubSub({ url: config.redisUrl, prefix: `${prefix}live:`, logger });
-    closers.push(() => pubsub.close());
-    lock = createRedisLock({ client: redis, prefix: `${prefix}lock:` });
-    const store = createStore({ namespace: `${prefix}keys`, redisUrl: config.redisUrl, logger });
-    closers.push(() => store.disconnect());
-    const throttle = createRedisAuthThrottle({ client: redis, prefix: `${prefix}auth-fail` });
-    keys = new ApiKeyService({ store, pubsub, logger, lock, throttle, clock });
-  } else {
-    pubsub = createMemoryPubSub();
-    closers.push(() => pubsub.close());
-    const store = createStore({ namespace: 'keys', sqlitePath: dataFile(config), logger });
-    closers.push(() => store.disconnect());
-    keys = new ApiKeyService({ store, pubsub, logger, lock, throttle: createMemoryAuthThrottle(), clock });
-  }
+  const { pubsub, lock } = backplane;
+  const keys = new ApiKeyService({
+    store: backplane.store('keys', { persistent: true }),
+    pubsub,
+    logger,
+    lock,
+    throttle: backplane.authThrottle,
+    clock,
+  });
   closers.push(() => keys.close());
   await keys.ready;
 
@@ -258,7 +226,7 @@ async function startKeys(
   const scheduler = new RotationScheduler({ service: keys, lock, logger, clock });
   await scheduler.start();
   closers.push(() => scheduler.stop());
-  return { keys, pubsub };
+  return keys;
 }
 
 async function runAsProgram(): Promise<void> {

@@ -3,21 +3,25 @@
  * every replica.
  *
  * Contract: same as `PubSub` in `pubsub.ts`. Channels are `<prefix><topic>` and
- * `<prefix><topic>:<key>`; payloads travel as JSON. It opens two connections (Redis
- * gives a subscribing connection to subscriptions only): one publishes, one holds one
+ * `<prefix><topic>:<key>`; payloads travel as JSON. It works on two connections it is
+ * given and does not own (Redis gives a subscribing connection to subscriptions only):
+ * `publisher` publishes (any command connection will do), `subscriber` holds one
  * SUBSCRIBE per channel that has local subscribers, unsubscribing when the last local
- * subscriber returns. `close()` ends every subscription and closes both connections.
+ * subscriber returns. `close()` ends every subscription and unsubscribes its channels;
+ * the connections stay open for their opener to close (see `backplane/`).
  * Messages carry API-key secrets on `API_KEY_ROTATED:<keyId>`: Redis pubsub keeps
  * nothing, but use `rediss://` (TLS) where the network to Redis is not trusted.
  */
-import { createClient } from '@redis/client';
 import type { Logger } from '../log/logger.js';
+import type { RedisConnection } from '../store/redis.connection.js';
 import { channelOf, DEFAULT_MAX_BUFFERED, type PubSub, type TopicSubscription, type Topic, type TopicPayloads } from './pubsub.js';
 import { SubscriptionQueue } from './subscription.queue.js';
 
 export interface RedisPubSubOptions {
-  /** `redis://` or `rediss://` URL. */
-  url: string;
+  /** A connected command client; messages are published on it. Required. */
+  publisher: RedisConnection;
+  /** A connected client for this pubsub's SUBSCRIBEs alone (Redis allows it no other commands). Required. */
+  subscriber: RedisConnection;
   /** Prefix of every channel name, e.g. `usmf:`; lets several facades share one Redis. Default `usmf:live:`. */
   prefix?: string;
   /** Where connection errors and undecodable messages are reported. Default: nowhere. */
@@ -32,21 +36,10 @@ interface ChannelState {
   ready: Promise<void>;
 }
 
-export async function createRedisPubSub(options: RedisPubSubOptions): Promise<PubSub> {
+export function createRedisPubSub(options: RedisPubSubOptions): PubSub {
   const prefix = options.prefix ?? 'usmf:live:';
   const maxBuffered = options.maxBuffered ?? DEFAULT_MAX_BUFFERED;
-  const logger = options.logger;
-  // Named connections show up as such in Redis `CLIENT LIST`.
-  const publisher = createClient({ url: options.url, name: `${prefix}publisher` });
-  const subscriber = publisher.duplicate({ name: `${prefix}subscriber` });
-  for (const [role, client] of [
-    ['publisher', publisher],
-    ['subscriber', subscriber],
-  ] as const) {
-    // Without a listener, a dropped connection would be an unhandled 'error' event; the client reconnects on its own.
-    client.on('error', (error: unknown) => logger?.warn({ err: error, role }, 'redis pubsub connection error'));
-  }
-  await Promise.all([publisher.connect(), subscriber.connect()]);
+  const { logger, publisher, subscriber } = options;
 
   const channels = new Map<string, ChannelState>();
   let closed = false;
@@ -110,9 +103,13 @@ export async function createRedisPubSub(options: RedisPubSubOptions): Promise<Pu
     async close() {
       if (closed) return;
       closed = true;
+      const subscribed = [...channels.keys()];
       for (const state of [...channels.values()]) for (const queue of [...state.queues]) queue.end();
       channels.clear();
-      await Promise.allSettled([subscriber.close(), publisher.close()]);
+      if (subscribed.length === 0 || !subscriber.isReady) return;
+      await subscriber
+        .unsubscribe(subscribed, deliver)
+        .catch((error: unknown) => logger?.warn({ err: error }, 'redis pubsub: unsubscribe on close failed'));
     },
   };
 }

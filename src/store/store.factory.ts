@@ -1,25 +1,30 @@
 /**
- * Key-value stores for whatever must outlive one request: upstream tokens now, later
- * response caches and API keys. One factory, three backends behind keyv's interface.
+ * Key-value stores for whatever must outlive one request: upstream tokens, API keys,
+ * rotated credentials, the shared document cache. One factory, three backends behind
+ * keyv's interface.
  *
  * Contract: `createStore` returns a `Keyv` for `namespace`: shared through Redis when
- * `redisUrl` is set (every replica sees the same values), else in a SQLite file when
- * `sqlitePath` is set (survives restarts of one process), else in this process's
- * memory. Values are JSON-serialised; a `ttl` (ms) on `set` expires them in every
- * backend. Backend errors are logged (never with values) and turn into misses, not
+ * `redis` (a connected client) is given (every replica sees the same values), else in a
+ * SQLite file when `sqlitePath` is set (survives restarts of one process), else in this
+ * process's memory. Values are JSON-serialised; a `ttl` (ms) on `set` expires them in
+ * every backend. Backend errors are logged (never with values) and turn into misses, not
  * crashes: a cache or token store that is down must not take the facade with it.
- * Its owner closes it with `store.disconnect()` (a no-op for memory).
+ * A Redis store borrows its client: `store.disconnect()` leaves the client open (its
+ * opener closes it, see `backplane/`), and once the client is closed the store answers
+ * misses instead of opening it again. For SQLite, `store.disconnect()` closes the file;
+ * for memory it is a no-op.
  */
 import KeyvRedis from '@keyv/redis';
 import KeyvSqlite from '@keyv/sqlite';
 import { Keyv } from 'keyv';
 import type { Logger } from '../log/logger.js';
+import type { RedisConnection } from './redis.connection.js';
 
 export interface StoreOptions {
   /** Prefix of every key (`tokens`, `cache`, ...): separates the users of one Redis or SQLite file. Required. */
   namespace: string;
-  /** `redis://host:port`: a store shared by every replica. Default unset. Takes precedence over `sqlitePath`. */
-  redisUrl?: string;
+  /** A connected client (see `connectRedis`): a store shared by every replica. Default unset. Takes precedence over `sqlitePath`. */
+  redis?: RedisConnection;
   /** Path of a SQLite file, created if missing. Default unset. */
   sqlitePath?: string;
   /** Where backend errors go. Default: nowhere (errors still turn into misses). */
@@ -29,7 +34,7 @@ export interface StoreOptions {
 export type StoreKind = 'memory' | 'redis' | 'sqlite';
 
 export function storeKindOf(options: StoreOptions): StoreKind {
-  if (options.redisUrl !== undefined) return 'redis';
+  if (options.redis !== undefined) return 'redis';
   if (options.sqlitePath !== undefined) return 'sqlite';
   return 'memory';
 }
@@ -41,7 +46,7 @@ export function createStore<V>(options: StoreOptions): Keyv<V> {
   switch (kind) {
     case 'redis':
       keyv = new Keyv<V>({
-        store: new KeyvRedis(options.redisUrl, { namespace: options.namespace }),
+        store: new BorrowedClientStore(options.redis!, options.namespace),
         namespace: options.namespace,
         useKeyPrefix: false,
       });
@@ -63,4 +68,22 @@ export function createStore<V>(options: StoreOptions): Keyv<V> {
     );
   });
   return keyv;
+}
+
+/** keyv's Redis adapter on a client it does not own: it never connects, reconnects or closes it. */
+class BorrowedClientStore<V> extends KeyvRedis<V> {
+  constructor(client: RedisConnection, namespace: string) {
+    // @keyv/redis's client type is its own generic instantiation of the same node-redis client.
+    super(client as unknown as ConstructorParameters<typeof KeyvRedis>[0], { namespace });
+  }
+
+  override async getClient(): ReturnType<KeyvRedis<V>['getClient']> {
+    // KeyvRedis would connect a closed client anew, leaving a connection nobody closes.
+    if (!this.client.isOpen) throw new Error('the Redis connection of this store is closed; the store was used after its backplane closed');
+    return this.client;
+  }
+
+  override async disconnect(): Promise<void> {
+    // The client belongs to whoever opened it; closing it here would cut every other store on it.
+  }
 }

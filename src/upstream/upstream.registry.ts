@@ -14,25 +14,23 @@
  *   credentials (see `auth/credential.rotator.ts`): rotated credentials persist,
  *   encrypted, in `vault`, which wins over the configuration at start-up and which
  *   replicas poll every `credentialPollIntervalMs`.
- * - Without `redisUrl` all state is in this process. With it, tokens (keyv), the token
- *   fetch lock and the rate windows live in Redis under `redisKeyPrefix`, so replicas
- *   share one token and one quota per credential; Redis must answer at start-up.
+ * - State is shared only through what it is given: a shared `rateWindow`, `tokenStore`
+ *   and `tokenLock` (the backplane's, see `backplane/`) make replicas share one token
+ *   and one quota per credential; without them all state is in this process.
  * - `anywhere(name)` throws `NOT_FOUND` naming the configured deployments.
  * - `listDeployments()` lists each deployment once, sorted by name: Central's
  *   `/deployments` (when Central is configured) merged with the configured ones, each
  *   telling whether the facade holds credentials for it. If Central fails, the
  *   configured deployments are still listed and the failure is logged.
  * - `close()` stops the vault poll and every budget timer and closes the dispatchers it
- *   made, the token store and the Redis connection (not the vault, whose creator closes
- *   its store); calling it twice is harmless.
+ *   made; what it was given (rate window, token store and lock, vault) stays open for
+ *   whoever made it; calling it twice is harmless.
  */
 import type { Dispatcher } from 'undici';
 import { Keyv } from 'keyv';
 import { UPSTREAM_TUNING_DEFAULTS, type UpstreamTarget, type UpstreamTuning } from '../config/config.js';
 import { FacadeError } from '../errors/facade.error.js';
 import type { Logger } from '../log/logger.js';
-import { connectRedis, type RedisConnection } from '../store/redis.connection.js';
-import { createStore } from '../store/store.factory.js';
 import { CredentialVault } from '../credentials/credential.vault.js';
 import { AnywhereClient } from './anywhere/anywhere.client.js';
 import {
@@ -42,12 +40,11 @@ import {
   type RotationReport,
   type TokenManagerSpec,
 } from './auth/credential.rotator.js';
-import { RedisTokenLock, type TokenFetchLock } from './auth/token.lock.js';
+import type { TokenFetchLock } from './auth/token.lock.js';
 import type { CredentialSlot } from './auth/credential.slot.js';
 import { credentialKey, TokenManager, type StoredToken } from './auth/token.manager.js';
 import { RateBudget } from './budget/rate.budget.js';
 import { MemoryRateWindow, type RateWindow } from './budget/rate.window.js';
-import { RedisRateWindow } from './budget/redis.window.js';
 import { CentralClient } from './central/central.client.js';
 import { systemClock, type Clock } from './clock.js';
 import { createOriginAgent, HttpClient } from './http/http.client.js';
@@ -72,12 +69,14 @@ export interface DeploymentInfo {
 export interface UpstreamRegistryOptions {
   /** Anywhere deployments and at most one `api: 'central'` target. Required. */
   targets: readonly UpstreamTarget[];
-  /** `redis://…`: share tokens, token locks and rate windows with other replicas. Default unset. */
-  redisUrl?: string;
-  /** Prefix of every Redis key the registry writes. Default `usm-facade:`. */
-  redisKeyPrefix?: string;
+  /** The window every rate budget draws on; a shared one keeps replicas under one quota. Default: a `MemoryRateWindow` on `clock`. */
+  rateWindow?: RateWindow;
+  /** Where tokens are kept; a shared one gives replicas one token per credential. Default: this process's memory. */
+  tokenStore?: Keyv<StoredToken>;
+  /** Lets one holder at a time fetch a credential's token (needed with a shared `tokenStore`). Default none. */
+  tokenLock?: TokenFetchLock;
   logger: Logger;
-  /** Token expiry and in-memory rate windows. Default `Date.now`. */
+  /** Token expiry and the default in-memory rate window. Default `Date.now`. */
   clock?: Clock;
   /** Makes the dispatcher for an origin. Default: `createOriginAgent(tuning)`. */
   dispatcherFactory?: (origin: string) => Dispatcher;
@@ -116,22 +115,11 @@ export async function createUpstreamRegistry(options: UpstreamRegistryOptions): 
   const { logger } = options;
   const tuning: UpstreamTuning = { ...UPSTREAM_TUNING_DEFAULTS, ...options.tuning };
   const clock = options.clock ?? systemClock;
-  const keyPrefix = options.redisKeyPrefix ?? 'usm-facade:';
   checkTargets(options.targets);
 
-  let redis: RedisConnection | undefined;
-  let window: RateWindow = new MemoryRateWindow({ clock });
-  let lock: TokenFetchLock | undefined;
-  if (options.redisUrl !== undefined) {
-    redis = await connectRedis(options.redisUrl, { logger });
-    window = new RedisRateWindow({ redis, keyPrefix, fallback: window, logger });
-    lock = new RedisTokenLock(redis, keyPrefix);
-  }
-  const tokenStore: Keyv<StoredToken> = createStore<StoredToken>({
-    namespace: `${keyPrefix}tokens`,
-    redisUrl: options.redisUrl,
-    logger,
-  });
+  const window: RateWindow = options.rateWindow ?? new MemoryRateWindow({ clock });
+  const lock = options.tokenLock;
+  const tokenStore: Keyv<StoredToken> = options.tokenStore ?? new Keyv<StoredToken>({ namespace: 'tokens' });
 
   const dispatchers = new Map<string, Dispatcher>();
   const dispatcherFor = (origin: string): Dispatcher => {
@@ -253,7 +241,6 @@ export async function createUpstreamRegistry(options: UpstreamRegistryOptions): 
       rotator.close();
       await Promise.allSettled(httpClients.map((http) => http.close()));
       await Promise.allSettled([...dispatchers.values()].map((d) => d.close()));
-      await Promise.allSettled([tokenStore.disconnect(), redis?.close()]);
     },
   };
 }

@@ -101,9 +101,10 @@ describe('CredentialVault', () => {
     it('shares records between replicas and keeps no secret in clear in Redis', async () => {
       const secretKey = key();
       const credential = rotated();
-      const a = createStore({ namespace, redisUrl: REDIS_URL });
-      const b = createStore({ namespace, redisUrl: REDIS_URL });
       const redis = await connectRedis(REDIS_URL);
+      const other = await connectRedis(REDIS_URL);
+      const a = createStore({ namespace, redis });
+      const b = createStore({ namespace, redis: other });
       try {
         await new CredentialVault({ store: a, secretKey }).write(credential);
         assert.equal((await new CredentialVault({ store: b, secretKey }).read('acme-east'))!.secret(), credential.clientSecret);
@@ -114,8 +115,7 @@ describe('CredentialVault', () => {
         assert.ok(!values.some((v) => v?.includes(credential.clientSecret)), 'the secret is not, in clear');
       } finally {
         redis.destroy();
-        await a.disconnect();
-        await b.disconnect();
+        other.destroy();
       }
     });
   });

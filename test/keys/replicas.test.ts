@@ -1,19 +1,16 @@
 import { afterEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
-import { createKeyv } from '@keyv/redis';
-import type Keyv from 'keyv';
+import { openBackplane, type Backplane } from '../../src/backplane/backplane.js';
 import { ApiKeyService } from '../../src/keys/api-key.service.js';
-import { createRedisLock } from '../../src/keys/lock.port.js';
 import { Topic, type PubSub } from '../../src/live/pubsub.js';
-import { createRedisPubSub } from '../../src/live/redis.pubsub.js';
 import { redisScope, TEST_REDIS_URL, type RedisScope } from '../live/redis.fixture.js';
 import { captureLogs, facadeError, HOUR } from './keys.fixture.js';
 
 interface Replica {
   service: ApiKeyService;
   pubsub: PubSub;
-  store: Keyv;
+  backplane: Backplane;
 }
 
 describe('two facade replicas on one Redis', () => {
@@ -22,8 +19,7 @@ describe('two facade replicas on one Redis', () => {
   afterEach(async () => {
     for (const replica of replicas) {
       await replica.service.close();
-      await replica.pubsub.close();
-      await replica.store.disconnect();
+      await replica.backplane.close();
     }
     replicas = [];
     await scope.cleanup();
@@ -32,12 +28,11 @@ describe('two facade replicas on one Redis', () => {
   async function startReplicas(): Promise<[Replica, Replica]> {
     scope = redisScope();
     for (let i = 0; i < 2; i += 1) {
-      const store = createKeyv(TEST_REDIS_URL, { namespace: `${scope.prefix}store` });
-      const pubsub = await createRedisPubSub({ url: TEST_REDIS_URL, prefix: `${scope.prefix}live:` });
-      const lock = createRedisLock({ client: await scope.client(), prefix: `${scope.prefix}lock:` });
-      const service = new ApiKeyService({ store, pubsub, lock, logger: captureLogs().logger });
+      const backplane = await openBackplane({ redisUrl: TEST_REDIS_URL, redisPrefix: scope.prefix });
+      const { pubsub, lock } = backplane;
+      const service = new ApiKeyService({ store: backplane.store('keys'), pubsub, lock, logger: captureLogs().logger });
       await service.ready;
-      replicas.push({ service, pubsub, store });
+      replicas.push({ service, pubsub, backplane });
     }
     return replicas as [Replica, Replica];
   }

@@ -2,6 +2,7 @@ import { afterEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Topic, type PubSub } from '../../src/live/pubsub.js';
 import { createRedisPubSub } from '../../src/live/redis.pubsub.js';
+import { connectRedis, type RedisConnection } from '../../src/store/redis.connection.js';
 import { redisScope, TEST_REDIS_URL, type RedisScope } from './redis.fixture.js';
 
 const rotated = (keyId: string) => ({
@@ -15,14 +16,19 @@ const rotated = (keyId: string) => ({
 describe('createRedisPubSub', () => {
   let scope: RedisScope;
   let opened: PubSub[] = [];
+  let connections: RedisConnection[] = [];
   async function open(): Promise<PubSub> {
-    const pubsub = await createRedisPubSub({ url: TEST_REDIS_URL, prefix: `${scope.prefix}live:` });
+    const [publisher, subscriber] = [await connectRedis(TEST_REDIS_URL), await connectRedis(TEST_REDIS_URL)];
+    connections.push(publisher, subscriber);
+    const pubsub = createRedisPubSub({ publisher, subscriber, prefix: `${scope.prefix}live:` });
     opened.push(pubsub);
     return pubsub;
   }
   afterEach(async () => {
     for (const pubsub of opened) await pubsub.close();
+    await Promise.all(connections.map((connection) => connection.close()));
     opened = [];
+    connections = [];
     await scope.cleanup();
   });
 
@@ -73,20 +79,21 @@ describe('createRedisPubSub', () => {
     await third.return();
   });
 
-  it('ends every subscription and closes both connections on close()', async () => {
+  it('ends every subscription and unsubscribes on close(), leaving the connections to their opener', async () => {
     scope = redisScope();
     const pubsub = await open();
     const observer = await scope.client();
-    const ours = async () => (await observer.clientList()).filter((c) => c.name.startsWith(`${scope.prefix}live:`)).map((c) => c.name).sort();
+    const channel = `${scope.prefix}live:${Topic.ApiKeyRevoked}`;
     const subscription = pubsub.subscribe(Topic.ApiKeyRevoked);
     await subscription.ready;
-    assert.deepEqual(await ours(), [`${scope.prefix}live:publisher`, `${scope.prefix}live:subscriber`]);
+    assert.deepEqual({ ...(await observer.pubSubNumSub(channel)) }, { [channel]: 1 });
     await pubsub.close();
     assert.deepEqual(await subscription.next(), { value: undefined, done: true });
     await assert.rejects(pubsub.publish(Topic.ApiKeyRevoked, undefined, { keyId: 'k1', reason: 'REVOKED' }), /This pubsub is closed/);
-    // The server drops a closed connection on its own schedule; ask again for a few round trips rather than sleep.
-    let remaining = await ours();
-    for (let attempt = 0; remaining.length > 0 && attempt < 50; attempt += 1) remaining = await ours();
-    assert.deepEqual(remaining, []);
+    assert.deepEqual({ ...(await observer.pubSubNumSub(channel)) }, { [channel]: 0 });
+    assert.deepEqual(
+      connections.map((connection) => connection.isReady),
+      [true, true],
+    );
   });
 });

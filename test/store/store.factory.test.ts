@@ -5,15 +5,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REDIS_URL, deleteRedisKeys } from '../support/redis.keys.js';
-import { connectRedis, redisLocation } from '../../src/store/redis.connection.js';
+import { connectRedis, redisLocation, type RedisConnection } from '../../src/store/redis.connection.js';
 import { createStore, storeKindOf } from '../../src/store/store.factory.js';
 
 
 describe('createStore', () => {
   it('picks Redis over SQLite over memory', () => {
+    const redis = {} as RedisConnection;
     assert.equal(storeKindOf({ namespace: 'n' }), 'memory');
     assert.equal(storeKindOf({ namespace: 'n', sqlitePath: '/tmp/x.sqlite' }), 'sqlite');
-    assert.equal(storeKindOf({ namespace: 'n', sqlitePath: '/tmp/x.sqlite', redisUrl: REDIS_URL }), 'redis');
+    assert.equal(storeKindOf({ namespace: 'n', sqlitePath: '/tmp/x.sqlite', redis }), 'redis');
   });
 
   it('refuses an empty namespace with a message that names the fix', () => {
@@ -51,15 +52,30 @@ describe('createStore', () => {
     after(() => deleteRedisKeys(namespace));
 
     it('shares values between instances, as replicas do', async () => {
-      const a = createStore<{ token: string }>({ namespace, redisUrl: REDIS_URL });
-      const b = createStore<{ token: string }>({ namespace, redisUrl: REDIS_URL });
+      const [first, second] = [await connectRedis(REDIS_URL), await connectRedis(REDIS_URL)];
       try {
+        const a = createStore<{ token: string }>({ namespace, redis: first });
+        const b = createStore<{ token: string }>({ namespace, redis: second });
         await a.set('cred', { token: 't1' }, 60_000);
         assert.deepEqual(await b.get('cred'), { token: 't1' });
+        assert.match((await first.get(`${namespace}::cred`)) ?? '', /"t1"/, 'kept under <namespace>::<key>');
       } finally {
-        await a.disconnect();
-        await b.disconnect();
+        first.destroy();
+        second.destroy();
       }
+    });
+
+    it('leaves the client it borrows open on disconnect, and never opens it again once its owner closed it', async () => {
+      const redis = await connectRedis(REDIS_URL);
+      const store = createStore<string>({ namespace, redis });
+      await store.set('k', 'v');
+      await store.disconnect();
+      assert.equal(redis.isOpen, true, 'other stores on the client carry on');
+      assert.equal(await store.get('k'), 'v');
+      await redis.close();
+      assert.equal(await store.get('k'), undefined, 'a miss, not a new connection');
+      await store.set('k', 'w');
+      assert.equal(redis.isOpen, false);
     });
   });
 });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Keyv } from 'keyv';
+import { openBackplane } from '../../src/backplane/backplane.js';
 import type { SecretKey } from '../../src/config/secret.key.js';
 import { CredentialVault } from '../../src/credentials/credential.vault.js';
 import type { RunningSimulator } from '../../src/simulator/simulator.js';
@@ -127,12 +127,11 @@ describe('rotated credentials across replicas (Redis)', () => {
   });
 
   async function replica(credentialPollIntervalMs = 0): Promise<UpstreamRegistry> {
-    const store: Keyv = createStore({ namespace: `${prefix}credentials`, redisUrl: REDIS_URL });
-    opened.push({ close: () => store.disconnect() });
+    const backplane = await openBackplane({ redisUrl: REDIS_URL, redisPrefix: prefix });
+    opened.push(backplane);
     const registry = await registryFor(sim, {
-      redisUrl: REDIS_URL,
-      redisKeyPrefix: prefix,
-      vault: new CredentialVault({ store, secretKey: key }),
+      backplane,
+      vault: new CredentialVault({ store: backplane.store('credentials', { persistent: true }), secretKey: key }),
       credentialPollIntervalMs,
     });
     opened.push(registry);

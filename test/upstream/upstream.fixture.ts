@@ -5,6 +5,7 @@
  * stop it; suites stop what they start.
  */
 import { randomUUID } from 'node:crypto';
+import { openBackplane, type Backplane } from '../../src/backplane/backplane.js';
 import { createLogger, type Logger } from '../../src/log/logger.js';
 import type { CredentialVault } from '../../src/credentials/credential.vault.js';
 import type { UpstreamTarget, UpstreamTuning } from '../../src/config/config.js';
@@ -49,6 +50,8 @@ export class ManualClock {
 export interface RegistryOptions {
   targets?: UpstreamTarget[];
   tuning?: Partial<UpstreamTuning>;
+  /** The shared state to use; its opener closes it. Default: one opened for this registry (on `redisUrl`) and closed after it. */
+  backplane?: Backplane;
   redisUrl?: string;
   redisKeyPrefix?: string;
   clock?: Clock;
@@ -58,17 +61,35 @@ export interface RegistryOptions {
   logger?: Logger;
 }
 
+/** A registry on the simulator, as `main.ts` wires it to a backplane; its `close()` also closes a backplane it opened. */
 export async function registryFor(sim: RunningSimulator, options: RegistryOptions = {}): Promise<UpstreamRegistry> {
-  return createUpstreamRegistry({
-    targets: options.targets ?? targetsOf(sim),
-    logger: options.logger ?? silentLogger,
-    tuning: { ...FAST_TUNING, ...options.tuning },
-    redisUrl: options.redisUrl,
-    redisKeyPrefix: options.redisKeyPrefix,
-    clock: options.clock,
-    vault: options.vault,
-    credentialPollIntervalMs: options.credentialPollIntervalMs ?? 0,
-  });
+  const logger = options.logger ?? silentLogger;
+  const backplane =
+    options.backplane ?? (await openBackplane({ redisUrl: options.redisUrl, redisPrefix: options.redisKeyPrefix, clock: options.clock, logger }));
+  let registry: UpstreamRegistry;
+  try {
+    registry = await createUpstreamRegistry({
+      targets: options.targets ?? targetsOf(sim),
+      logger,
+      tuning: { ...FAST_TUNING, ...options.tuning },
+      rateWindow: backplane.rateWindow,
+      tokenStore: backplane.store('tokens'),
+      tokenLock: backplane.tokenLock,
+      clock: options.clock,
+      vault: options.vault,
+      credentialPollIntervalMs: options.credentialPollIntervalMs ?? 0,
+    });
+  } catch (error) {
+    if (options.backplane === undefined) await backplane.close();
+    throw error;
+  }
+  if (options.backplane !== undefined) return registry;
+  const close = registry.close.bind(registry);
+  registry.close = async () => {
+    await close();
+    await backplane.close();
+  };
+  return registry;
 }
 
 export interface ClientStats {

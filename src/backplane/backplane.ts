@@ -1,0 +1,175 @@
+/**
+ * The backplane: every piece of state that replicas of the facade share, made once from
+ * the configuration, in Redis when `REDIS_URL` is set and as in-process twins otherwise.
+ *
+ * Contract:
+ * - `openBackplane(options)` opens, with Redis, exactly two connections (named
+ *   `<prefix>commands` and `<prefix>subscriptions` in `CLIENT LIST`), and builds every
+ *   shared piece on them: the pubsub (publishes on the command connection, subscribes
+ *   on the other), the named locks, the token fetch lock, the rate window (falling back
+ *   to an in-process window while Redis is unreachable), the auth-failure throttle and
+ *   the key-value stores. Redis must answer at start-up: otherwise it rejects naming the
+ *   host, and leaves nothing open. Without Redis it opens nothing: the twins live in
+ *   this process, and persistent stores in SQLite under `dataDir`.
+ * - Keys and channels keep the `REDIS_PREFIX` layout: stores `<prefix><namespace>::…`,
+ *   channels `<prefix>live:…`, locks `<prefix>lock:…`, token fetch locks
+ *   `<prefix>token-lock:…`, rate windows `<prefix>window:…`, auth failures
+ *   `<prefix>auth-fail…`. SQLite and memory stores use the bare namespace.
+ * - `store(namespace)` answers the same store for the same namespace however often it
+ *   is asked, so two users of one namespace see one set of values in memory too.
+ * - The backplane owns what it opened; the parts never close their connections.
+ *   `close()` closes the stores, then the pubsub (ending its subscriptions), then the
+ *   connections; calling it again answers the first call's promise. Stores used after
+ *   it answer misses; `store()` after it throws.
+ *
+ * Imported by `main.ts` (and tests); the parts it assembles know nothing of it.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Keyv } from 'keyv';
+import { createMemoryAuthThrottle, createRedisAuthThrottle, type AuthThrottle } from '../keys/auth.throttle.js';
+import { createMemoryLock, createRedisLock, type LockPort } from '../keys/lock.port.js';
+import { createMemoryPubSub, type PubSub } from '../live/pubsub.js';
+import { createRedisPubSub } from '../live/redis.pubsub.js';
+import type { Logger } from '../log/logger.js';
+import { connectRedis, type RedisConnection } from '../store/redis.connection.js';
+import { createStore } from '../store/store.factory.js';
+import { RedisTokenLock, type TokenFetchLock } from '../upstream/auth/token.lock.js';
+import { MemoryRateWindow, type RateWindow } from '../upstream/budget/rate.window.js';
+import { RedisRateWindow } from '../upstream/budget/redis.window.js';
+import { systemClock, type Clock } from '../upstream/clock.js';
+
+export type BackplaneKind = 'memory' | 'redis';
+
+export interface BackplaneOptions {
+  /** `REDIS_URL`: share state with every replica on this Redis. Default unset: in-process twins. */
+  redisUrl?: string;
+  /** `REDIS_PREFIX`: begins every Redis key, channel and connection name. Default `usm-facade:`. */
+  redisPrefix?: string;
+  /**
+   * `DATA_DIR`: without Redis, persistent stores keep their values in `<dataDir>/facade.sqlite`
+   * (the directory is made when the first such store is asked for). Default unset:
+   * asking for a persistent store without Redis then throws.
+   */
+  dataDir?: string;
+  /** Where connection and store errors go. Default: nowhere. */
+  logger?: Logger;
+  /** Epoch ms of the in-process rate window (and of the Redis window's fallback). Default `Date.now`. */
+  clock?: Clock;
+  /** How long Redis has to answer at start-up. Default 5000 ms. */
+  connectTimeoutMs?: number;
+}
+
+export interface BackplaneStoreOptions {
+  /** Without Redis, keep the values in SQLite under `dataDir` so they survive a restart; else in memory. Default false. */
+  persistent?: boolean;
+}
+
+export interface Backplane {
+  readonly kind: BackplaneKind;
+  /** Carries topics between replicas (Redis) or within this process (memory). */
+  readonly pubsub: PubSub;
+  /** Named locks for API-key changes and scheduled rotations (`<prefix>lock:…`). In memory, on real time. */
+  readonly lock: LockPort;
+  /** One replica at a time fetches a credential's token. Undefined in memory: one process needs only its token manager's single flight. */
+  readonly tokenLock: TokenFetchLock | undefined;
+  /** The sliding window every rate budget draws on, one per credential key. */
+  readonly rateWindow: RateWindow;
+  /** Counts failed authentications per client address (default limits of `auth.throttle.ts`). */
+  readonly authThrottle: AuthThrottle;
+  /** The key-value store of `namespace` (`keys`, `tokens`, `credentials`, `cache`, ...). */
+  store<V>(namespace: string, options?: BackplaneStoreOptions): Keyv<V>;
+  close(): Promise<void>;
+}
+
+const DEFAULT_REDIS_PREFIX = 'usm-facade:';
+
+/** The SQLite file of persistent stores, under `dataDir`. */
+const SQLITE_FILE = 'facade.sqlite';
+
+interface Connections {
+  commands: RedisConnection;
+  subscriptions: RedisConnection;
+}
+
+export async function openBackplane(options: BackplaneOptions = {}): Promise<Backplane> {
+  const prefix = options.redisPrefix ?? DEFAULT_REDIS_PREFIX;
+  const connections = options.redisUrl === undefined ? undefined : await connect(options.redisUrl, prefix, options);
+  return assemble(prefix, connections, options);
+}
+
+async function connect(url: string, prefix: string, options: BackplaneOptions): Promise<Connections> {
+  const settings = { logger: options.logger, connectTimeoutMs: options.connectTimeoutMs };
+  const [commands, subscriptions] = await Promise.allSettled([
+    connectRedis(url, { ...settings, name: `${prefix}commands` }),
+    connectRedis(url, { ...settings, name: `${prefix}subscriptions` }),
+  ]);
+  if (commands.status === 'fulfilled' && subscriptions.status === 'fulfilled') {
+    return { commands: commands.value, subscriptions: subscriptions.value };
+  }
+  for (const opened of [commands, subscriptions]) if (opened.status === 'fulfilled') opened.value.destroy();
+  throw commands.status === 'rejected' ? commands.reason : (subscriptions as PromiseRejectedResult).reason;
+}
+
+function assemble(prefix: string, connections: Connections | undefined, options: BackplaneOptions): Backplane {
+  const { logger } = options;
+  const clock = options.clock ?? systemClock;
+  const redis = connections?.commands;
+  const memoryWindow = new MemoryRateWindow({ clock });
+
+  const pubsub =
+    connections === undefined
+      ? createMemoryPubSub()
+      : createRedisPubSub({ publisher: connections.commands, subscriber: connections.subscriptions, prefix: `${prefix}live:`, logger });
+  const lock = redis === undefined ? createMemoryLock() : createRedisLock({ client: redis, prefix: `${prefix}lock:` });
+  const tokenLock = redis === undefined ? undefined : new RedisTokenLock(redis, prefix);
+  const rateWindow = redis === undefined ? memoryWindow : new RedisRateWindow({ redis, keyPrefix: prefix, fallback: memoryWindow, logger });
+  const authThrottle = redis === undefined ? createMemoryAuthThrottle() : createRedisAuthThrottle({ client: redis, prefix: `${prefix}auth-fail` });
+
+  const stores = new Map<string, { store: Keyv<unknown>; persistent: boolean }>();
+  const storeOf = (namespace: string, persistent: boolean): Keyv<unknown> => {
+    if (redis !== undefined) return createStore({ namespace: `${prefix}${namespace}`, redis, logger });
+    if (!persistent) return createStore({ namespace, logger });
+    if (options.dataDir === undefined) {
+      throw new Error(`backplane: the persistent store "${namespace}" needs a data directory without Redis; set DATA_DIR (or REDIS_URL)`);
+    }
+    mkdirSync(options.dataDir, { recursive: true });
+    return createStore({ namespace, sqlitePath: path.join(options.dataDir, SQLITE_FILE), logger });
+  };
+
+  let closing: Promise<void> | undefined;
+  return {
+    kind: connections === undefined ? 'memory' : 'redis',
+    pubsub,
+    lock,
+    tokenLock,
+    rateWindow,
+    authThrottle,
+
+    store<V>(namespace: string, storeOptions: BackplaneStoreOptions = {}): Keyv<V> {
+      if (closing !== undefined) throw new Error(`backplane: asked for the store "${namespace}" after close(); ask before closing`);
+      const persistent = storeOptions.persistent ?? false;
+      const known = stores.get(namespace);
+      if (known !== undefined) {
+        if (known.persistent !== persistent) {
+          throw new Error(`backplane: the store "${namespace}" was first asked for with persistent: ${known.persistent}; ask for it the same way everywhere`);
+        }
+        return known.store as Keyv<V>;
+      }
+      const store = storeOf(namespace, persistent);
+      stores.set(namespace, { store, persistent });
+      return store as Keyv<V>;
+    },
+
+    close(): Promise<void> {
+      closing ??= (async () => {
+        await Promise.allSettled([...stores.values()].map(({ store }) => store.disconnect()));
+        await pubsub.close();
+        if (connections !== undefined) {
+          await Promise.allSettled([connections.commands.close(), connections.subscriptions.close()]);
+        }
+      })();
+      return closing;
+    },
+  };
+}
