@@ -145,23 +145,29 @@ export async function startFacade(config: Config, options: StartFacadeOptions = 
       logger,
       port: config.port,
       host: config.host,
-      context: async (source) => ({
-        apiKey: await keys.authenticate(presentedKey(source), { clientAddress: source.remoteAddress }),
-        keys,
-        pubsub,
-        loaders: createRequestLoaders({
-          registry,
-          cache,
-          // Every replica forgets what it cached of the alarm, so a read after a write is fresh anywhere.
-          onAlarmChanged: (deployment, uuid) => {
-            // This replica's answers go now, before the reply to the write; others' when the message lands.
-            responses.clear();
-            void pubsub.publish(Topic.AlarmsChanged, deployment, { deployment, alarmIds: [uuid], origin: replicaId });
-          },
-        }),
-        credentials: registry,
-        logger,
-      }),
+      context: async (source) => {
+        const apiKey = await keys.authenticate(presentedKey(source), { clientAddress: source.remoteAddress });
+        return {
+          apiKey,
+          keys,
+          pubsub,
+          loaders: createRequestLoaders({
+            registry,
+            cache,
+            // The request's upstream work is the key's, interactive, and over at its deadline.
+            call: { caller: apiKey.id, workClass: 'INTERACTIVE', deadline: Date.now() + config.requestDeadlineMs },
+            // Every replica forgets what it cached of the alarm, so a read after a write is fresh anywhere.
+            onAlarmChanged: (deployment, uuid) => {
+              // This replica's answers go now, before the reply to the write; others' when the message lands.
+              responses.clear();
+              void pubsub.publish(Topic.AlarmsChanged, deployment, { deployment, alarmIds: [uuid], origin: replicaId });
+            },
+          }),
+          credentials: registry,
+          usage: registry,
+          logger,
+        };
+      },
       authorizeOperation: (context, document, operation) => {
         for (const permission of requiredPermissions(document, operation)) keys.authorize(context.apiKey, permission);
       },

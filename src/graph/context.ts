@@ -13,6 +13,9 @@ import type { UpstreamRegistry } from '../upstream/upstream.registry.js';
 /** What credential management needs of the upstream registry. */
 export type CredentialAdmin = Pick<UpstreamRegistry, 'credentials' | 'rotateCredentials'>;
 
+/** What operators read of the upstream quota: each key's draw on it. */
+export type UsageReader = Pick<UpstreamRegistry, 'usageOf'>;
+
 export interface GraphContext {
   /** The API key the request authenticated with. */
   apiKey: ApiKey;
@@ -20,5 +23,6 @@ export interface GraphContext {
   pubsub: PubSub;
   loaders: RequestLoaders;
   credentials: CredentialAdmin;
+  usage: UsageReader;
   logger: Logger;
 }

@@ -12,6 +12,7 @@
 import type { FeedItem, FeedPage, FeedSource, FeedWindow } from '../pagination/feed.paginator.js';
 import type { AlarmsQuery, EventsQuery, SortField } from '../upstream/anywhere/anywhere.query.js';
 import type { AlarmDocument, EventDocument, Page } from '../upstream/anywhere/anywhere.schemas.js';
+import type { UpstreamCall } from '../upstream/upstream.call.js';
 import type { DocumentCache } from './document.cache.js';
 
 export interface AlarmFeedItem extends FeedItem {
@@ -27,10 +28,10 @@ export type AlarmFeedFilter = Omit<AlarmsQuery, 'page' | 'size' | 'sort'>;
 export type EventFeedFilter = Omit<EventsQuery, 'page' | 'size' | 'sort'>;
 
 interface AlarmLister {
-  alarmsPage(query: AlarmsQuery): Promise<Page<AlarmDocument>>;
+  alarmsPage(query: AlarmsQuery, call?: UpstreamCall): Promise<Page<AlarmDocument>>;
 }
 interface EventLister {
-  eventsPage(query: EventsQuery): Promise<Page<EventDocument>>;
+  eventsPage(query: EventsQuery, call?: UpstreamCall): Promise<Page<EventDocument>>;
 }
 
 export const documentKey = (deployment: string, uuid: string) => `${deployment}:${uuid}`;
@@ -73,8 +74,10 @@ export function alarmFeedSource(options: {
   cache: DocumentCache;
   filter: AlarmFeedFilter;
   sortField: SortField;
+  /** On whose behalf pages are fetched. Default the facade's own. */
+  call?: UpstreamCall;
 }): FeedSource<AlarmFeedItem> {
-  const { client, cache, filter, sortField, covers } = options;
+  const { client, cache, filter, sortField, covers, call } = options;
   const [gte, lte] = sortField === 'timestampOccurred' ? ['occurredGte', 'occurredLte'] : ['receivedGte', 'receivedLte'];
   return {
     deployment: options.label,
@@ -90,7 +93,7 @@ export function alarmFeedSource(options: {
       const page = await cache.get(
         'page',
         `alarms:${options.label}:${JSON.stringify(query)}`,
-        () => client.alarmsPage(query),
+        () => client.alarmsPage(query, call),
         covers,
       );
       return {
@@ -115,8 +118,9 @@ export function eventFeedSource(options: {
   client: EventLister;
   cache: DocumentCache;
   filter: EventFeedFilter;
+  call?: UpstreamCall;
 }): FeedSource<EventFeedItem> {
-  const { client, cache, filter, covers } = options;
+  const { client, cache, filter, covers, call } = options;
   return {
     deployment: options.label,
     async fetch(window: FeedWindow): Promise<FeedPage<EventFeedItem>> {
@@ -131,7 +135,7 @@ export function eventFeedSource(options: {
       const page = await cache.get(
         'page',
         `events:${options.label}:${JSON.stringify(query)}`,
-        () => client.eventsPage(query),
+        () => client.eventsPage(query, call),
         covers,
       );
       return {

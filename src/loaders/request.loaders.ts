@@ -28,6 +28,7 @@ import type { FeedItem, FeedSource, FeedWindow } from '../pagination/feed.pagina
 import type { SortField } from '../upstream/anywhere/anywhere.query.js';
 import type { AlarmDocument, EventDocument } from '../upstream/anywhere/anywhere.schemas.js';
 import type { DeploymentInfo, UpstreamRegistry } from '../upstream/upstream.registry.js';
+import { FACADE_CALL, type UpstreamCall } from '../upstream/upstream.call.js';
 import type { DocumentCache } from './document.cache.js';
 import {
   alarmFeedSource,
@@ -46,6 +47,11 @@ export interface RequestLoadersOptions {
   lookupConcurrency?: number;
   /** Told after a write changed an alarm, e.g. to invalidate other replicas' caches. Default none. */
   onAlarmChanged?: (deployment: string, uuid: string) => void;
+  /**
+   * Whose request this is, its work class and its deadline: every upstream call the
+   * request makes carries it (see `upstream.call.ts`). Default the facade's own, with no deadline.
+   */
+  call?: UpstreamCall;
 }
 
 export interface RequestLoaders {
@@ -100,6 +106,7 @@ function nullIfMissing<T>(loading: Promise<T>): Promise<T | null> {
 
 export function createRequestLoaders(options: RequestLoadersOptions): RequestLoaders {
   const { registry, cache } = options;
+  const call = options.call ?? FACADE_CALL;
   const concurrency = options.lookupConcurrency ?? 16;
   const readable = new Set(registry.deploymentNames);
   /**
@@ -133,9 +140,9 @@ export function createRequestLoaders(options: RequestLoadersOptions): RequestLoa
   };
 
   const fetchAlarm = async (deployment: string, uuid: string): Promise<AlarmDocument> => {
-    if (readable.has(deployment)) return registry.anywhere(deployment).alarm(uuid);
+    if (readable.has(deployment)) return registry.anywhere(deployment).alarm(uuid, call);
     if (registry.central !== undefined) {
-      const doc = await registry.central.alarm(uuid);
+      const doc = await registry.central.alarm(uuid, call);
       if (doc.deployment === deployment) return doc;
       throw new FacadeError('NOT_FOUND', `no alarm ${uuid} in deployment "${deployment}"`, { deployment });
     }
@@ -143,7 +150,7 @@ export function createRequestLoaders(options: RequestLoadersOptions): RequestLoa
   };
 
   const fetchEvent = async (deployment: string, uuid: string): Promise<EventDocument> => {
-    if (readable.has(deployment)) return registry.anywhere(deployment).event(uuid);
+    if (readable.has(deployment)) return registry.anywhere(deployment).event(uuid, call);
     throw await unknownDeployment(deployment);
   };
 
@@ -193,7 +200,7 @@ export function createRequestLoaders(options: RequestLoadersOptions): RequestLoa
   let deploymentList: Promise<DeploymentInfo[]> | undefined;
   let deploymentListNow: DeploymentInfo[] | undefined;
   function deployments(): Promise<DeploymentInfo[]> {
-    deploymentList ??= cache.get('deployments', 'all', () => registry.listDeployments()).then(
+    deploymentList ??= cache.get('deployments', 'all', () => registry.listDeployments(call)).then(
       (list) => (deploymentListNow = list),
       (error: unknown) => {
         deploymentList = undefined;
@@ -233,7 +240,7 @@ export function createRequestLoaders(options: RequestLoadersOptions): RequestLoa
     const key = documentKey(deployment, uuid);
     cache.dropPages(deployment);
     alarmLoader.clear(key);
-    const fresh = await registry.anywhere(deployment).alarm(uuid);
+    const fresh = await registry.anywhere(deployment).alarm(uuid, call);
     await cache.set('alarm', key, fresh);
     cache.dropPages(deployment);
     alarmLoader.prime(key, fresh);
@@ -251,9 +258,9 @@ export function createRequestLoaders(options: RequestLoadersOptions): RequestLoa
     eventSources: (deployment, filter) => inFlight(eventSources(deployment, filter)),
 
     addAlarmLabel: (deployment, uuid, labelId) =>
-      writeLabel(deployment, uuid, () => registry.anywhere(deployment).addAlarmLabel(uuid, labelId)),
+      writeLabel(deployment, uuid, () => registry.anywhere(deployment).addAlarmLabel(uuid, labelId, call)),
     removeAlarmLabel: (deployment, uuid, labelId) =>
-      writeLabel(deployment, uuid, () => registry.anywhere(deployment).removeAlarmLabel(uuid, labelId)),
+      writeLabel(deployment, uuid, () => registry.anywhere(deployment).removeAlarmLabel(uuid, labelId, call)),
   };
 
   async function alarmSources(
@@ -264,7 +271,7 @@ export function createRequestLoaders(options: RequestLoadersOptions): RequestLoa
     const scope = await scopeOf(deployment);
     const direct = scope.filter((name) => readable.has(name));
     const sources = direct.map((name) =>
-      tracked(alarmFeedSource({ label: name, covers: [name], client: registry.anywhere(name), cache, filter, sortField })),
+      tracked(alarmFeedSource({ label: name, covers: [name], client: registry.anywhere(name), cache, filter, sortField, call })),
     );
     const viaCentral = scope.filter((name) => !readable.has(name));
     if (registry.central !== undefined && viaCentral.length > 0) {
@@ -277,6 +284,7 @@ export function createRequestLoaders(options: RequestLoadersOptions): RequestLoa
         cache,
         filter,
         sortField,
+        call,
       });
       sources.push(tracked(narrowedTo(central, new Set(viaCentral))));
     }
@@ -286,7 +294,7 @@ export function createRequestLoaders(options: RequestLoadersOptions): RequestLoa
   async function eventSources(deployment: string | undefined, filter: EventFeedFilter): Promise<FeedSource<EventFeedItem>[]> {
     const scope = (await scopeOf(deployment)).filter((name) => readable.has(name));
     return scope.map((name) =>
-      tracked(eventFeedSource({ label: name, covers: [name], client: registry.anywhere(name), cache, filter })),
+      tracked(eventFeedSource({ label: name, covers: [name], client: registry.anywhere(name), cache, filter, call })),
     );
   }
 }

@@ -43,11 +43,13 @@ import {
 import type { TokenFetchLock } from './auth/token.lock.js';
 import type { CredentialSlot } from './auth/credential.slot.js';
 import { credentialKey, TokenManager, type StoredToken } from './auth/token.manager.js';
-import { RateBudget } from './budget/rate.budget.js';
+import { RateBudget, type RequestClass } from './budget/rate.budget.js';
+import type { CallerUsage } from './budget/usage.ledger.js';
 import { MemoryRateWindow, type RateWindow } from './budget/rate.window.js';
 import { CentralClient } from './central/central.client.js';
 import { systemClock, type Clock } from './clock.js';
 import { createOriginAgent, HttpClient } from './http/http.client.js';
+import type { UpstreamCall } from './upstream.call.js';
 
 export type { CredentialRotationInput, CredentialStatus, RotationEntryResult, RotationReport, RotationStatus } from './auth/credential.rotator.js';
 
@@ -64,6 +66,15 @@ export interface DeploymentInfo {
   authorized?: boolean;
   /** Whether the facade holds client credentials for the deployment's own API. */
   hasCredentials: boolean;
+}
+
+/** One upstream's figures for one caller over the last minute. */
+export interface UpstreamUsageReport {
+  /** Deployment name, or `central`. */
+  upstream: string;
+  usage: CallerUsage;
+  /** What the budget lets out per minute at full rate, per quota class. */
+  allowancePerMinute: Record<RequestClass, number>;
 }
 
 export interface UpstreamRegistryOptions {
@@ -99,9 +110,12 @@ export interface UpstreamRegistry {
   readonly central: CentralClient | undefined;
   /** Names of the configured Anywhere deployments, sorted. */
   readonly deploymentNames: readonly string[];
-  listDeployments(): Promise<DeploymentInfo[]>;
+  /** `call`: on whose behalf Central is asked (default the facade's own). */
+  listDeployments(call?: UpstreamCall): Promise<DeploymentInfo[]>;
   /** Each Anywhere deployment's credential (by name), then Central's; never a secret. */
   credentials(): CredentialStatus[];
+  /** What `caller` (an API key id) drew from each upstream's budget in the last minute, on this replica; upstreams in name order. */
+  usageOf(caller: string): UpstreamUsageReport[];
   /**
    * Verifies and swaps in new client credentials, bottom-up, stopping at the first
    * failure; `actor` (who asked) goes to the log. Throws `BAD_USER_INPUT` for a malformed
@@ -155,6 +169,7 @@ export async function createUpstreamRegistry(options: UpstreamRegistryOptions): 
   });
 
   const httpClients: HttpClient[] = [];
+  const budgets = new Map<string, RateBudget>();
   const credentialOf = async (target: UpstreamTarget): Promise<{ http: HttpClient; auth: CredentialSlot }> => {
     const budget = new RateBudget({
       deployment: target.name,
@@ -164,9 +179,11 @@ export async function createUpstreamRegistry(options: UpstreamRegistryOptions): 
       windowMarginMs: tuning.budgetWindowMarginMs,
       leaseMs: tuning.requestTimeoutMs + 1_000,
       maxQueueWaitMs: tuning.queueMaxWaitMs,
+      classMaxWaitMs: { LIVE: tuning.liveMaxWaitMs, BACKGROUND: tuning.backgroundMaxWaitMs },
       clock,
       logger,
     });
+    budgets.set(target.name, budget);
     const http = new HttpClient({
       deployment: target.name,
       baseUrl: target.url,
@@ -203,11 +220,11 @@ export async function createUpstreamRegistry(options: UpstreamRegistryOptions): 
       });
     },
 
-    async listDeployments(): Promise<DeploymentInfo[]> {
+    async listDeployments(call?: UpstreamCall): Promise<DeploymentInfo[]> {
       const byName = new Map<string, DeploymentInfo>(deploymentNames.map((name) => [name, { name, hasCredentials: true }]));
       if (central !== undefined) {
         try {
-          for (const deployment of await central.deployments()) {
+          for (const deployment of await central.deployments(call)) {
             const info: DeploymentInfo = { name: deployment.name, hasCredentials: anywhere.has(deployment.name) };
             if (deployment.displayName !== undefined) info.displayName = deployment.displayName;
             if (deployment.fqdn !== undefined) info.fqdn = deployment.fqdn;
@@ -229,6 +246,16 @@ export async function createUpstreamRegistry(options: UpstreamRegistryOptions): 
 
     credentials(): CredentialStatus[] {
       return rotator.credentials();
+    },
+
+    usageOf(caller: string): UpstreamUsageReport[] {
+      return [...budgets]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([upstream, budget]) => ({
+          upstream,
+          usage: budget.usage(caller),
+          allowancePerMinute: { get: budget.allowancePerMinute('get'), post: budget.allowancePerMinute('post') },
+        }));
     },
 
     rotateCredentials(entries: readonly CredentialRotationInput[], actor?: string): Promise<RotationReport> {

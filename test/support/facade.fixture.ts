@@ -12,6 +12,7 @@ import path from 'node:path';
 import { loadConfig } from '../../src/config/config.js';
 import { formatApiKey, newKeyId, newSecret } from '../../src/keys/api-key.format.js';
 import { startFacade, type RunningFacade, type StartFacadeOptions } from '../../src/main.js';
+import type { RunningSimulator } from '../../src/simulator/simulator.js';
 import { postGraphQL, type GraphQLResponse } from './graphql.client.js';
 
 export interface TestFacade extends RunningFacade {
@@ -19,7 +20,7 @@ export interface TestFacade extends RunningFacade {
   adminKey: string;
   /** Where this facade keeps its SQLite store; removed by `stop()` unless `keepDataDir`. */
   dataDir: string;
-  /** Base URL of the embedded simulator, for `/__sim/` control and stats. */
+  /** Base URL of the simulator (embedded or given as `upstream`), for `/__sim/` control and stats; '' when the facade talks to another upstream. */
   simulatorUrl: string;
   gql<T = Record<string, unknown>>(
     query: string,
@@ -31,6 +32,11 @@ export interface TestFacade extends RunningFacade {
 export interface TestFacadeOptions {
   /** Passed to `startFacade`: a logger to read, the key clock, the Redis prefix of the keys. */
   facade?: StartFacadeOptions;
+  /**
+   * Talk to this simulator's deployment instead of starting an embedded one (replicas
+   * share one upstream this way). Default: the embedded simulator.
+   */
+  upstream?: { simulator: RunningSimulator; deployment: string };
   /** Keep `dataDir` when stopping, for a restart over the same store. Default false. */
   keepDataDir?: boolean;
 }
@@ -42,10 +48,21 @@ export interface TestFacadeOptions {
 export async function startTestFacade(env: Record<string, string> = {}, options: TestFacadeOptions = {}): Promise<TestFacade> {
   const dataDir = env['DATA_DIR'] ?? mkdtempSync(path.join(tmpdir(), 'usm-facade-test-'));
   const adminKey = env['FACADE_ADMIN_KEY'] ?? formatApiKey(newKeyId(), newSecret());
+  const upstream = options.upstream;
+  const target = upstream?.simulator.deployments.find((d) => d.name === upstream.deployment);
+  if (upstream !== undefined && target === undefined) throw new Error(`the simulator has no deployment ${upstream.deployment}`);
   const config = loadConfig({
     NODE_ENV: 'test',
     PORT: '0',
     HOST: '127.0.0.1',
+    ...(target === undefined
+      ? {}
+      : {
+          USM_ANYWHERE_URL: target.url,
+          USM_ANYWHERE_NAME: target.name,
+          USM_ANYWHERE_CLIENT_ID: target.clientId,
+          USM_ANYWHERE_CLIENT_SECRET: target.clientSecret,
+        }),
     ...env,
     DATA_DIR: dataDir,
     FACADE_ADMIN_KEY: adminKey,
@@ -55,7 +72,7 @@ export async function startTestFacade(env: Record<string, string> = {}, options:
   return Object.assign(facade, {
     adminKey,
     dataDir,
-    simulatorUrl: facade.simulator!.url,
+    simulatorUrl: (upstream?.simulator ?? facade.simulator)?.url ?? '',
     gql: <T>(query: string, variables: Record<string, unknown> = {}, headers: Record<string, string> = {}) =>
       postGraphQL<T>(facade.url, query, variables, { authorization: `Bearer ${adminKey}`, ...headers }),
     async stop() {
