@@ -3,7 +3,7 @@
  * the default key) lives in the key domain (`src/keys`); this layer maps types and
  * passes the caller as the actor. Who may call what is decided in `permissions.ts`.
  */
-import { Arg, Args, ArgsType, Ctx, Field, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { Topic, type ApiKeyRotatedPayload } from '../../live/pubsub.js';
 import { filterSubscription } from '../../live/subscription.queue.js';
 import { parseIsoDuration } from '../../keys/rotation.policy.js';
@@ -12,6 +12,7 @@ import type { ConnectionShape } from '../connection/connection.type.js';
 import { CreateApiKeyInput, RotationPolicyInput } from './apikey.inputs.js';
 import { ApiKey, ApiKeyRotation, ApiKeyRotationChange, CreatedApiKey } from './apikey.type.js';
 import { AuditEvent, AuditEventConnection } from './audit.type.js';
+import { UpstreamUsage } from './upstream-usage.type.js';
 
 @ArgsType()
 class AuditPageArgs {
@@ -25,8 +26,18 @@ class AuditPageArgs {
 const created = (result: { key: Parameters<typeof ApiKey.from>[0]; secret: string; warnings: string[] }) =>
   Object.assign(new CreatedApiKey(), { key: ApiKey.from(result.key), secret: result.secret, warnings: result.warnings });
 
-@Resolver()
+@Resolver(() => ApiKey)
 export class ApiKeyResolver {
+  @FieldResolver(() => UpstreamUsage, {
+    description:
+      'Upstream calls made for this key in the last minute, their share of the quota and their wait for it, as the ' +
+      'replica answering counted them. Needs `keys:manage`, even on `viewer`.',
+  })
+  upstreamUsage(@Root() key: ApiKey, @Ctx() ctx: GraphContext): UpstreamUsage {
+    ctx.keys.authorize(ctx.apiKey, 'keys:manage');
+    return UpstreamUsage.from(ctx.usage.usageOf(key.id));
+  }
+
   @Query(() => ApiKey, { description: 'The API key this request authenticated with.' })
   viewer(@Ctx() ctx: GraphContext): ApiKey {
     return ApiKey.from(ctx.apiKey);
