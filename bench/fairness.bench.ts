@@ -3,7 +3,7 @@
  * upstream quota they share? Both keys reach USM through the facade's one client per
  * deployment, so every GET of either counts against the same 100 GET/s.
  *
- * Set-up: a facade on its embedded simulator with the page and alarm caches off, so
+ * Set-up: a facade on the simulator with the page and alarm caches off, so
  * every `alarms(deployment: "acme-east", first: 1)` query costs one upstream GET
  * (checked once, warm, through the simulator's request log), and two keys with
  * `alarms:read` made through `createApiKey`. Each query carries an `occurredBefore` of
@@ -11,11 +11,11 @@
  * is the same size): identical queries in flight together would share one upstream
  * call (the document cache's single flight across requests), and B's would ride on A's.
  * - Phase 1 (10 s): the quiet key B alone sends one query a second.
- * - Phase 2 (10 s): key A offers 5× the GET quota (500 queries a second, fired without
- *   waiting) while B keeps sending one a second.
+ * - Phase 2 (10 s): key A offers 5× the GET quota (500 GETs a second as 100 queries of
+ *   five pages, fired without waiting) while B keeps sending one a second.
  *
  * Figures: each key's delivered GET/s in phase 2 (answered without error within the
- * 10 s; A's queries still queued then are drained and counted apart), A's refusals
+ * 10 s; A's fields still queued then are drained and counted apart), A's refusals
  * (`UPSTREAM_RATE_LIMITED`) and other failures, B's p50/p99 latency alone and with the
  * flood, how many USM requests arrived while each of B's queries waited (from
  * `/__sim/requests`: an upper bound on the calls sent ahead of B's, since it also
@@ -24,25 +24,36 @@
  * with the flood ≤ 1.5× alone, no 429) are printed beside the figures, not asserted:
  * the bench runs to completion either way.
  *
- * Simulator, facade and both load generators share this process's event loop, so B's
- * latency under the flood also carries the cost of the facade answering (or refusing)
- * A's 500 queries a second, not only its wait in the rate budget; the event-loop delay
- * is printed to tell the two apart. A's queries are fired over as many connections as
- * are in flight, as separate clients would; `NETWORK` failures are connections reset
- * or not accepted in time (on the 2-core VM: the facade's accept queue overflowing
- * while its event loop stalls, seen in the kernel's `TcpExtListenOverflows`).
+ * As in production, the facade runs in a process of its own (`dist/src/main.js`, on
+ * USM_ANYWHERE_* for the simulator's `acme-east`), the simulator in another
+ * (`simulator.cli.js`), and the load generators here, so neither takes the facade's
+ * CPU; the facade process's CPU during the flood is printed. B's latency
+ * under the flood still carries the cost of the facade answering (or refusing) A's 500
+ * queries a second, not only its wait in the rate budget: that cost is what per-key
+ * request limits (protection) take away. A's queries are fired over as many connections
+ * as are in flight, as separate clients would; `NETWORK` failures are connections reset
+ * or not accepted in time (the facade's accept queue overflowing while it is busy).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import net, { type AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Agent, fetch } from 'undici';
-import { loadConfig } from '../src/config/config.js';
 import { formatApiKey, newKeyId, newSecret } from '../src/keys/api-key.format.js';
-import { startFacade } from '../src/main.js';
 
 const PHASE_MS = 10_000;
+/** A's offer in upstream GETs: five times the quota. */
 const FLOOD_PER_SECOND = 500;
+/**
+ * A asks for several pages per query, as a dashboard does: the flood is 100 queries a
+ * second of five fields each, so it measures the upstream share more than the facade's
+ * cost per HTTP request (about 2 ms here: 500 single-field queries a second alone fill
+ * the facade's one core, and then every key's latency is that queue's).
+ */
+const FIELDS_PER_FLOOD_QUERY = 5;
 const QUIET_INTERVAL_MS = 1000;
 /** One document for every query (parsed once by the facade); `occurredBefore` makes each one's upstream call its own. */
 const QUERY = `query Newest($before: DateTime!) {
@@ -72,7 +83,8 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+const phaseSecondsOf = (ms: number) => ms / 1000;
 
 /** Posts one GraphQL operation; answers its `data` or throws with the code of what went wrong. */
 async function graphql(
@@ -105,6 +117,41 @@ async function graphql(
   return body.data;
 }
 
+const FLOOD_QUERY = `query Flood(${Array.from({ length: FIELDS_PER_FLOOD_QUERY }, (_, i) => `$b${i}: DateTime!`).join(', ')}) {
+${Array.from({ length: FIELDS_PER_FLOOD_QUERY }, (_, i) => `  p${i}: alarms(deployment: "acme-east", first: 1, filter: { occurredBefore: $b${i} }) { edges { node { uuid } } }`).join('\n')}
+}`;
+
+/** One of A's queries: an outcome per field (its GET), refused or failed fields by their error's code. */
+async function floodQuery(dispatcher: Agent, url: string, key: string, firstBefore: number): Promise<Outcome[]> {
+  const startedAt = performance.now();
+  const variables = Object.fromEntries(
+    Array.from({ length: FIELDS_PER_FLOOD_QUERY }, (_, i) => [`b${i}`, new Date(firstBefore - i).toISOString()]),
+  );
+  let codes: string[];
+  try {
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+      body: JSON.stringify({ query: FLOOD_QUERY, variables }),
+      dispatcher,
+    });
+    const body = (await response.json()) as {
+      data?: Record<string, unknown> | null;
+      errors?: Array<{ path?: string[]; extensions?: { code?: unknown } }>;
+    };
+    const byField = new Map((body.errors ?? []).map((e) => [e.path?.[0], String(e.extensions?.code ?? 'GRAPHQL_ERROR')]));
+    const fallback = body.errors?.[0] === undefined ? `HTTP ${response.status}` : String(body.errors[0].extensions?.code ?? 'GRAPHQL_ERROR');
+    codes = Array.from({ length: FIELDS_PER_FLOOD_QUERY }, (_, i) =>
+      body.data?.[`p${i}`] != null ? 'ok' : (byField.get(`p${i}`) ?? fallback),
+    );
+  } catch (error) {
+    const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
+    codes = Array(FIELDS_PER_FLOOD_QUERY).fill(`NETWORK ${String(cause?.code ?? cause?.message ?? (error as Error).message)}`);
+  }
+  const finishedAt = performance.now();
+  return codes.map((code) => ({ code, finishedAt, latencyMs: finishedAt - startedAt }));
+}
+
 async function timedQuery(dispatcher: Agent, url: string, key: string, occurredBefore: number): Promise<Outcome> {
   const startedAt = performance.now();
   let code = 'ok';
@@ -126,29 +173,96 @@ function failureSummary(outcomes: readonly Outcome[], excluded: string[] = []): 
   return [...counts].map(([code, n]) => `${n} × ${code}`).join(', ');
 }
 
+/** A port nobody listens on now. */
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** CPU seconds (user + system) the process has used so far, from /proc; NaN where there is none. */
+async function cpuSeconds(pid: number): Promise<number> {
+  try {
+    const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+interface ChildService {
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Starts `script` under node in a process of its own and waits until `readyUrl` answers 2xx. */
+async function startChild(script: string, args: string[], env: Record<string, string>, readyUrl: string, nodeArgs: string[] = []): Promise<ChildService> {
+  const child = spawn(process.execPath, [...nodeArgs, fileURLToPath(new URL(script, import.meta.url)), ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  for (let waited = 0; ; waited += 100) {
+    if (child.exitCode !== null) throw new Error(`${script} exited with ${child.exitCode}: ${stderr}`);
+    if (await fetch(readyUrl).then((r) => r.ok, () => false)) break;
+    if (waited > 30_000) throw new Error(`${script} did not answer ${readyUrl} within 30 s: ${stderr}`);
+    await sleep(100);
+  }
+  return {
+    child,
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
 export async function run(): Promise<Record<string, number | string>> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'usm-facade-fairness-'));
   const adminKey = formatApiKey(newKeyId(), newSecret());
-  const facade = await startFacade(
-    loadConfig({
+  // As in production: the facade in a process of its own, USM elsewhere, clients elsewhere (here).
+  const [simPort, facadePort] = [await freePort(), await freePort()];
+  const simulatorUrl = `http://127.0.0.1:${simPort}`;
+  const simulator = await startChild('../src/simulator/simulator.cli.js', ['--port', String(simPort)], {}, `${simulatorUrl}/__sim/stats`);
+  // BENCH_FACADE_NODE_ARGS, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`, profiles the facade process.
+  const nodeArgs = (process.env['BENCH_FACADE_NODE_ARGS'] ?? '').split(' ').filter((arg) => arg !== '');
+  const facadeProcess = await startChild(
+    '../src/main.js',
+    [],
+    {
       NODE_ENV: 'production',
       LOG_LEVEL: 'silent',
-      PORT: '0',
+      PORT: String(facadePort),
       HOST: '127.0.0.1',
       DATA_DIR: dataDir,
       FACADE_ADMIN_KEY: adminKey,
       CACHE_PAGE_TTL_MS: '0',
       CACHE_ALARM_TTL_MS: '0',
-    }),
+      USM_ANYWHERE_URL: `${simulatorUrl}/acme-east/api/2.0`,
+      USM_ANYWHERE_NAME: 'acme-east',
+      USM_ANYWHERE_CLIENT_ID: 'acme-east-client',
+      USM_ANYWHERE_CLIENT_SECRET: 'acme-east-secret',
+    },
+    `http://127.0.0.1:${facadePort}/healthz`,
+    nodeArgs,
   );
+  const facade = { url: `http://127.0.0.1:${facadePort}/graphql`, child: facadeProcess.child, stop: async () => {
+    await facadeProcess.stop();
+    await simulator.stop();
+  } };
   // B's requests never wait for a socket behind A's: each key has a pool of its own, A's unbounded.
   const quietPool = new Agent({ connections: 8, keepAliveTimeout: 30_000 });
   const floodPool = new Agent({ keepAliveTimeout: 30_000 });
   const controlPool = new Agent({ connections: 4, keepAliveTimeout: 30_000 });
   try {
-    const sim = facade.simulator;
-    if (sim === undefined) throw new Error('the facade did not start its embedded simulator; is a USM_* variable set?');
-    const url = facade.url.replace('localhost', '127.0.0.1');
+    const sim = { url: simulatorUrl };
+
+    const { url } = facade;
     const control = async <T>(route: string, method = 'GET'): Promise<T> => {
       const response = await fetch(`${sim.url}/__sim${route}`, { method, dispatcher: controlPool });
       const text = await response.text();
@@ -215,9 +329,8 @@ export async function run(): Promise<Record<string, number | string>> {
     const quietAlone = await Promise.all(alone.outcomes);
 
     // Phase 2: A floods while B keeps its pace.
-    const loopDelay = monitorEventLoopDelay({ resolution: 10 });
-    loopDelay.enable();
-    const floodCalls: Promise<Outcome>[] = [];
+    const cpuBefore = await cpuSeconds(facade.child.pid!);
+    const floodCalls: Promise<Outcome[]>[] = [];
     const floodStart = performance.now();
     const floodEnd = floodStart + PHASE_MS;
     const flooding = (async () => {
@@ -225,18 +338,23 @@ export async function run(): Promise<Record<string, number | string>> {
       while (performance.now() < floodEnd) {
         const due = Math.floor(((performance.now() - floodStart) * FLOOD_PER_SECOND) / 1000);
         while (offered < due) {
-          floodCalls.push(timedQuery(floodPool, url, floodKey, t0 - offered));
-          offered++;
+          floodCalls.push(floodQuery(floodPool, url, floodKey, t0 - offered));
+          offered += FIELDS_PER_FLOOD_QUERY;
         }
         await sleep(5);
       }
     })();
     const flooded = await quietPhase();
     await flooding;
-    loopDelay.disable();
-    const flood = await Promise.all(floodCalls);
+    const facadeCpu = ((await cpuSeconds(facade.child.pid!)) - cpuBefore) / phaseSecondsOf(PHASE_MS);
+    const flood = (await Promise.all(floodCalls)).flat();
     const quietFlooded = await Promise.all(flooded.outcomes);
     const drainedMs = performance.now() - floodEnd;
+    // What the facade itself counted (ApiKey.upstreamUsage): B's calls and their wait for the budget, last minute.
+    const usage = await graphql(controlPool, url, adminKey, '{ apiKeys { name upstreamUsage { calls waitedMs maxWaitMs } } }');
+    const quietUsage = (usage.apiKeys as Array<{ name: string; upstreamUsage: { calls: number; waitedMs: number; maxWaitMs: number } }>).find(
+      (key) => key.name === 'fairness-quiet-b',
+    )!.upstreamUsage;
 
     const stats = await control<SimStats>('/stats');
     let usm429s = 0;
@@ -265,22 +383,23 @@ export async function run(): Promise<Record<string, number | string>> {
     return {
       'upstream GETs per query (one warm query, from /__sim/requests)': getsPerQuery,
       'phase length (s)': phaseSeconds,
-      'A offered queries/s (phase 2)': FLOOD_PER_SECOND,
+      'A offered GETs/s (phase 2)': `${FLOOD_PER_SECOND} (${FLOOD_PER_SECOND / FIELDS_PER_FLOOD_QUERY} queries of ${FIELDS_PER_FLOOD_QUERY} pages)`,
       'B offered queries/s (both phases)': 1000 / QUIET_INTERVAL_MS,
       'A delivered GET/s (phase 2, answered within the 10 s)': deliveredBy(flood, floodEnd) / phaseSeconds,
       'B delivered GET/s (phase 2, answered within the 10 s)': deliveredBy(quietFlooded, flooded.end) / phaseSeconds,
-      'A answered after the 10 s (queued, drained)': flood.filter((o) => o.code === 'ok' && o.finishedAt > floodEnd).length,
-      'A refused (UPSTREAM_RATE_LIMITED)': flood.filter((o) => o.code === RATE_LIMITED).length,
-      'A other failures': failureSummary(flood, [RATE_LIMITED]),
+      'A fields answered after the 10 s (queued, drained)': flood.filter((o) => o.code === 'ok' && o.finishedAt > floodEnd).length,
+      'A fields refused (UPSTREAM_RATE_LIMITED)': flood.filter((o) => o.code === RATE_LIMITED).length,
+      'A fields failed otherwise': failureSummary(flood, [RATE_LIMITED]),
       'B failures, phase 1 / phase 2': `${failureSummary(quietAlone)} / ${failureSummary(quietFlooded)}`,
       'B latency p50 / p99 ms, alone (phase 1)': pair(aloneMs),
       'B latency p50 / p99 ms, with the flood (phase 2)': pair(floodedMs),
       [`B p99 with the flood ÷ alone (goal ≤ ${GOAL_P99_RATIO})`]: Number.isFinite(p99Ratio) ? p99Ratio : 'n/a (B had no answers)',
       'USM requests arriving while a B query waited, p50 / max (phase 2)': `${percentile(waitedBehind, 50)} / ${waitedBehind.at(-1) ?? Number.NaN}`,
+      "B's wait for the budget, mean / max ms (upstreamUsage, both phases)": `${(quietUsage.waitedMs / Math.max(1, quietUsage.calls)).toFixed(1)} / ${quietUsage.maxWaitMs.toFixed(1)}`,
       '429s seen at the simulator (goal 0)': usm429s,
       'largest 1000 ms window at the simulator (GETs)': largestWindow,
       'drain time after phase 2 (ms)': Math.round(drainedMs),
-      'event-loop delay p99 / max ms (phase 2, all in this process)': `${(loopDelay.percentile(99) / 1e6).toFixed(0)} / ${(loopDelay.max / 1e6).toFixed(0)}`,
+      'facade process CPU during phase 2 (cores)': Number.isFinite(facadeCpu) ? facadeCpu : 'n/a',
     };
   } finally {
     await facade.stop();

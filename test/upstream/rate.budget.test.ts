@@ -195,6 +195,28 @@ describe('RateBudget', () => {
     await Promise.allSettled(flood);
   });
 
+  it('keeps a few slots of the window for a key that asks now and then while another key\'s backlog fills the rest', async () => {
+    const b = budget({ maxQueueWaitMs: 60_000 });
+    const flood = Array.from({ length: 1000 }, () => b.acquire('get', call('A')).then((p) => p.done()));
+    await flush();
+    assert.equal(b.usage('A').calls.get, 95, 'alone on the lane, the backlog uses the whole window');
+    await advance(100);
+    const first = b.acquire('get', call('B')).then((p) => p.done());
+    await flush();
+    assert.equal(b.usage('B').calls.get, 0, 'the window is full: the first quiet request waits for the next one');
+    await advance(911);
+    await first;
+    assert.equal(b.usage('A').calls.get, 95 + 90, 'once B shares the lane the backlog fills 91 of 95 slots (B took one of them), leaving 4 for requests that come alone');
+    await advance(100);
+    const second = b.acquire('get', call('B')).then((p) => p.done());
+    await flush();
+    await second;
+    assert.equal(b.usage('B').calls.get, 2);
+    assert.equal(b.usage('B').maxWaitMs, 911, 'the second went out at once, in the headroom');
+    b.close();
+    await Promise.allSettled(flood);
+  });
+
   it('gives each waiting key one turn per round, first come first served within a key', async () => {
     const b = budget({ limits: { get: 3, post: 3 }, share: 1 });
     const order: string[] = [];

@@ -93,6 +93,17 @@ export class FairQueue<W extends Queued> {
     return all;
   }
 
+  /** The first waiter, in turn order, of a caller other than `except` that has no other request waiting in `tier`. */
+  aloneIn(tier: number, except: string): W | undefined {
+    for (const [caller, queue] of this.#tiers[tier]!) if (caller !== except && queue.length === 1) return queue[0];
+    return undefined;
+  }
+
+  /** How many requests of `caller` wait in `tier`. */
+  pendingOf(caller: string, tier: number): number {
+    return this.#tiers[tier]!.get(caller)?.length ?? 0;
+  }
+
   ahead(caller: string, tier: number): number {
     let count = 0;
     for (let t = 0; t < tier; t += 1) for (const queue of this.#tiers[t]!.values()) count += queue.length;

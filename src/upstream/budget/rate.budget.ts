@@ -24,6 +24,13 @@
  *   the share per caller is global: each take tells the window what this replica has
  *   waiting, and the window keeps free slots for callers of a higher class and for
  *   callers of the same class below their fair share (see `redis.window.ts`).
+ * - Headroom for newcomers: while more than one caller drew on a lane in the last
+ *   minute, a caller with a backlog (more than one request waiting) may fill the window
+ *   only up to `limit - floor(limit × headroomShare)` (default 5%: 90 of 95 GETs); the
+ *   top slots go to requests that arrive alone. A key that asks now and then therefore
+ *   finds a free slot at once instead of waiting for the next one to free behind a
+ *   flood (slots free in bursts, one window after the burst that took them), and the
+ *   flood keeps 95% of the rest. A caller alone on a lane uses the whole window.
  * - A caller whose expected wait (the requests served before it, at the current rate)
  *   passes its limit is refused at once with `UPSTREAM_RATE_LIMITED` (and
  *   `retryAfterMs`): the limit is the time left to its deadline, and at most
@@ -45,7 +52,7 @@ import type { Logger } from '../../log/logger.js';
 import { systemClock, type Clock } from '../clock.js';
 import { FACADE_CALL, tierOf, WORK_CLASSES, type UpstreamCall, type WorkClass } from '../upstream.call.js';
 import { FairQueue } from './fair.queue.js';
-import { MemoryRateWindow, type RateWindow } from './rate.window.js';
+import { MemoryRateWindow, type RateWindow, type WindowAnswer } from './rate.window.js';
 import { UsageLedger, type CallerUsage } from './usage.ledger.js';
 
 /** The quota classes USM counts separately. */
@@ -86,6 +93,8 @@ export interface RateBudgetOptions {
   leaseMs?: number;
   /** Longest expected wait an `INTERACTIVE` caller is queued for. Default 10000 ms. */
   maxQueueWaitMs?: number;
+  /** Share of the window kept for requests that arrive alone while a backlog fills the rest, in [0, 0.5]. Default 0.05. */
+  headroomShare?: number;
   /** Longest wait of the other classes, expected and actual. Default `CLASS_MAX_WAIT_DEFAULTS` (LIVE 2 s, BACKGROUND 5 s). */
   classMaxWaitMs?: Partial<Record<Exclude<WorkClass, 'INTERACTIVE'>, number>>;
   /** Default `Date.now`. */
@@ -119,9 +128,13 @@ interface Lane {
   decreasedAt: number;
   pausedUntil: number;
   sleep: { timer: NodeJS.Timeout; wake: () => void } | undefined;
+  /** When each caller was last granted a request here: who shares the lane lately. */
+  lastGrantAt: Map<string, number>;
 }
 
 const MIN_FACTOR = 0.1;
+/** How long a caller counts as sharing a lane after its last grant. */
+const SHARING_MS = 60_000;
 const RECOVERY_PER_SECOND = 0.05;
 
 export class RateBudget {
@@ -137,6 +150,7 @@ export class RateBudget {
   readonly #logger: Logger | undefined;
   readonly #lanes: Record<RequestClass, Lane>;
   readonly #usage: UsageLedger;
+  readonly #headroomShare: number;
   #closed = false;
 
   constructor(options: RateBudgetOptions) {
@@ -157,6 +171,10 @@ export class RateBudget {
     };
     this.#logger = options.logger;
     this.#usage = new UsageLedger({ clock: this.#clock });
+    this.#headroomShare = options.headroomShare ?? 0.05;
+    if (!(this.#headroomShare >= 0 && this.#headroomShare <= 0.5)) {
+      throw new RangeError(`RateBudget: headroomShare must be in [0, 0.5]; got ${this.#headroomShare}`);
+    }
     const lane = (cls: RequestClass): Lane => ({
       cls,
       queue: new FairQueue<Waiter>(WORK_CLASSES.length),
@@ -166,6 +184,7 @@ export class RateBudget {
       decreasedAt: Number.NEGATIVE_INFINITY,
       pausedUntil: 0,
       sleep: undefined,
+      lastGrantAt: new Map(),
     });
     this.#lanes = { get: lane('get'), post: lane('post') };
   }
@@ -212,6 +231,11 @@ export class RateBudget {
         waiter.timer.unref?.();
       }
       lane.queue.push(waiter);
+      // A request that came alone may fit the headroom the sleeping pump's backlog may not use: look now.
+      if (lane.sleep !== undefined && lane.queue.pendingOf(call.caller, tier) === 1) {
+        clearTimeout(lane.sleep.timer);
+        lane.sleep.wake();
+      }
       void this.#pump(lane);
     });
   }
@@ -264,18 +288,21 @@ export class RateBudget {
           await this.#sleep(lane, lane.pausedUntil - now);
           continue;
         }
-        const next = lane.queue.peek()!;
-        const answer = await this.#window.tryTake(
-          `${this.#key}:${lane.cls}`,
-          this.currentLimit(lane.cls),
-          this.#windowMs,
-          this.#leaseMs,
-          { caller: next.caller, tier: next.tier, demand: lane.queue.demand() },
-        );
+        const head = lane.queue.peek()!;
+        let asked = head;
+        let answer = await this.#take(lane, head, now);
+        if (!answer.taken) {
+          // The head has a backlog and the window is at its share: a request that came alone may use the headroom.
+          const alone = lane.queue.aloneIn(head.tier, head.caller);
+          if (alone !== undefined && this.#limitFor(lane, alone, now) > this.#limitFor(lane, head, now)) {
+            const second = await this.#take(lane, alone, now);
+            if (second.taken) [answer, asked] = [second, alone];
+          }
+        }
         if (answer.taken) {
           lane.nextFreeAt = now;
           // Whoever is first now gets the slot: the one it was asked for may have timed out meanwhile.
-          const waiter = lane.queue.shift();
+          const waiter = asked !== head && lane.queue.remove(asked) ? asked : lane.queue.shift();
           const { settle } = answer;
           let settled = false;
           const done = () => {
@@ -290,6 +317,7 @@ export class RateBudget {
           clearTimeout(waiter.timer);
           const grantedAt = this.#clock();
           this.#usage.record(waiter.caller, lane.cls, grantedAt - waiter.queuedAt);
+          this.#noteGrant(lane, waiter.caller, grantedAt);
           waiter.resolve({ done });
         } else {
           lane.nextFreeAt = now + answer.retryInMs;
@@ -310,6 +338,34 @@ export class RateBudget {
       }
     } finally {
       lane.pumping = false;
+    }
+  }
+
+  #take(lane: Lane, waiter: Waiter, now: number): Promise<WindowAnswer> {
+    return this.#window.tryTake(`${this.#key}:${lane.cls}`, this.#limitFor(lane, waiter, now), this.#windowMs, this.#leaseMs, {
+      caller: waiter.caller,
+      tier: waiter.tier,
+      demand: lane.queue.demand(),
+    });
+  }
+
+  /** The window size `next` may fill: all of it, unless it has a backlog while others share the lane. */
+  #limitFor(lane: Lane, next: Waiter, now: number): number {
+    const limit = this.currentLimit(lane.cls);
+    if (lane.queue.pendingOf(next.caller, next.tier) <= 1) return limit;
+    for (const [caller, at] of lane.lastGrantAt) {
+      if (caller !== next.caller && now - at < SHARING_MS) return Math.max(1, limit - Math.floor(limit * this.#headroomShare));
+    }
+    return limit;
+  }
+
+  #noteGrant(lane: Lane, caller: string, at: number): void {
+    lane.lastGrantAt.delete(caller);
+    lane.lastGrantAt.set(caller, at);
+    // Oldest first (re-inserted on each grant): forget callers that stopped sharing.
+    for (const [old, oldAt] of lane.lastGrantAt) {
+      if (at - oldAt < SHARING_MS) break;
+      lane.lastGrantAt.delete(old);
     }
   }
 
