@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { RunningSimulator } from '../../src/simulator/simulator.js';
 import { createKey } from '../apikey/apikey.fixture.js';
 import { startTestFacade, type TestFacade } from '../support/facade.fixture.js';
-import { deleteRedisKeys, REDIS_URL, startTestSimulator } from './upstream.fixture.js';
+import { clientStats, deleteRedisKeys, REDIS_URL, startTestSimulator } from './upstream.fixture.js';
 
 interface LoggedRequest {
   seq: number;
@@ -107,6 +107,13 @@ function assertFair(result: Awaited<ReturnType<typeof floodAndTrickle>>): void {
   assert.ok(flood.length >= 0.9 * leftForA, `A got ${flood.length} GETs of the ${leftForA} B left in ${windows} windows`);
 }
 
+/** USM answered no 429 and never saw more than its 100 GETs in a window. */
+async function assertWithinQuota(sim: RunningSimulator): Promise<void> {
+  const traffic = await clientStats(sim, 'acme-east');
+  assert.equal(traffic.responses['429'], undefined, 'no 429');
+  assert.ok(traffic.maxGetsInWindow <= 100, `largest window held ${traffic.maxGetsInWindow} GETs`);
+}
+
 describe('fair share of the upstream quota between API keys', () => {
   let sim: RunningSimulator;
   before(async () => {
@@ -122,12 +129,7 @@ describe('fair share of the upstream quota between API keys', () => {
       const keyA = (await createKey(facade, { name: 'flood', permissions: ['ALARMS_READ'] })).secret;
       const keyB = (await createKey(facade, { name: 'quiet', permissions: ['ALARMS_READ'] })).secret;
       assertFair(await floodAndTrickle(sim, facade, keyA, facade, keyB));
-      const stats = (await (await fetch(`${sim.url}/__sim/stats`)).json()) as {
-        deployments: Record<string, { clients: Record<string, { responses: Record<string, number>; maxGetsInWindow: number }> }>;
-      };
-      const traffic = stats.deployments['acme-east']!.clients['acme-east-client']!;
-      assert.equal(traffic.responses['429'], undefined, 'no 429');
-      assert.ok(traffic.maxGetsInWindow <= 100);
+      await assertWithinQuota(sim);
     } finally {
       await facade.stop();
     }
@@ -147,12 +149,7 @@ describe('fair share of the upstream quota between API keys', () => {
         const keyA = (await createKey(first, { name: 'flood', permissions: ['ALARMS_READ'] })).secret;
         const keyB = (await createKey(first, { name: 'quiet', permissions: ['ALARMS_READ'] })).secret;
         assertFair(await floodAndTrickle(sim, first, keyA, second, keyB));
-        const stats = (await (await fetch(`${sim.url}/__sim/stats`)).json()) as {
-          deployments: Record<string, { clients: Record<string, { responses: Record<string, number>; maxGetsInWindow: number }> }>;
-        };
-        const traffic = stats.deployments['acme-east']!.clients['acme-east-client']!;
-        assert.equal(traffic.responses['429'], undefined, 'no 429: the replicas kept to one window together');
-        assert.ok(traffic.maxGetsInWindow <= 100);
+        await assertWithinQuota(sim);
       } finally {
         await Promise.all([first.stop(), second.stop()]);
       }
