@@ -110,7 +110,6 @@ export interface BudgetPermit {
 interface Waiter {
   readonly caller: string;
   readonly tier: number;
-  readonly workClass: WorkClass;
   readonly queuedAt: number;
   resolve: (permit: BudgetPermit) => void;
   reject: (error: unknown) => void;
@@ -221,7 +220,7 @@ export class RateBudget {
       Math.floor(ahead / this.currentLimit(cls)) * this.#windowMs;
     if (expectedWait > limitMs) return Promise.reject(this.#refusal(cls, call, expectedWait, false));
     return new Promise<BudgetPermit>((resolve, reject) => {
-      const waiter: Waiter = { caller: call.caller, tier, workClass: call.workClass, queuedAt: now, resolve, reject, timer: undefined };
+      const waiter: Waiter = { caller: call.caller, tier, queuedAt: now, resolve, reject, timer: undefined };
       // INTERACTIVE work waits until its deadline; the others no longer than their class allows.
       const waitLimit = call.workClass === 'INTERACTIVE' ? call.deadline - now : limitMs;
       if (Number.isFinite(waitLimit)) {
