@@ -27,6 +27,9 @@ import { ApiKeyService } from './keys/api-key.service.js';
 import { RotationScheduler } from './keys/rotation.scheduler.js';
 import { Topic } from './live/pubsub.js';
 import { openBackplane, type Backplane } from './backplane/backplane.js';
+import { LiveHub } from './live/live.hub.js';
+import type { LiveTimers } from './live/live.timers.js';
+import type { UpstreamCall } from './upstream/upstream.call.js';
 import { startSimulator, type RunningSimulator } from './simulator/simulator.js';
 
 export interface StartFacadeOptions {
@@ -34,6 +37,15 @@ export interface StartFacadeOptions {
   logger?: Logger;
   /** Seams of the facade's own API keys (see `KeysOptions`). */
   keys?: KeysOptions;
+  /** Seams of live subscriptions (see `LiveOptions`). */
+  live?: LiveOptions;
+}
+
+export interface LiveOptions {
+  /** The clock and timers live groups poll on. Default real ones; tests drive them by hand. */
+  timers?: LiveTimers;
+  /** The poll jitter's source, 0 ≤ x < 1. Default `Math.random`. */
+  random?: () => number;
 }
 
 export interface KeysOptions {
@@ -128,13 +140,32 @@ export async function startFacade(config: Config, options: StartFacadeOptions = 
     const responses = new ResponseCache({ ttlMs: config.cacheTtls.page, cacheable: readsOnlySharedData });
 
     const { pubsub } = backplane;
+    const hub = new LiveHub({
+      pubsub,
+      leases: backplane.leases,
+      states: backplane.store('live'),
+      intervalMs: config.live.pollIntervalMs,
+      maxGroups: config.live.maxGroups,
+      timers: options.live?.timers,
+      random: options.live?.random,
+      logger,
+    });
+    closers.push(() => hub.close());
+    const live = {
+      hub,
+      loadersFor: (call: UpstreamCall) => createRequestLoaders({ registry, cache, call, freshPages: true }),
+      requestDeadlineMs: config.requestDeadlineMs,
+    };
     closers.push(
       await followAlarmChanges({
         pubsub,
         cache,
         deployments: registry.deploymentNames,
         replicaId,
-        onChange: () => responses.clear(),
+        onChange: (deployment) => {
+          responses.clear();
+          hub.nudge(deployment);
+        },
         logger,
       }),
     );
@@ -160,11 +191,13 @@ export async function startFacade(config: Config, options: StartFacadeOptions = 
             onAlarmChanged: (deployment, uuid) => {
               // This replica's answers go now, before the reply to the write; others' when the message lands.
               responses.clear();
+              hub.nudge(deployment);
               void pubsub.publish(Topic.AlarmsChanged, deployment, { deployment, alarmIds: [uuid], origin: replicaId });
             },
           }),
           credentials: registry,
           usage: registry,
+          live,
           logger,
         };
       },
@@ -173,6 +206,8 @@ export async function startFacade(config: Config, options: StartFacadeOptions = 
       },
       plugins: [responses.plugin()],
       stringifyResult: responses.stringifyResult,
+      maxSubscriptionsPerKey: config.live.maxSubscriptionsPerKey,
+      maxSubscriptionsPerConnection: config.live.maxSubscriptionsPerConnection,
     });
     closers.push(() => server.stop());
     // A key revoked on another replica from now on closes its connections here too.

@@ -7,14 +7,14 @@
  *   `<prefix>commands` and `<prefix>subscriptions` in `CLIENT LIST`), and builds every
  *   shared piece on them: the pubsub (publishes on the command connection, subscribes
  *   on the other), the named locks, the token fetch lock, the rate window (falling back
- *   to an in-process window while Redis is unreachable), the auth-failure throttle and
- *   the key-value stores. Redis must answer at start-up: otherwise it rejects naming the
+ *   to an in-process window while Redis is unreachable), the auth-failure throttle, the
+ *   live groups' poll leases and the key-value stores. Redis must answer at start-up: otherwise it rejects naming the
  *   host, and leaves nothing open. Without Redis it opens nothing: the twins live in
  *   this process, and persistent stores in SQLite under `dataDir`.
  * - Keys and channels keep the `REDIS_PREFIX` layout: stores `<prefix><namespace>::…`,
  *   channels `<prefix>live:…`, locks `<prefix>lock:…`, token fetch locks
  *   `<prefix>token-lock:…`, rate windows `<prefix>window:…`, auth failures
- *   `<prefix>auth-fail…`. SQLite and memory stores use the bare namespace.
+ *   `<prefix>auth-fail…`, poll leases `<prefix>lease:…`. SQLite and memory stores use the bare namespace.
  * - `store(namespace)` answers the same store for the same namespace however often it
  *   is asked, so two users of one namespace see one set of values in memory too.
  * - The backplane owns what it opened; the parts never close their connections.
@@ -31,6 +31,7 @@ import { createMemoryAuthThrottle, createRedisAuthThrottle, type AuthThrottle } 
 import { createMemoryLock, createRedisLock, type LockPort } from '../keys/lock.port.js';
 import { createMemoryPubSub, type PubSub } from '../live/pubsub.js';
 import { createRedisPubSub } from '../live/redis.pubsub.js';
+import { createMemoryLease, createRedisLease, type PollLease } from '../live/poll.lease.js';
 import type { Logger } from '../log/logger.js';
 import { connectRedis, type RedisConnection } from '../store/redis.connection.js';
 import { createStore } from '../store/store.factory.js';
@@ -77,6 +78,8 @@ export interface Backplane {
   readonly rateWindow: RateWindow;
   /** Counts failed authentications per client address (default limits of `auth.throttle.ts`). */
   readonly authThrottle: AuthThrottle;
+  /** Which replica polls each live group (`<prefix>lease:…`). In memory, this process polls every group. */
+  readonly leases: PollLease;
   /** The key-value store of `namespace` (`keys`, `tokens`, `credentials`, `cache`, ...). */
   store<V>(namespace: string, options?: BackplaneStoreOptions): Keyv<V>;
   close(): Promise<void>;
@@ -124,6 +127,7 @@ function assemble(prefix: string, connections: Connections | undefined, options:
   const lock = redis === undefined ? createMemoryLock() : createRedisLock({ client: redis, prefix: `${prefix}lock:` });
   const tokenLock = redis === undefined ? undefined : new RedisTokenLock(redis, prefix);
   const rateWindow = redis === undefined ? memoryWindow : new RedisRateWindow({ redis, keyPrefix: prefix, fallback: memoryWindow, logger });
+  const leases = redis === undefined ? createMemoryLease() : createRedisLease({ client: redis, prefix: `${prefix}lease:` });
   const authThrottle = redis === undefined ? createMemoryAuthThrottle() : createRedisAuthThrottle({ client: redis, prefix: `${prefix}auth-fail` });
 
   const stores = new Map<string, { store: Keyv<unknown>; persistent: boolean }>();
@@ -145,6 +149,7 @@ function assemble(prefix: string, connections: Connections | undefined, options:
     tokenLock,
     rateWindow,
     authThrottle,
+    leases,
 
     store<V>(namespace: string, storeOptions: BackplaneStoreOptions = {}): Keyv<V> {
       if (closing !== undefined) throw new Error(`backplane: asked for the store "${namespace}" after close(); ask before closing`);

@@ -125,6 +125,25 @@ export const CACHE_TTL_DEFAULTS: Readonly<CacheTtls> = Object.freeze({
   deployments: 60_000,
 });
 
+/** Live subscriptions: how often their groups poll, and how many a client may hold. */
+export interface LiveConfig {
+  /** `LIVE_POLL_INTERVAL_MS`, default 5000: each live group (subscribers with the same arguments) polls once per interval, plus up to 10% jitter. */
+  pollIntervalMs: number;
+  /** `LIVE_MAX_SUBSCRIPTIONS_PER_KEY`, default 100: open subscriptions of one API key on one replica. */
+  maxSubscriptionsPerKey: number;
+  /** `LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION`, default 25: operations one WebSocket (or SSE) connection runs at once. */
+  maxSubscriptionsPerConnection: number;
+  /** `LIVE_MAX_GROUPS`, default 1000: distinct live queries one replica polls or follows. */
+  maxGroups: number;
+}
+
+export const LIVE_CONFIG_DEFAULTS: Readonly<LiveConfig> = Object.freeze({
+  pollIntervalMs: 5_000,
+  maxSubscriptionsPerKey: 100,
+  maxSubscriptionsPerConnection: 25,
+  maxGroups: 1_000,
+});
+
 export interface Config {
   /** `PORT`, default 4000. */
   port: number;
@@ -153,6 +172,8 @@ export interface Config {
    */
   requestDeadlineMs: number;
   cacheTtls: CacheTtls;
+  /** Live subscriptions (`alarmPage`, `alarmCreated`). */
+  live: LiveConfig;
   /** The facade's own API keys. */
   keys: {
     /** `DATA_DIR`, default `./data`: the SQLite store of keys and audit events when `REDIS_URL` is unset. */
@@ -265,6 +286,10 @@ const envSchema = z.object({
   CACHE_EVENT_TTL_MS: milliseconds(0, CACHE_TTL_DEFAULTS.event),
   CACHE_PAGE_TTL_MS: milliseconds(0, CACHE_TTL_DEFAULTS.page),
   CACHE_DEPLOYMENTS_TTL_MS: milliseconds(0, CACHE_TTL_DEFAULTS.deployments),
+  LIVE_POLL_INTERVAL_MS: milliseconds(100, LIVE_CONFIG_DEFAULTS.pollIntervalMs),
+  LIVE_MAX_SUBSCRIPTIONS_PER_KEY: wholeNumber(1, 100_000, LIVE_CONFIG_DEFAULTS.maxSubscriptionsPerKey),
+  LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION: wholeNumber(1, 10_000, LIVE_CONFIG_DEFAULTS.maxSubscriptionsPerConnection),
+  LIVE_MAX_GROUPS: wholeNumber(1, 1_000_000, LIVE_CONFIG_DEFAULTS.maxGroups),
 });
 
 type Env = z.infer<typeof envSchema>;
@@ -368,6 +393,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       event: values.CACHE_EVENT_TTL_MS,
       page: values.CACHE_PAGE_TTL_MS,
       deployments: values.CACHE_DEPLOYMENTS_TTL_MS,
+    },
+    live: {
+      pollIntervalMs: values.LIVE_POLL_INTERVAL_MS,
+      maxSubscriptionsPerKey: values.LIVE_MAX_SUBSCRIPTIONS_PER_KEY,
+      maxSubscriptionsPerConnection: values.LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION,
+      maxGroups: values.LIVE_MAX_GROUPS,
     },
   };
 }

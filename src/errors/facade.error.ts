@@ -21,6 +21,8 @@ export const ERROR_CODES = [
   'UPSTREAM_AUTH_FAILED',
   'UPSTREAM_INVALID_RESPONSE',
   'INTERNAL_SERVER_ERROR',
+  /** A limit of this facade (live subscriptions per key, per connection, per replica; a slow consumer's buffer). */
+  'LIMIT_EXCEEDED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -47,6 +49,15 @@ export class FacadeError extends Error {
     this.details = options.details ?? {};
   }
 
+  /**
+   * What graphql-js copies into a `GraphQLError` made from this error (a resolver's
+   * throw, a subscription's source): so transports without Apollo's error formatter
+   * (graphql-ws, graphql-sse) still answer the code.
+   */
+  get extensions(): Record<string, unknown> {
+    return this.toExtensions();
+  }
+
   /** The fields that go into GraphQL `extensions`: code, deployment, details. */
   toExtensions(): Record<string, unknown> {
     return {
@@ -69,6 +80,7 @@ export function httpStatusOf(code: ErrorCode): number {
     case 'NOT_FOUND':
       return 404;
     case 'UPSTREAM_RATE_LIMITED':
+    case 'LIMIT_EXCEEDED':
       return 429;
     case 'UPSTREAM_UNAVAILABLE':
     case 'UPSTREAM_AUTH_FAILED':

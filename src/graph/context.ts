@@ -7,6 +7,8 @@ import type { Logger } from '../log/logger.js';
 import type { ApiKey } from '../keys/api-key.service.js';
 import type { ApiKeyService } from '../keys/api-key.service.js';
 import type { PubSub } from '../live/pubsub.js';
+import type { LiveHub } from '../live/live.hub.js';
+import type { UpstreamCall } from '../upstream/upstream.call.js';
 import type { RequestLoaders } from '../loaders/request.loaders.js';
 import type { UpstreamRegistry } from '../upstream/upstream.registry.js';
 
@@ -16,6 +18,15 @@ export type CredentialAdmin = Pick<UpstreamRegistry, 'credentials' | 'rotateCred
 /** What operators read of the upstream quota: each key's draw on it. */
 export type UsageReader = Pick<UpstreamRegistry, 'usageOf'>;
 
+/** What live subscriptions need: the hub of this process's live groups, and loaders for their polls. */
+export interface LiveContext {
+  hub: LiveHub;
+  /** Loaders that read pages fresh from the upstream (refreshing the cache), on behalf of `call`. */
+  loadersFor(call: UpstreamCall): RequestLoaders;
+  /** `REQUEST_DEADLINE_MS`: how long a subscriber's own upstream work (a replay) may take. */
+  requestDeadlineMs: number;
+}
+
 export interface GraphContext {
   /** The API key the request authenticated with. */
   apiKey: ApiKey;
@@ -24,5 +35,6 @@ export interface GraphContext {
   loaders: RequestLoaders;
   credentials: CredentialAdmin;
   usage: UsageReader;
+  live: LiveContext;
   logger: Logger;
 }

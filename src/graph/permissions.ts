@@ -38,6 +38,8 @@ export const ROOT_FIELD_PERMISSIONS: Readonly<Record<string, Permission | null>>
   'mutation.deleteApiKey': 'keys:manage',
   'mutation.rotateUpstreamCredentials': 'credentials:manage',
   'subscription.apiKeyRotated': null,
+  'subscription.alarmPage': 'alarms:read',
+  'subscription.alarmCreated': 'alarms:read',
 };
 
 const INTROSPECTION = new Set(['__schema', '__type', '__typename']);

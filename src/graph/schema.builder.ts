@@ -21,6 +21,7 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/res
 import { bindFieldResolvers } from './field.binder.js';
 import { DeploymentResolver, resolveDeploymentReference } from './deployment/deployment.resolver.js';
 import { AlarmResolver, loadAlarm } from './alarm/alarm.resolver.js';
+import { AlarmLiveResolver } from './alarm/alarm-live.resolver.js';
 import { EventResolver, loadEvent } from './event/event.resolver.js';
 import { NodeResolver } from './node/node.resolver.js';
 import { ApiKeyResolver } from './apikey/apikey.resolver.js';
@@ -56,7 +57,7 @@ const CONTEXT_PUBSUB_ONLY = {
 export function buildFacadeSchema(): FacadeSchema {
   if (built !== undefined) return built;
   const typeGraphqlSchema = buildSchemaSync({
-    resolvers: [AlarmResolver, EventResolver, DeploymentResolver, NodeResolver, ApiKeyResolver, CredentialResolver],
+    resolvers: [AlarmResolver, AlarmLiveResolver, EventResolver, DeploymentResolver, NodeResolver, ApiKeyResolver, CredentialResolver],
     validate: false,
     pubSub: CONTEXT_PUBSUB_ONLY,
   });

@@ -21,6 +21,8 @@ export enum Topic {
   ApiKeyRevoked = 'API_KEY_REVOKED',
   /** Keyed by deployment name: alarms of that deployment changed (a label write), so caches drop them. */
   AlarmsChanged = 'ALARMS_CHANGED',
+  /** Keyed by a live group's key: what its poll found (a changed page, new alarms) or that it is failing. */
+  LiveGroup = 'LIVE_GROUP',
 }
 
 export interface ApiKeyRotatedPayload {
@@ -51,10 +53,22 @@ export interface AlarmsChangedPayload {
   origin: string;
 }
 
+export interface LiveGroupPayload {
+  group: string;
+  /** Epoch ms when the poll was answered. */
+  polledAt: number;
+  /** The hash of `data`'s JSON; replicas deliver each hash once. */
+  hash?: string;
+  data?: unknown;
+  /** Set when the poll failed: subscribers hear it once per outage. */
+  error?: { code: string; message: string; deployment?: string };
+}
+
 export interface TopicPayloads {
   [Topic.ApiKeyRotated]: ApiKeyRotatedPayload;
   [Topic.ApiKeyRevoked]: ApiKeyRevokedPayload;
   [Topic.AlarmsChanged]: AlarmsChangedPayload;
+  [Topic.LiveGroup]: LiveGroupPayload;
 }
 
 export const TOPICS: readonly Topic[] = Object.values(Topic);

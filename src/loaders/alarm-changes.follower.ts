@@ -4,7 +4,8 @@
  * Contract: `followAlarmChanges(options)` subscribes to `Topic.AlarmsChanged` for each
  * of `deployments` and resolves once every subscription listens (a write published on
  * another replica from then on reaches this one). For each message from another
- * replica it calls `onChange()` (where the facade drops its cached answers), drops
+ * replica it calls `onChange(deployment)` (where the facade drops its cached answers
+ * and live groups that read the deployment poll soon), drops
  * every cached page that includes the deployment, and forgets this process's copy of
  * each named alarm (the writer already replaced the shared one). Messages of this
  * replica (`origin` = `replicaId`) are skipped: it refreshed its caches when it wrote.
@@ -24,7 +25,7 @@ export interface AlarmChangesOptions {
   /** This replica's `origin` in the messages it publishes. Required. */
   replicaId: string;
   /** Called for each change heard from another replica, before the caches drop it. Default: nothing. */
-  onChange?: () => void;
+  onChange?: (deployment: string) => void;
   /** Where a failure of the loop is reported. Default: nowhere. */
   logger?: Logger;
 }
@@ -39,7 +40,7 @@ export async function followAlarmChanges(options: AlarmChangesOptions): Promise<
     void (async () => {
       for await (const { alarmIds, origin } of changes) {
         if (origin === replicaId) continue;
-        onChange?.();
+        onChange?.(deployment);
         cache.dropPages(deployment);
         for (const uuid of alarmIds) cache.forgetLocal('alarm', documentKey(deployment, uuid));
       }

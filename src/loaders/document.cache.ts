@@ -10,6 +10,9 @@
  *   (single flight across requests), and keeps what it returns for the kind's TTL.
  * - Failures are never cached: a rejected `load` leaves nothing behind, and the next
  *   caller loads again.
+ * - `refreshPage(key, load, deployments)` loads a page anew whatever is cached (a live
+ *   poll must see the upstream as it is now), keeps the answer for later `get`s, and
+ *   shares a load already in flight for that page rather than starting another.
  * - `set` replaces an entry everywhere (used after a write that returned the new
  *   state); `delete` drops it everywhere; `dropPages(deployment)` forgets every cached
  *   page that includes that deployment, so a list read after a label write is fresh.
@@ -79,6 +82,24 @@ export class DocumentCache {
   /** The value this process holds for the key right now, without loading: for callers that can answer at once. */
   peek<T>(kind: CacheKind, key: string): T | undefined {
     return this.#readLocal(`${kind}:${key}`)?.value as T | undefined;
+  }
+
+  /** A page loaded now (see the contract), kept for the page TTL. */
+  refreshPage<T>(key: string, load: () => Promise<T>, pageDeployments: readonly string[]): Promise<T> {
+    const id = `page:${key}`;
+    const pending = this.#inFlight.get(id);
+    if (pending !== undefined) return pending as Promise<T>;
+    const writes = this.#writes;
+    const loading: Promise<T> = load()
+      .then((value) => {
+        if (writes === this.#writes) this.#writeLocal(id, value, this.ttls.page, pageDeployments);
+        return value;
+      })
+      .finally(() => {
+        if (this.#inFlight.get(id) === loading) this.#inFlight.delete(id);
+      });
+    this.#inFlight.set(id, loading);
+    return loading;
   }
 
   /** Stores a value that is known to be current (e.g. read back after a write). */

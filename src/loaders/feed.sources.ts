@@ -4,7 +4,8 @@
  * Contract: a source turns a `FeedWindow` into one upstream list call: the window's
  * order becomes `sort`, its inclusive bound is combined with the caller's own date
  * filter (the tighter one wins; an empty range answers empty without a call), and its
- * page and size pass through. Pages are cached briefly (`DocumentCache` kind `page`)
+ * page and size pass through. Pages are cached briefly (`DocumentCache` kind `page`;
+ * a `fresh` source, a live poll's, always asks the upstream and refreshes the cache)
  * and every document in them primes the document cache, so looking one up again in
  * the same or a later request costs no call. Items missing the sort timestamp fall
  * back to the other timestamp; with neither the paginator refuses the page.
@@ -76,6 +77,8 @@ export function alarmFeedSource(options: {
   sortField: SortField;
   /** On whose behalf pages are fetched. Default the facade's own. */
   call?: UpstreamCall;
+  /** Ask the upstream even when the page is cached (live polls). Default false. */
+  fresh?: boolean;
 }): FeedSource<AlarmFeedItem> {
   const { client, cache, filter, sortField, covers, call } = options;
   const [gte, lte] = sortField === 'timestampOccurred' ? ['occurredGte', 'occurredLte'] : ['receivedGte', 'receivedLte'];
@@ -90,12 +93,9 @@ export function alarmFeedSource(options: {
         page: window.page,
         size: window.size,
       };
-      const page = await cache.get(
-        'page',
-        `alarms:${options.label}:${JSON.stringify(query)}`,
-        () => client.alarmsPage(query, call),
-        covers,
-      );
+      const key = `alarms:${options.label}:${JSON.stringify(query)}`;
+      const load = () => client.alarmsPage(query, call);
+      const page = options.fresh === true ? await cache.refreshPage(key, load, covers) : await cache.get('page', key, load, covers);
       return {
         items: page.items.map((doc) => {
           cache.prime('alarm', documentKey(doc.deployment, doc.uuid), doc);

@@ -52,6 +52,8 @@ export interface RequestLoadersOptions {
    * request makes carries it (see `upstream.call.ts`). Default the facade's own, with no deadline.
    */
   call?: UpstreamCall;
+  /** Alarm feeds ask the upstream even for pages the cache holds, and refresh it (a live poll's loaders). Default false. */
+  freshPages?: boolean;
 }
 
 export interface RequestLoaders {
@@ -108,6 +110,7 @@ export function createRequestLoaders(options: RequestLoadersOptions): RequestLoa
   const { registry, cache } = options;
   const call = options.call ?? FACADE_CALL;
   const concurrency = options.lookupConcurrency ?? 16;
+  const fresh = options.freshPages ?? false;
   const readable = new Set(registry.deploymentNames);
   /**
    * The listings this request has under way: building a feed's sources (which may first
@@ -271,7 +274,7 @@ export function createRequestLoaders(options: RequestLoadersOptions): RequestLoa
     const scope = await scopeOf(deployment);
     const direct = scope.filter((name) => readable.has(name));
     const sources = direct.map((name) =>
-      tracked(alarmFeedSource({ label: name, covers: [name], client: registry.anywhere(name), cache, filter, sortField, call })),
+      tracked(alarmFeedSource({ label: name, covers: [name], client: registry.anywhere(name), cache, filter, sortField, call, fresh })),
     );
     const viaCentral = scope.filter((name) => !readable.has(name));
     if (registry.central !== undefined && viaCentral.length > 0) {
@@ -285,6 +288,7 @@ export function createRequestLoaders(options: RequestLoadersOptions): RequestLoa
         filter,
         sortField,
         call,
+        fresh,
       });
       sources.push(tracked(narrowedTo(central, new Set(viaCentral))));
     }

@@ -1,20 +1,26 @@
 /**
  * The facade's HTTP and WebSocket front: express 5 + Apollo Server 5 on one
- * `http.Server`, with graphql-ws on the same `/graphql` path.
+ * `http.Server`, with graphql-ws on the same `/graphql` path and GraphQL over
+ * Server-Sent Events (graphql-sse) on `/graphql/stream`.
  *
  * Contract:
  * - `startFacadeServer` resolves once the port is listening; `stop()` stops accepting
  *   connections, lets in-flight operations finish (Apollo's drain plugin), closes
  *   WebSocket clients and resolves when all is closed. `/healthz` answers 200 while
  *   serving and 503 while draining, and needs no key.
- * - Every GraphQL operation, on either transport, first gets its context from the
+ * - Every GraphQL operation, on any transport, first gets its context from the
  *   injected `context` factory (which authenticates: a `FacadeError` UNAUTHENTICATED
  *   becomes HTTP 401, or a refused WebSocket connection), then passes
  *   `authorizeOperation` (FORBIDDEN becomes HTTP 403) before anything executes.
- * - `closeConnectionsOf(keyId)` ends the WebSocket connections opened with that key;
- *   `reauthenticateConnectionsOf(keyId)` ends those of them whose `connection_init`
- *   no longer authenticates (their secret was reset or its grace period was cut short),
- *   so no subscription keeps streaming to a secret that stopped working.
+ * - Subscriptions on WebSocket and SSE run through one `SubscriptionExecutor`: at most
+ *   `maxSubscriptionsPerKey` per key, and at most `maxSubscriptionsPerConnection`
+ *   operations at once on one WebSocket; past either, that operation is refused with
+ *   LIMIT_EXCEEDED and nothing else is disturbed.
+ * - `closeConnectionsOf(keyId)` ends that key's subscriptions (each with a last error
+ *   payload saying why) and its WebSocket connections; `reauthenticateConnectionsOf(keyId)`
+ *   does the same for those whose `connection_init` or headers no longer authenticate
+ *   (their secret was reset or its grace period was cut short), so no subscription keeps
+ *   streaming to a secret that stopped working.
  * - The server knows nothing of USM or of how keys work.
  */
 import http from 'node:http';
@@ -33,6 +39,7 @@ import {
   parse,
   validate,
   type DocumentNode,
+  type ExecutionArgs,
   type FormattedExecutionResult,
   type GraphQLSchema,
   type OperationDefinitionNode,
@@ -43,10 +50,12 @@ import type { GraphContext } from '../graph/context.js';
 import type { Logger } from '../log/logger.js';
 import { createErrorFormatter } from './error.formatter.js';
 import { mountPlayground } from './playground.js';
+import { SubscriptionExecutor } from './subscription.executor.js';
+import { eventStreamHandler, type PreparedOperation } from './event-stream.handler.js';
 
 /** Where an operation came from, for the context factory (authentication, client address). */
 export interface ContextSource {
-  transport: 'http' | 'ws';
+  transport: 'http' | 'ws' | 'sse';
   headers: http.IncomingHttpHeaders;
   /** The graphql-ws `connection_init` payload, on WebSocket operations. */
   connectionParams?: Readonly<Record<string, unknown>>;
@@ -72,6 +81,10 @@ export interface FacadeServerOptions {
   stringifyResult?: (result: FormattedExecutionResult) => string;
   /** More Apollo plugins, run after authorization (e.g. the response cache). Default none. */
   plugins?: ApolloServerPlugin<GraphContext>[];
+  /** `LIVE_MAX_SUBSCRIPTIONS_PER_KEY`; default 100. */
+  maxSubscriptionsPerKey?: number;
+  /** `LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION`; default 25. */
+  maxSubscriptionsPerConnection?: number;
 }
 
 export interface RunningFacadeServer {
@@ -86,6 +99,7 @@ export interface RunningFacadeServer {
 }
 
 export const GRAPHQL_PATH = '/graphql';
+export const EVENT_STREAM_PATH = '/graphql/stream';
 /** graphql-ws close code for a refused or revoked key. */
 const WS_FORBIDDEN = 4403;
 
@@ -145,10 +159,54 @@ export async function startFacadeServer(options: FacadeServerOptions): Promise<R
   // Each open connection by the key it authenticated with, and what it authenticated with.
   const connectionsByKey = new Map<string, Map<WebSocket, ContextSource>>();
 
+  const executor = new SubscriptionExecutor<ContextSource>({ maxPerKey: options.maxSubscriptionsPerKey ?? 100 });
+  const maxPerConnection = options.maxSubscriptionsPerConnection ?? 25;
+  /** The request each operation's context was made from, for the executor's bookkeeping. */
+  const sources = new WeakMap<GraphContext, ContextSource>();
+  const subscribe = (args: ExecutionArgs) => {
+    const context = args.contextValue as GraphContext;
+    const source = sources.get(context);
+    if (source === undefined) throw new Error('subscribe: the operation’s context was not made by prepareOperation');
+    return executor.subscribe(args, { keyId: context.apiKey.id, permissions: context.apiKey.permissions, source });
+  };
+
+  /** Parse, validate, authenticate, authorize: the same for WebSocket and SSE operations. */
+  const prepareOperation = async (
+    source: ContextSource,
+    payload: { query: string; operationName?: string | null; variables?: Record<string, unknown> | null },
+  ): Promise<PreparedOperation> => {
+    let document: DocumentNode;
+    try {
+      document = parse(payload.query);
+    } catch (error) {
+      return { errors: [error instanceof GraphQLError ? error : new GraphQLError('The query does not parse')], status: 400 };
+    }
+    const invalid = validate(schema, document);
+    if (invalid.length > 0) return { errors: invalid, status: 400 };
+    const operation = getOperationAST(document, payload.operationName);
+    if (operation === null || operation === undefined) {
+      return { errors: [new GraphQLError('Name the operation to run (operationName) or send exactly one')], status: 400 };
+    }
+    try {
+      // Authenticated again per operation: a key revoked since the connection opened stops here.
+      const contextValue = await options.context(source);
+      options.authorizeOperation(contextValue, document, operation);
+      sources.set(contextValue, source);
+      return {
+        args: { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue },
+      };
+    } catch (error) {
+      const refusal = toGraphQLError(error);
+      const status = (refusal.extensions['http'] as { status?: number } | undefined)?.status ?? 500;
+      return { errors: [refusal], status };
+    }
+  };
+
   const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH });
   const wsCleanup = useServer(
     {
       schema,
+      subscribe,
       onConnect: async (ctx) => {
         try {
           const source = wsSource(ctx);
@@ -167,32 +225,18 @@ export async function startFacadeServer(options: FacadeServerOptions): Promise<R
         }
       },
       onSubscribe: async (ctx, _id, payload) => {
-        let document: DocumentNode;
-        try {
-          document = parse(payload.query);
-        } catch (error) {
-          return [error instanceof GraphQLError ? error : new GraphQLError('The query does not parse')];
+        // The new operation is already registered (as null) when this runs.
+        if (Object.keys(ctx.subscriptions).length > maxPerConnection) {
+          const error = new FacadeError(
+            'LIMIT_EXCEEDED',
+            `this connection already runs ${maxPerConnection} operations (LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION); ` +
+              'end one, or open another connection',
+            { details: { limit: 'LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION', max: maxPerConnection } },
+          );
+          return [new GraphQLError(error.message, { extensions: error.toExtensions() })];
         }
-        const invalid = validate(schema, document);
-        if (invalid.length > 0) return invalid;
-        const operation = getOperationAST(document, payload.operationName);
-        if (operation === null || operation === undefined) {
-          return [new GraphQLError('Name the operation to run (operationName) or send exactly one')];
-        }
-        try {
-          // Authenticated again per operation: a key revoked since the connection opened stops here.
-          const contextValue = await options.context(wsSource(ctx));
-          options.authorizeOperation(contextValue, document, operation);
-          return {
-            schema,
-            document,
-            operationName: payload.operationName,
-            variableValues: payload.variables,
-            contextValue,
-          };
-        } catch (error) {
-          return [forWebSocket(toGraphQLError(error))];
-        }
+        const prepared = await prepareOperation(wsSource(ctx), payload);
+        return 'errors' in prepared ? prepared.errors.map(forWebSocket) : prepared.args;
       },
     },
     wsServer,
@@ -246,6 +290,17 @@ export async function startFacadeServer(options: FacadeServerOptions): Promise<R
   });
   mountPlayground(app, GRAPHQL_PATH);
   app.use(
+    EVENT_STREAM_PATH,
+    express.json({ limit: options.bodyLimit ?? '1mb' }),
+    eventStreamHandler({
+      schema,
+      prepare: (req, params) =>
+        prepareOperation({ transport: 'sse', headers: req.headers, remoteAddress: req.socket.remoteAddress }, params),
+      subscribe,
+      logger,
+    }),
+  );
+  app.use(
     GRAPHQL_PATH,
     express.json({ limit: options.bodyLimit ?? '1mb' }),
     expressMiddleware(apollo, {
@@ -274,13 +329,24 @@ export async function startFacadeServer(options: FacadeServerOptions): Promise<R
     url: `http://${shownHost}:${port}${GRAPHQL_PATH}`,
     port,
     closeConnectionsOf(keyId: string) {
+      executor.endSubscriptionsOf(keyId, new FacadeError('UNAUTHENTICATED', 'This API key was revoked; the subscription ended'));
       for (const socket of connectionsByKey.get(keyId)?.keys() ?? []) socket.close(WS_FORBIDDEN, 'API key revoked');
       connectionsByKey.delete(keyId);
     },
     async reauthenticateConnectionsOf(keyId: string) {
       const connections = [...(connectionsByKey.get(keyId) ?? [])];
-      await Promise.all(
-        connections.map(async ([socket, source]) => {
+      const streams = executor.running(keyId).filter((subscription) => subscription.meta.source.transport === 'sse');
+      await Promise.all([
+        ...streams.map(async (subscription) => {
+          try {
+            await options.context(subscription.meta.source);
+          } catch (error) {
+            if (error instanceof FacadeError && error.code === 'UNAUTHENTICATED') {
+              subscription.end(new FacadeError('UNAUTHENTICATED', 'The API key secret this stream was opened with no longer works; the subscription ended'));
+            } else logger.error({ err: error }, 'could not authenticate an event stream again');
+          }
+        }),
+        ...connections.map(async ([socket, source]) => {
           try {
             await options.context(source);
           } catch (error) {
@@ -288,7 +354,7 @@ export async function startFacadeServer(options: FacadeServerOptions): Promise<R
             else logger.error({ err: error }, 'could not authenticate a WebSocket connection again');
           }
         }),
-      );
+      ]);
     },
     async stop() {
       draining = true;

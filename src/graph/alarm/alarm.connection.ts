@@ -4,6 +4,8 @@ import type { ConnectionArgs } from '../connection/connection.args.js';
 import { feedConnection } from '../connection/feed.connection.js';
 import type { GraphContext } from '../context.js';
 import { toAlarm } from './alarm.mapper.js';
+import type { AlarmFeedFilter } from '../../loaders/feed.sources.js';
+import type { SortField } from '../../upstream/anywhere/anywhere.query.js';
 import { alarmFeedFilter, directionOf, sortFieldOf, type AlarmFilter, type AlarmOrder } from './alarm.inputs.js';
 import { Alarm } from './alarm.type.js';
 
@@ -21,13 +23,31 @@ export interface AlarmConnectionRequest {
   orderBy: AlarmOrder | null | undefined;
 }
 
+/** An alarm feed's arguments checked and normalised: what its cursors (and a live group's key) are bound to. */
+export interface AlarmFeedDefinition {
+  feed: 'alarms';
+  /** A deployment name, or `*` for every readable one. */
+  scope: string;
+  filter: AlarmFeedFilter;
+  sortField: SortField;
+  order: 'asc' | 'desc';
+}
+
+/** Refuses a contradictory filter with BAD_USER_INPUT before any upstream call. */
+export function alarmFeedDefinition(
+  deployment: string | undefined,
+  filter: AlarmFilter | null | undefined,
+  orderBy: AlarmOrder | null | undefined,
+): AlarmFeedDefinition {
+  return { feed: 'alarms', scope: deployment ?? '*', filter: alarmFeedFilter(filter), sortField: sortFieldOf(orderBy), order: directionOf(orderBy) };
+}
+
 export function alarmConnection(ctx: GraphContext, request: AlarmConnectionRequest): Promise<ConnectionShape<Alarm>> {
-  const filter = alarmFeedFilter(request.filter);
-  const sortField = sortFieldOf(request.orderBy);
-  const order = directionOf(request.orderBy);
+  const definition = alarmFeedDefinition(request.deployment, request.filter, request.orderBy);
+  const { filter, sortField, order } = definition;
   return feedConnection({
     args: request.args,
-    definition: { feed: 'alarms', scope: request.deployment ?? '*', filter, sortField, order },
+    definition: { ...definition },
     order,
     sources: () => ctx.loaders.alarmSources(request.deployment, filter, sortField),
     toNode: (item) => toAlarm(item.doc),

@@ -7,7 +7,9 @@
  * and one `size=1` call per source otherwise, made only if the client selects it.
  * Cursors, and the hash of the feed's definition they carry, are computed only when a
  * cursor is given or read: an alarm's `events { edges { node } }` encodes none.
- * `itemsConnection` is the same for items already in memory, without promises.
+ * `itemsConnection` is the same for items already in memory, without promises;
+ * `sliceConnection` makes the connection of a page already sliced (a live poll's), with
+ * its total known.
  */
 import { normaliseConnectionArgs, type NormalisedConnectionArgs } from '../../pagination/connection.args.js';
 import { decodeCursor, queryKeyOf } from '../../pagination/cursor.codec.js';
@@ -85,6 +87,17 @@ export function itemsConnection<T extends FeedItem, N>(request: ItemsConnectionR
   const cursor = decodeArgsCursor(args, key);
   const page = sliceItems(request.items, { deployment: request.deployment, order: request.order, args, cursor });
   return toConnection(page, key, request.toNode, async () => request.items.length);
+}
+
+/** The connection of a first page already sliced from the feed `definition`, whose total is `totalCount`. */
+export function sliceConnection<T extends FeedItem, N>(
+  slice: Pick<FeedSlice<T>, 'items' | 'hasNextPage'>,
+  definition: Record<string, unknown>,
+  totalCount: number,
+  toNode: (item: T) => N,
+): ConnectionShape<N> {
+  const page: FeedSlice<T> = { ...slice, hasPreviousPage: false, sourceTotals: [{ deployment: '*', totalElements: totalCount }] };
+  return toConnection(page, new FeedKey(definition), toNode, async () => totalCount);
 }
 
 function decodeArgsCursor(args: NormalisedConnectionArgs, key: FeedKey) {

@@ -1,0 +1,89 @@
+/**
+ * GraphQL over Server-Sent Events on `/graphql/stream`, with graphql-sse, for dashboards
+ * behind proxies that strip WebSocket upgrades.
+ *
+ * Contract: distinct connections mode: each `POST` (or `GET` with the operation in the
+ * query string) with `Accept: text/event-stream` is one operation, answered as a stream
+ * of `next` events and one `complete`. The operation is authenticated, authorized and
+ * limited exactly as on WebSocket (`prepare`, then the shared subscription executor):
+ * a refusal before the stream starts is a JSON error with its HTTP status (401, 403,
+ * 400, 429), a refusal once it runs a `next` payload with `extensions.code`. A comment
+ * line keeps the connection alive every 12 s (graphql-sse's pinger). Anything else on
+ * the path (no event-stream `Accept`, a single-connection reservation) is 406 with a
+ * JSON error saying what to send: single connection mode is not offered, since its
+ * stream token would outlive the API key checks of the operations sent to it.
+ */
+import type express from 'express';
+import type { ExecutionArgs, ExecutionResult, GraphQLError, GraphQLSchema } from 'graphql';
+import { createHandler } from 'graphql-sse/lib/use/express';
+import type { Logger } from '../log/logger.js';
+
+/** What the server's shared preparation answers: the operation to run, or why not, with the HTTP status. */
+export type PreparedOperation = { args: ExecutionArgs } | { errors: readonly GraphQLError[]; status: number };
+
+export interface EventStreamOptions {
+  schema: GraphQLSchema;
+  /** Parses, validates, authenticates and authorizes one operation from its request. */
+  prepare(request: express.Request, params: { query: string; operationName?: string | null; variables?: Record<string, unknown> | null }): Promise<PreparedOperation>;
+  /** Runs a subscription (the shared executor). */
+  subscribe(args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult>;
+  logger: Logger;
+}
+
+const JSON_TYPE = { 'content-type': 'application/json; charset=utf-8' };
+
+const jsonErrors = (errors: readonly GraphQLError[]) =>
+  JSON.stringify({
+    errors: errors.map((error) => {
+      const { http: _http, ...extensions } = error.extensions;
+      return { message: error.message, extensions };
+    }),
+  });
+
+export function eventStreamHandler(options: EventStreamOptions): express.RequestHandler {
+  const handler = createHandler({
+    schema: options.schema,
+    // No stream tokens: every operation is its own connection (see the contract).
+    authenticate: () => null,
+    onSubscribe: async (req, params) => {
+      const prepared = await options.prepare(req.raw, {
+        query: typeof params.query === 'string' ? params.query : '',
+        operationName: params.operationName,
+        variables: params.variables,
+      });
+      if ('errors' in prepared) {
+        return [jsonErrors(prepared.errors), { status: prepared.status, statusText: 'Refused', headers: JSON_TYPE }];
+      }
+      return prepared.args as ExecutionArgs & { contextValue: undefined };
+    },
+    subscribe: (args) => options.subscribe(args),
+  });
+
+  return async (req, res) => {
+    if (req.headers.accept !== 'text/event-stream') {
+      res
+        .status(406)
+        .type('application/json')
+        .send(
+          JSON.stringify({
+            errors: [
+              {
+                message:
+                  'This path streams GraphQL over Server-Sent Events: POST the operation as JSON with ' +
+                  '`Accept: text/event-stream` (graphql-sse distinct connections mode); send queries and mutations to /graphql',
+                extensions: { code: 'BAD_REQUEST' },
+              },
+            ],
+          }),
+        );
+      return;
+    }
+    try {
+      await handler(req, res);
+    } catch (error) {
+      options.logger.error({ err: error }, 'event stream failed');
+      if (!res.headersSent) res.status(500).type('application/json').send(JSON.stringify({ errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] }));
+      else res.end();
+    }
+  };
+}

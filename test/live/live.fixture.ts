@@ -1,0 +1,71 @@
+/**
+ * A facade whose live groups run on hand-driven timers, and helpers to subscribe over
+ * graphql-ws, inject alarms at the simulator and count the polls it saw.
+ */
+import { ManualTimers } from './manual.timers.js';
+import { startTestFacade, type TestFacade } from '../support/facade.fixture.js';
+import { createKey } from '../apikey/apikey.fixture.js';
+
+export const INTERVAL_MS = 5000;
+/** One interval and the most jitter can add to it. */
+export const TURN_MS = INTERVAL_MS * 1.1;
+
+export interface LiveFacade {
+  facade: TestFacade;
+  timers: ManualTimers;
+  /** A key that may read alarms (and write labels). */
+  key: string;
+}
+
+export async function startLiveFacade(env: Record<string, string> = {}): Promise<LiveFacade> {
+  const timers = new ManualTimers();
+  const facade = await startTestFacade(
+    { LIVE_POLL_INTERVAL_MS: String(INTERVAL_MS), ...env },
+    { facade: { live: { timers, random: () => 0 } } },
+  );
+  const { secret } = await createKey(facade, { name: 'wall screen', permissions: ['ALARMS_READ', 'ALARMS_WRITE'] });
+  return { facade, timers, key: secret };
+}
+
+export interface SimAlarm {
+  uuid: string;
+  timestamp_received: number | string;
+  timestamp_occured: number | string;
+}
+
+/** Creates alarms at the simulator (received now), answering them as the simulator shows them. */
+export async function injectAlarms(simulatorUrl: string, deployment: string, alarms: Record<string, unknown>[] = [{}]): Promise<SimAlarm[]> {
+  const response = await fetch(`${simulatorUrl}/__sim/alarms`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ deployment, alarms }),
+  });
+  if (response.status !== 201) throw new Error(`POST /__sim/alarms: ${response.status} ${await response.text()}`);
+  return ((await response.json()) as { created: SimAlarm[] }).created;
+}
+
+interface LoggedRequest {
+  seq: number;
+  target: string;
+  method: string;
+  path: string;
+  status: number;
+}
+
+/** The requests the simulator logged after `after`, and where the log ends. */
+export async function requestsAfter(simulatorUrl: string, after: number): Promise<{ next: number; requests: LoggedRequest[] }> {
+  const response = await fetch(`${simulatorUrl}/__sim/requests?after=${after}&limit=10000`);
+  return (await response.json()) as { next: number; requests: LoggedRequest[] };
+}
+
+/** The last request the simulator logged so far: pass it as `after` to see only later ones. */
+export async function logEnd(simulatorUrl: string): Promise<number> {
+  const response = await fetch(`${simulatorUrl}/__sim/requests?limit=0`);
+  return ((await response.json()) as { next: number }).next - 1;
+}
+
+/** Alarm list calls (`GET …/alarms`, not one alarm) logged after `after`. */
+export async function alarmListCalls(simulatorUrl: string, after: number): Promise<LoggedRequest[]> {
+  const { requests } = await requestsAfter(simulatorUrl, after);
+  return requests.filter((r) => r.method === 'GET' && /\/alarms$/.test(r.path));
+}
