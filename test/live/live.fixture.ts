@@ -69,3 +69,78 @@ export async function alarmListCalls(simulatorUrl: string, after: number): Promi
   const { requests } = await requestsAfter(simulatorUrl, after);
   return requests.filter((r) => r.method === 'GET' && /\/alarms$/.test(r.path));
 }
+
+export interface Payload {
+  data?: Record<string, unknown> | null;
+  errors?: ReadonlyArray<{ message: string; extensions?: Record<string, unknown> }>;
+  extensions?: Record<string, unknown>;
+}
+
+export interface Recorded {
+  /** Every `next` payload, in order. */
+  payloads: Payload[];
+  /** The next payload not yet taken, waiting at most `timeoutMs` (real time: messages in flight, never polls). */
+  next(timeoutMs?: number): Promise<Payload>;
+  /** Resolves with the errors when the server ended the operation with `error`, or [] on `complete`. */
+  ended: Promise<ReadonlyArray<{ message: string; extensions?: Record<string, unknown> }>>;
+  stop(): void;
+}
+
+/** Subscribes over graphql-ws and records every payload, errors included. */
+export function record(
+  client: import('graphql-ws').Client,
+  query: string,
+  variables: Record<string, unknown> = {},
+): Recorded {
+  const payloads: Payload[] = [];
+  let taken = 0;
+  let wake: (() => void) | undefined;
+  let end!: (errors: ReadonlyArray<{ message: string; extensions?: Record<string, unknown> }>) => void;
+  const ended = new Promise<ReadonlyArray<{ message: string; extensions?: Record<string, unknown> }>>((resolve) => (end = resolve));
+  const stop = client.subscribe(
+    { query, variables },
+    {
+      next: (value) => {
+        payloads.push(value as Payload);
+        wake?.();
+      },
+      error: (error) => end(Array.isArray(error) ? error : [{ message: String(error) }]),
+      complete: () => end([]),
+    },
+  );
+  return {
+    payloads,
+    ended,
+    stop,
+    async next(timeoutMs = 5_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (taken >= payloads.length) {
+        const left = deadline - Date.now();
+        if (left <= 0) throw new Error(`no payload within ${timeoutMs} ms (had ${payloads.length})`);
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, left);
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+      }
+      return payloads[taken++]!;
+    },
+  };
+}
+
+/**
+ * Resolves once the simulator has answered `count` alarm list calls after `after`: a
+ * group's first poll runs as soon as it starts, not on the timers, so a test that must
+ * inject alarms after that poll saw the feed waits for its answer here.
+ */
+export async function untilListCallsAnswered(simulatorUrl: string, after: number, count = 1): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  for (;;) {
+    const calls = await alarmListCalls(simulatorUrl, after);
+    if (calls.filter((call) => call.status !== null).length >= count) return;
+    if (Date.now() > deadline) throw new Error(`fewer than ${count} answered alarm list calls after ${after} within 5 s`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
