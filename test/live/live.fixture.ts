@@ -86,9 +86,17 @@ export interface Recorded {
   stop(): void;
 }
 
-/** Subscribes over graphql-ws and records every payload, errors included. */
+/** The part of a graphql-ws or graphql-sse client that `record` uses: both have it. */
+export interface SubscribingClient {
+  subscribe(
+    request: { query: string; variables?: Record<string, unknown> },
+    sink: { next(value: unknown): void; error(error: unknown): void; complete(): void },
+  ): () => void;
+}
+
+/** Subscribes (graphql-ws or graphql-sse) and records every payload, errors included. */
 export function record(
-  client: import('graphql-ws').Client,
+  client: SubscribingClient,
   query: string,
   variables: Record<string, unknown> = {},
 ): Recorded {
