@@ -207,6 +207,7 @@ export async function startFacade(config: Config, options: StartFacadeOptions = 
       plugins: [responses.plugin()],
       stringifyResult: responses.stringifyResult,
       maxSubscriptionsPerKey: config.live.maxSubscriptionsPerKey,
+      subscriptionSlots: backplane.subscriptionSlots,
       maxSubscriptionsPerConnection: config.live.maxSubscriptionsPerConnection,
     });
     closers.push(() => server.stop());

@@ -8,13 +8,15 @@
  *   shared piece on them: the pubsub (publishes on the command connection, subscribes
  *   on the other), the named locks, the token fetch lock, the rate window (falling back
  *   to an in-process window while Redis is unreachable), the auth-failure throttle, the
- *   live groups' poll leases and the key-value stores. Redis must answer at start-up: otherwise it rejects naming the
+ *   live groups' poll leases, the count of subscriptions per key and the key-value
+ *   stores. Redis must answer at start-up: otherwise it rejects naming the
  *   host, and leaves nothing open. Without Redis it opens nothing: the twins live in
  *   this process, and persistent stores in SQLite under `dataDir`.
  * - Keys and channels keep the `REDIS_PREFIX` layout: stores `<prefix><namespace>::…`,
  *   channels `<prefix>live:…`, locks `<prefix>lock:…`, token fetch locks
  *   `<prefix>token-lock:…`, rate windows `<prefix>window:…`, auth failures
- *   `<prefix>auth-fail…`, poll leases `<prefix>lease:…`. SQLite and memory stores use the bare namespace.
+ *   `<prefix>auth-fail…`, poll leases `<prefix>lease:…`, subscriptions per key
+ *   `<prefix>slots:…`. SQLite and memory stores use the bare namespace.
  * - `store(namespace)` answers the same store for the same namespace however often it
  *   is asked, so two users of one namespace see one set of values in memory too.
  * - The backplane owns what it opened; the parts never close their connections.
@@ -32,6 +34,7 @@ import { createMemoryLock, createRedisLock, type LockPort } from '../keys/lock.p
 import { createMemoryPubSub, type PubSub } from '../live/pubsub.js';
 import { createRedisPubSub } from '../live/redis.pubsub.js';
 import { createMemoryLease, createRedisLease, type PollLease } from '../live/poll.lease.js';
+import { createMemorySlots, createRedisSlots, type SubscriptionSlots } from '../live/subscription.slots.js';
 import type { Logger } from '../log/logger.js';
 import { connectRedis, type RedisConnection } from '../store/redis.connection.js';
 import { createStore } from '../store/store.factory.js';
@@ -80,6 +83,8 @@ export interface Backplane {
   readonly authThrottle: AuthThrottle;
   /** Which replica polls each live group (`<prefix>lease:…`). In memory, this process polls every group. */
   readonly leases: PollLease;
+  /** Subscriptions per API key, counted on every replica (`<prefix>slots:…`). */
+  readonly subscriptionSlots: SubscriptionSlots;
   /** The key-value store of `namespace` (`keys`, `tokens`, `credentials`, `cache`, ...). */
   store<V>(namespace: string, options?: BackplaneStoreOptions): Keyv<V>;
   close(): Promise<void>;
@@ -128,6 +133,7 @@ function assemble(prefix: string, connections: Connections | undefined, options:
   const tokenLock = redis === undefined ? undefined : new RedisTokenLock(redis, prefix);
   const rateWindow = redis === undefined ? memoryWindow : new RedisRateWindow({ redis, keyPrefix: prefix, fallback: memoryWindow, logger });
   const leases = redis === undefined ? createMemoryLease() : createRedisLease({ client: redis, prefix: `${prefix}lease:` });
+  const subscriptionSlots = redis === undefined ? createMemorySlots() : createRedisSlots({ client: redis, prefix: `${prefix}slots:` });
   const authThrottle = redis === undefined ? createMemoryAuthThrottle() : createRedisAuthThrottle({ client: redis, prefix: `${prefix}auth-fail` });
 
   const stores = new Map<string, { store: Keyv<unknown>; persistent: boolean }>();
@@ -150,6 +156,7 @@ function assemble(prefix: string, connections: Connections | undefined, options:
     rateWindow,
     authThrottle,
     leases,
+    subscriptionSlots,
 
     store<V>(namespace: string, storeOptions: BackplaneStoreOptions = {}): Keyv<V> {
       if (closing !== undefined) throw new Error(`backplane: asked for the store "${namespace}" after close(); ask before closing`);
@@ -169,6 +176,7 @@ function assemble(prefix: string, connections: Connections | undefined, options:
     close(): Promise<void> {
       closing ??= (async () => {
         await Promise.allSettled([...stores.values()].map(({ store }) => store.disconnect()));
+        await subscriptionSlots.close();
         await pubsub.close();
         if (connections !== undefined) {
           await Promise.allSettled([connections.commands.close(), connections.subscriptions.close()]);

@@ -129,7 +129,7 @@ export const CACHE_TTL_DEFAULTS: Readonly<CacheTtls> = Object.freeze({
 export interface LiveConfig {
   /** `LIVE_POLL_INTERVAL_MS`, default 5000: each live group (subscribers with the same arguments) polls once per interval, plus up to 10% jitter. */
   pollIntervalMs: number;
-  /** `LIVE_MAX_SUBSCRIPTIONS_PER_KEY`, default 100: open subscriptions of one API key on one replica. */
+  /** `LIVE_MAX_SUBSCRIPTIONS_PER_KEY`, default 100: open subscriptions of one API key, every replica together. */
   maxSubscriptionsPerKey: number;
   /** `LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION`, default 25: operations one WebSocket (or SSE) connection runs at once. */
   maxSubscriptionsPerConnection: number;

@@ -13,7 +13,7 @@
  *   becomes HTTP 401, or a refused WebSocket connection), then passes
  *   `authorizeOperation` (FORBIDDEN becomes HTTP 403) before anything executes.
  * - Subscriptions on WebSocket and SSE run through one `SubscriptionExecutor`: at most
- *   `maxSubscriptionsPerKey` per key, and at most `maxSubscriptionsPerConnection`
+ *   `maxSubscriptionsPerKey` per key (counted by `subscriptionSlots`), and at most `maxSubscriptionsPerConnection`
  *   operations at once on one WebSocket; past either, that operation is refused with
  *   LIMIT_EXCEEDED and nothing else is disturbed.
  * - `closeConnectionsOf(keyId)` ends that key's subscriptions (each with a last error
@@ -51,6 +51,7 @@ import type { Logger } from '../log/logger.js';
 import { createErrorFormatter } from './error.formatter.js';
 import { mountPlayground } from './playground.js';
 import { SubscriptionExecutor } from './subscription.executor.js';
+import { createMemorySlots, type SubscriptionSlots } from '../live/subscription.slots.js';
 import { eventStreamHandler, type PreparedOperation } from './event-stream.handler.js';
 
 /** Where an operation came from, for the context factory (authentication, client address). */
@@ -83,6 +84,8 @@ export interface FacadeServerOptions {
   plugins?: ApolloServerPlugin<GraphContext>[];
   /** `LIVE_MAX_SUBSCRIPTIONS_PER_KEY`; default 100. */
   maxSubscriptionsPerKey?: number;
+  /** Where subscriptions per key are counted; default this process only. */
+  subscriptionSlots?: SubscriptionSlots;
   /** `LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION`; default 25. */
   maxSubscriptionsPerConnection?: number;
 }
@@ -159,7 +162,10 @@ export async function startFacadeServer(options: FacadeServerOptions): Promise<R
   // Each open connection by the key it authenticated with, and what it authenticated with.
   const connectionsByKey = new Map<string, Map<WebSocket, ContextSource>>();
 
-  const executor = new SubscriptionExecutor<ContextSource>({ maxPerKey: options.maxSubscriptionsPerKey ?? 100 });
+  const executor = new SubscriptionExecutor<ContextSource>({
+    maxPerKey: options.maxSubscriptionsPerKey ?? 100,
+    slots: options.subscriptionSlots ?? createMemorySlots(),
+  });
   const maxPerConnection = options.maxSubscriptionsPerConnection ?? 25;
   /** The request each operation's context was made from, for the executor's bookkeeping. */
   const sources = new WeakMap<GraphContext, ContextSource>();

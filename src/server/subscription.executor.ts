@@ -2,9 +2,11 @@
  * How subscriptions run, on WebSocket and Server-Sent Events alike.
  *
  * Contract:
- * - `subscribe(args, meta)` admits the operation under the per-key limit (a refusal is
- *   an execution result with LIMIT_EXCEEDED, before the field's `subscribe` runs),
- *   starts the source stream and maps each event to its execution result.
+ * - `subscribe(args, meta)` admits the operation under the per-key limit, counted on
+ *   every replica by `slots` (a refusal is an execution result with LIMIT_EXCEEDED,
+ *   before the field's `subscribe` runs; when the count cannot be reached the
+ *   subscription is admitted rather than refused), starts the source stream and maps
+ *   each event to its execution result. Its slot is given back when it ends.
  * - Subscribers that receive the same event object (every member of a live group on
  *   this replica does) and run the same document with the same variables and the same
  *   permissions share one execution of it: the result is computed once per event and
@@ -18,7 +20,7 @@
  *   server also closes that key's WebSockets). `running(keyId)` lists them, with the
  *   request they were opened by, so the server can authenticate them again.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import {
   createSourceEventStream,
   execute,
@@ -29,6 +31,7 @@ import {
 } from 'graphql';
 import { FacadeError } from '../errors/facade.error.js';
 import { LiveEvent } from '../live/live.group.js';
+import type { SubscriptionSlots } from '../live/subscription.slots.js';
 
 export interface SubscriptionMeta<Source> {
   keyId: string;
@@ -39,8 +42,10 @@ export interface SubscriptionMeta<Source> {
 }
 
 export interface SubscriptionExecutorOptions {
-  /** `LIVE_MAX_SUBSCRIPTIONS_PER_KEY`: subscriptions one key may run on this replica. */
+  /** `LIVE_MAX_SUBSCRIPTIONS_PER_KEY`: subscriptions one key may run, every replica together. */
   maxPerKey: number;
+  /** Where subscriptions per key are counted (the backplane's: Redis with `REDIS_URL`). */
+  slots: SubscriptionSlots;
 }
 
 type Results = Map<string, Promise<ExecutionResult> | ExecutionResult>;
@@ -105,12 +110,14 @@ const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> =>
 
 export class SubscriptionExecutor<Source> {
   readonly #maxPerKey: number;
+  readonly #slots: SubscriptionSlots;
   readonly #byKey = new Map<string, Set<RunningSubscription<Source>>>();
   /** Per event object, the results already computed for it, by document, variables and rights. */
   readonly #shared = new WeakMap<object, Results>();
 
   constructor(options: SubscriptionExecutorOptions) {
     this.#maxPerKey = options.maxPerKey;
+    this.#slots = options.slots;
   }
 
   running(keyId: string): readonly RunningSubscription<Source>[] {
@@ -122,31 +129,37 @@ export class SubscriptionExecutor<Source> {
   }
 
   async subscribe(args: ExecutionArgs, meta: SubscriptionMeta<Source>): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
-    const running = this.#byKey.get(meta.keyId) ?? new Set<RunningSubscription<Source>>();
-    if (running.size >= this.#maxPerKey) {
+    const { keyId } = meta;
+    // Counted before the source starts, so concurrent subscribes cannot pass the limit together.
+    const slot = randomUUID();
+    const admitted = await this.#slots.take(keyId, slot, this.#maxPerKey).catch(() => true);
+    if (!admitted) {
       const error = new FacadeError(
         'LIMIT_EXCEEDED',
-        `this API key already runs ${this.#maxPerKey} subscriptions on this replica (LIVE_MAX_SUBSCRIPTIONS_PER_KEY); ` +
+        `this API key already runs ${this.#maxPerKey} subscriptions (LIVE_MAX_SUBSCRIPTIONS_PER_KEY, every replica together); ` +
           'end one, or share one subscription between screens that show the same thing',
         { details: { limit: 'LIVE_MAX_SUBSCRIPTIONS_PER_KEY', max: this.#maxPerKey } },
       );
       return { errors: [new GraphQLError(error.message, { extensions: error.toExtensions() })] };
     }
-    // Counted before the source starts, so concurrent subscribes cannot pass the limit together.
-    const placeholder = {} as RunningSubscription<Source>;
-    running.add(placeholder);
-    this.#byKey.set(meta.keyId, running);
-    const release = (entry: RunningSubscription<Source>) => {
-      running.delete(entry);
-      if (running.size === 0 && this.#byKey.get(meta.keyId) === running) this.#byKey.delete(meta.keyId);
-    };
+    const giveBack = () => void this.#slots.release(keyId, slot).catch(() => undefined);
     let events: Awaited<ReturnType<typeof createSourceEventStream>>;
     try {
       events = await createSourceEventStream(args);
-    } finally {
-      release(placeholder);
+    } catch (error) {
+      giveBack();
+      throw error;
     }
-    if (!isAsyncIterable(events)) return events;
+    if (!isAsyncIterable(events)) {
+      giveBack();
+      return events;
+    }
+    const running = this.#byKey.get(keyId) ?? new Set<RunningSubscription<Source>>();
+    const release = (entry: RunningSubscription<Source>) => {
+      giveBack();
+      running.delete(entry);
+      if (running.size === 0 && this.#byKey.get(keyId) === running) this.#byKey.delete(keyId);
+    };
     const shareKey = createHash('sha1')
       .update(print(args.document))
       .update(`\u0000${args.operationName ?? ''}\u0000${JSON.stringify(args.variableValues ?? {})}\u0000${[...meta.permissions].sort().join(',')}`)
@@ -158,7 +171,7 @@ export class SubscriptionExecutor<Source> {
       () => release(subscription),
     );
     running.add(subscription);
-    this.#byKey.set(meta.keyId, running);
+    this.#byKey.set(keyId, running);
     return subscription;
   }
 
