@@ -49,6 +49,8 @@ interface LoggedRequest {
   target: string;
   method: string;
   path: string;
+  /** The raw query string without `?`, e.g. `page=0&size=6&sort=timestamp_received%2Cdesc`. */
+  query: string;
   status: number;
 }
 
