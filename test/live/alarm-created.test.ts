@@ -8,10 +8,10 @@ import {
   record,
   startLiveFacade,
   TURN_MS,
+  inReceiptOrder,
   untilListCallsAnswered,
   type LiveFacade,
   type Payload,
-  type SimAlarm,
 } from './live.fixture.js';
 
 const DEPLOYMENT = 'acme-east';
@@ -21,10 +21,6 @@ const alarmOf = (payload: Payload) => {
   assert.equal(payload.errors, undefined, JSON.stringify(payload.errors));
   return payload.data!['alarmCreated'] as { uuid: string; occurredAt: string; receivedAt: string };
 };
-
-/** Oldest received first, ties by uuid: the order alarmCreated sends (one deployment). */
-const inReceiptOrder = (alarms: SimAlarm[]) =>
-  [...alarms].sort((a, b) => Number(a.timestamp_received) - Number(b.timestamp_received) || (a.uuid < b.uuid ? -1 : 1));
 
 describe('alarmCreated over graphql-ws', () => {
   let live: LiveFacade;

@@ -33,6 +33,10 @@ export interface SimAlarm {
   timestamp_occured: number | string;
 }
 
+/** Oldest received first, ties by uuid: the order alarmCreated sends alarms of one deployment. */
+export const inReceiptOrder = (alarms: SimAlarm[]) =>
+  [...alarms].sort((a, b) => Number(a.timestamp_received) - Number(b.timestamp_received) || (a.uuid < b.uuid ? -1 : 1));
+
 /** Creates alarms at the simulator (received now), answering them as the simulator shows them. */
 export async function injectAlarms(simulatorUrl: string, deployment: string, alarms: Record<string, unknown>[] = [{}]): Promise<SimAlarm[]> {
   const response = await fetch(`${simulatorUrl}/__sim/alarms`, {

@@ -5,7 +5,7 @@ import type { RunningSimulator } from '../../src/simulator/simulator.js';
 import { connectWs, wsSubscribe, type WsConnection, type WsSubscription } from '../apikey/apikey.fixture.js';
 import { startTestFacade, type TestFacade } from '../support/facade.fixture.js';
 import { deleteRedisKeys, REDIS_URL, startTestSimulator, uniquePrefix } from '../upstream/upstream.fixture.js';
-import { alarmListCalls, injectAlarms, INTERVAL_MS, logEnd, TURN_MS, untilListCallsAnswered, type SimAlarm } from './live.fixture.js';
+import { alarmListCalls, injectAlarms, INTERVAL_MS, inReceiptOrder, logEnd, record, TURN_MS, untilListCallsAnswered, type Recorded } from './live.fixture.js';
 import { ManualTimers } from './manual.timers.js';
 
 const DEPLOYMENT = 'acme-east';
@@ -19,12 +19,13 @@ interface Replica {
 }
 
 /** Two replicas on one Redis prefix and one simulator deployment, sharing one admin key. */
-async function startReplicas(simulator: RunningSimulator, prefix: string): Promise<[Replica, Replica]> {
+async function startReplicas(simulator: RunningSimulator, prefix: string, more: Record<string, string> = {}): Promise<[Replica, Replica]> {
   const env = {
     REDIS_URL,
     REDIS_PREFIX: prefix,
     FACADE_ADMIN_KEY: formatApiKey(newKeyId(), newSecret()),
     LIVE_POLL_INTERVAL_MS: String(INTERVAL_MS),
+    ...more,
   };
   const start = async (name: string): Promise<Replica> => {
     const timers = new ManualTimers();
@@ -168,9 +169,6 @@ const CREATED = `subscription { alarmCreated(deployment: "${DEPLOYMENT}") { uuid
 const createdOf = (data: Record<string, unknown>) => (data['alarmCreated'] as { uuid: string; receivedAt: string }).uuid;
 
 /** Oldest received first, ties by uuid: the order alarmCreated sends (one deployment). */
-const inReceiptOrder = (alarms: SimAlarm[]) =>
-  [...alarms].sort((x, y) => Number(x.timestamp_received) - Number(y.timestamp_received) || (x.uuid < y.uuid ? -1 : 1));
-
 describe('alarmCreated across a takeover', () => {
   let simulator: RunningSimulator;
   const prefix = uniquePrefix();
@@ -240,5 +238,44 @@ describe('alarmCreated across a takeover', () => {
     await survivor.timers.advance(TURN_MS);
     assert.equal(await watcher.next(), last!.uuid);
     assert.equal(watcher.received.length, expected.length + rest.length + 1);
+  });
+});
+
+describe('subscriptions per key across two replicas', () => {
+  let simulator: RunningSimulator;
+  let replicas: [Replica, Replica];
+  const prefix = uniquePrefix();
+
+  before(async () => {
+    simulator = await startTestSimulator();
+    replicas = await startReplicas(simulator, prefix, { LIVE_MAX_SUBSCRIPTIONS_PER_KEY: '3' });
+  });
+  after(async () => {
+    await stopReplicas(replicas);
+    await simulator.stop();
+    await deleteRedisKeys(prefix);
+  });
+
+  it('counts a key’s subscriptions on every replica against LIVE_MAX_SUBSCRIPTIONS_PER_KEY, and frees a slot when one ends', async () => {
+    const [a, b] = replicas;
+    const onA = [wsSubscribe(a.ws.client, pageQuery('received'), (d) => d), wsSubscribe(a.ws.client, pageQuery('occurred'), (d) => d)];
+    const onB = wsSubscribe(b.ws.client, pageQuery('received'), (d) => d);
+    for (const subscription of [...onA, onB]) await subscription.next();
+    const refused = await record(b.ws.client, pageQuery('occurred')).next();
+    assert.equal(refused.errors?.[0]?.extensions?.['code'], 'LIMIT_EXCEEDED', 'two on A and one on B are the key’s three');
+    assert.match(refused.errors![0]!.message, /every replica together/);
+    onA[0]!.stop();
+    // The slot comes back once A has handled the complete: ask again until it has (each ask is one round trip).
+    let admitted: Recorded | undefined;
+    for (let attempt = 0; admitted === undefined && attempt < 50; attempt += 1) {
+      const probe = record(b.ws.client, pageQuery('occurred'));
+      const first = await probe.next();
+      if (first.errors === undefined) admitted = probe;
+      else assert.equal(first.errors[0]?.extensions?.['code'], 'LIMIT_EXCEEDED');
+    }
+    assert.ok(admitted !== undefined, 'a slot freed on A is usable on B');
+    onA[1]!.stop();
+    onB.stop();
+    admitted.stop();
   });
 });
