@@ -34,15 +34,8 @@
  * as are in flight, as separate clients would; `NETWORK` failures are connections reset
  * or not accepted in time (the facade's accept queue overflowing while it is busy).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import net, { type AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { Agent, fetch } from 'undici';
-import { formatApiKey, newKeyId, newSecret } from '../src/keys/api-key.format.js';
+import { cpuSeconds, sleep, startFacadeOnSimulator } from './processes.js';
 
 const PHASE_MS = 10_000;
 /** A's offer in upstream GETs: five times the quota. */
@@ -83,7 +76,6 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 const phaseSecondsOf = (ms: number) => ms / 1000;
 
 /** Posts one GraphQL operation; answers its `data` or throws with the code of what went wrong. */
@@ -173,98 +165,22 @@ function failureSummary(outcomes: readonly Outcome[], excluded: string[] = []): 
   return [...counts].map(([code, n]) => `${n} × ${code}`).join(', ');
 }
 
-/** A port nobody listens on now. */
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-/** CPU seconds (user + system) the process has used so far, from /proc; NaN where there is none. */
-async function cpuSeconds(pid: number): Promise<number> {
-  try {
-    const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return Number.NaN;
-  }
-}
-
-interface ChildService {
-  child: ChildProcess;
-  stop(): Promise<void>;
-}
-
-/** Starts `script` under node in a process of its own and waits until `readyUrl` answers 2xx. */
-async function startChild(script: string, args: string[], env: Record<string, string>, readyUrl: string, nodeArgs: string[] = []): Promise<ChildService> {
-  const child = spawn(process.execPath, [...nodeArgs, fileURLToPath(new URL(script, import.meta.url)), ...args], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  for (let waited = 0; ; waited += 100) {
-    if (child.exitCode !== null) throw new Error(`${script} exited with ${child.exitCode}: ${stderr}`);
-    if (await fetch(readyUrl).then((r) => r.ok, () => false)) break;
-    if (waited > 30_000) throw new Error(`${script} did not answer ${readyUrl} within 30 s: ${stderr}`);
-    await sleep(100);
-  }
-  return {
-    child,
-    stop: async () => {
-      if (child.exitCode !== null) return;
-      const exited = once(child, 'exit');
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
-}
-
 export async function run(): Promise<Record<string, number | string>> {
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'usm-facade-fairness-'));
-  const adminKey = formatApiKey(newKeyId(), newSecret());
-  // As in production: the facade in a process of its own, USM elsewhere, clients elsewhere (here).
-  const [simPort, facadePort] = [await freePort(), await freePort()];
-  const simulatorUrl = `http://127.0.0.1:${simPort}`;
-  const simulator = await startChild('../src/simulator/simulator.cli.js', ['--port', String(simPort)], {}, `${simulatorUrl}/__sim/stats`);
   // BENCH_FACADE_NODE_ARGS, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`, profiles the facade process.
   const nodeArgs = (process.env['BENCH_FACADE_NODE_ARGS'] ?? '').split(' ').filter((arg) => arg !== '');
-  const facadeProcess = await startChild(
-    '../src/main.js',
-    [],
-    {
-      NODE_ENV: 'production',
-      LOG_LEVEL: 'silent',
-      PORT: String(facadePort),
-      HOST: '127.0.0.1',
-      DATA_DIR: dataDir,
-      FACADE_ADMIN_KEY: adminKey,
-      CACHE_PAGE_TTL_MS: '0',
-      CACHE_ALARM_TTL_MS: '0',
-      USM_ANYWHERE_URL: `${simulatorUrl}/acme-east/api/2.0`,
-      USM_ANYWHERE_NAME: 'acme-east',
-      USM_ANYWHERE_CLIENT_ID: 'acme-east-client',
-      USM_ANYWHERE_CLIENT_SECRET: 'acme-east-secret',
-    },
-    `http://127.0.0.1:${facadePort}/healthz`,
+  const processes = await startFacadeOnSimulator(
+    'fairness',
+    { LOG_LEVEL: 'silent', CACHE_PAGE_TTL_MS: '0', CACHE_ALARM_TTL_MS: '0' },
     nodeArgs,
   );
-  const facade = { url: `http://127.0.0.1:${facadePort}/graphql`, child: facadeProcess.child, stop: async () => {
-    await facadeProcess.stop();
-    await simulator.stop();
-  } };
+  const { graphqlUrl: url, simulatorUrl, adminKey } = processes;
   // B's requests never wait for a socket behind A's: each key has a pool of its own, A's unbounded.
   const quietPool = new Agent({ connections: 8, keepAliveTimeout: 30_000 });
   const floodPool = new Agent({ keepAliveTimeout: 30_000 });
   const controlPool = new Agent({ connections: 4, keepAliveTimeout: 30_000 });
   try {
-    const sim = { url: simulatorUrl };
-
-    const { url } = facade;
     const control = async <T>(route: string, method = 'GET'): Promise<T> => {
-      const response = await fetch(`${sim.url}/__sim${route}`, { method, dispatcher: controlPool });
+      const response = await fetch(`${simulatorUrl}/__sim${route}`, { method, dispatcher: controlPool });
       const text = await response.text();
       if (!response.ok) throw new Error(`simulator ${method} ${route} answered ${response.status}: ${text}`);
       return (text === '' ? undefined : JSON.parse(text)) as T;
@@ -329,7 +245,7 @@ export async function run(): Promise<Record<string, number | string>> {
     const quietAlone = await Promise.all(alone.outcomes);
 
     // Phase 2: A floods while B keeps its pace.
-    const cpuBefore = await cpuSeconds(facade.child.pid!);
+    const cpuBefore = await cpuSeconds(processes.facade.pid!);
     const floodCalls: Promise<Outcome[]>[] = [];
     const floodStart = performance.now();
     const floodEnd = floodStart + PHASE_MS;
@@ -346,7 +262,7 @@ export async function run(): Promise<Record<string, number | string>> {
     })();
     const flooded = await quietPhase();
     await flooding;
-    const facadeCpu = ((await cpuSeconds(facade.child.pid!)) - cpuBefore) / phaseSecondsOf(PHASE_MS);
+    const facadeCpu = ((await cpuSeconds(processes.facade.pid!)) - cpuBefore) / phaseSecondsOf(PHASE_MS);
     const flood = (await Promise.all(floodCalls)).flat();
     const quietFlooded = await Promise.all(flooded.outcomes);
     const drainedMs = performance.now() - floodEnd;
@@ -402,8 +318,7 @@ export async function run(): Promise<Record<string, number | string>> {
       'facade process CPU during phase 2 (cores)': Number.isFinite(facadeCpu) ? facadeCpu : 'n/a',
     };
   } finally {
-    await facade.stop();
+    await processes.stop();
     await Promise.all([quietPool.close(), floodPool.close(), controlPool.close()]);
-    await rm(dataDir, { recursive: true, force: true });
   }
 }
