@@ -1,0 +1,204 @@
+/**
+ * The `live` bench case: 10,000 live subscriptions (1,000 WebSocket connections × 10)
+ * on 100 distinct alarm pages, one alarm injected per poll interval.
+ *
+ * Set-up: the facade and the simulator in processes of their own (`processes.ts`), the
+ * clients here. Page i is `alarmPage(deployment: "acme-east", first: 10, filter:
+ * { occurredAfter: <i hours ago> })`: 100 distinct groups, and every injected alarm
+ * (occurred now) enters all of them, the worst case: 10,000 messages per change.
+ *
+ * Figures: upstream alarm list calls per interval while measuring (from the
+ * simulator's request log; goal one poll per page, ≤ 100) and USM's 429s; the delay
+ * from a poll's answer (`extensions.live.polledAt`, stamped in the facade process on
+ * the same clock) to each subscriber's message, p50/p99/max over every message, and
+ * to the last subscriber of each change (goal p99 ≤ 1 s); the facade's RSS idle, with
+ * the connections open, and with every subscription running, and per subscription
+ * (goal ≤ 20 KB). Goals are printed beside the figures, not asserted.
+ */
+import { createClient, type Client } from 'graphql-ws';
+import WebSocket from 'ws';
+import { fetch } from 'undici';
+import { rssKb, sleep, startFacadeOnSimulator } from './processes.js';
+
+const CONNECTIONS = 1000;
+const PER_CONNECTION = 10;
+const PAGES = 100;
+const INTERVAL_MS = 5000;
+const CHANGES = 6;
+const OPEN_AT_ONCE = 50;
+const QUERY = `subscription Page($after: DateTime!) {
+  alarmPage(deployment: "acme-east", first: 10, filter: { occurredAfter: $after }) { edges { node { id uuid priority status labelIds } } }
+}`;
+
+interface Payload {
+  data?: { alarmPage: { edges: Array<{ node: { uuid: string } }> } };
+  errors?: unknown[];
+  extensions?: { live?: { polledAt: string } };
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+async function logMark(simulatorUrl: string): Promise<number> {
+  const response = await fetch(`${simulatorUrl}/__sim/requests?limit=0`);
+  return ((await response.json()) as { next: number }).next - 1;
+}
+
+async function listCallsAfter(simulatorUrl: string, after: number): Promise<Array<{ at: number; status: number | null }>> {
+  const calls: Array<{ at: number; status: number | null }> = [];
+  let cursor = after;
+  for (;;) {
+    const response = await fetch(`${simulatorUrl}/__sim/requests?after=${cursor}&limit=10000`);
+    const page = (await response.json()) as { next: number; requests: Array<{ method: string; path: string; at: number; status: number | null }> };
+    calls.push(...page.requests.filter((r) => r.method === 'GET' && r.path.endsWith('/alarms')));
+    if (page.requests.length < 10000) return calls;
+    cursor = page.next - 1;
+  }
+}
+
+export async function run(): Promise<Record<string, number | string>> {
+  const env = await startFacadeOnSimulator('live', {
+    LOG_LEVEL: 'warn',
+    LIVE_POLL_INTERVAL_MS: String(INTERVAL_MS),
+    LIVE_MAX_SUBSCRIPTIONS_PER_KEY: String(CONNECTIONS * PER_CONNECTION),
+  });
+  const clients: Client[] = [];
+  try {
+    const wsUrl = env.graphqlUrl.replace(/^http/, 'ws');
+    const pid = env.facade.pid!;
+    // One query first, so the process is warm before its idle RSS is read.
+    await fetch(env.graphqlUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${env.adminKey}` },
+      body: JSON.stringify({ query: '{ alarms(deployment: "acme-east", first: 10) { edges { node { uuid } } } }' }),
+    });
+    await sleep(1000);
+    const rssIdle = await rssKb(pid);
+
+    for (let opened = 0; opened < CONNECTIONS; opened += OPEN_AT_ONCE) {
+      await Promise.all(
+        Array.from({ length: Math.min(OPEN_AT_ONCE, CONNECTIONS - opened) }, () => {
+          return new Promise<void>((resolve, reject) => {
+            const client = createClient({
+              url: wsUrl,
+              webSocketImpl: WebSocket,
+              lazy: false,
+              retryAttempts: 0,
+              connectionParams: { Authorization: `Bearer ${env.adminKey}` },
+              on: { connected: () => resolve(), closed: () => reject(new Error('a connection closed')) },
+            });
+            clients.push(client);
+          });
+        }),
+      );
+    }
+    await sleep(2000);
+    const rssConnected = await rssKb(pid);
+
+    const now = Date.now();
+    const pageAfter = (i: number) => new Date(now - (i + 1) * 3_600_000).toISOString();
+    /** Per subscription, its messages' arrival times and polledAt, and the alarms on each page. */
+    const messages: Array<Array<{ arrived: number; polledAt: number; uuids: string[] }>> = [];
+    let firstPages = 0;
+    let errors = 0;
+    const allFirst = new Promise<void>((resolve) => {
+      let index = 0;
+      for (const client of clients) {
+        for (let s = 0; s < PER_CONNECTION; s += 1, index += 1) {
+          const received: Array<{ arrived: number; polledAt: number; uuids: string[] }> = [];
+          messages.push(received);
+          client.subscribe<Payload['data']>(
+            { query: QUERY, variables: { after: pageAfter(index % PAGES) } },
+            {
+              next: (value) => {
+                const payload = value as Payload;
+                if (payload.errors !== undefined) errors += 1;
+                received.push({
+                  arrived: Date.now(),
+                  polledAt: Date.parse(payload.extensions?.live?.polledAt ?? ''),
+                  uuids: payload.data?.alarmPage.edges.map((edge) => edge.node.uuid) ?? [],
+                });
+                if (received.length === 1 && ++firstPages === CONNECTIONS * PER_CONNECTION) resolve();
+              },
+              error: () => (errors += 1),
+              complete: () => undefined,
+            },
+          );
+        }
+      }
+    });
+    const subscribeStarted = Date.now();
+    await allFirst;
+    const firstPagesMs = Date.now() - subscribeStarted;
+    await sleep(2000);
+    const rssSubscribed = await rssKb(pid);
+
+    const mark = await logMark(env.simulatorUrl);
+    const measureStart = Date.now();
+    const injected: string[] = [];
+    for (let change = 0; change < CHANGES; change += 1) {
+      const response = await fetch(`${env.simulatorUrl}/__sim/alarms`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ deployment: 'acme-east', alarms: [{}] }),
+      });
+      injected.push(((await response.json()) as { created: Array<{ uuid: string }> }).created[0]!.uuid);
+      await sleep(INTERVAL_MS);
+    }
+    await sleep(INTERVAL_MS * 1.2);
+    const measuredMs = Date.now() - measureStart;
+    const calls = await listCallsAfter(env.simulatorUrl, mark);
+
+    const delays: number[] = [];
+    const lastDelays: number[] = [];
+    let missing = 0;
+    for (const uuid of injected) {
+      let last = 0;
+      for (const received of messages) {
+        // The first page showing the alarm: two alarms injected within one poll arrive in one message.
+        const message = received.find((m) => m.uuids.includes(uuid));
+        if (message === undefined) {
+          missing += 1;
+          continue;
+        }
+        const delay = message.arrived - message.polledAt;
+        delays.push(delay);
+        last = Math.max(last, delay);
+      }
+      lastDelays.push(last);
+    }
+    delays.sort((a, b) => a - b);
+    lastDelays.sort((a, b) => a - b);
+    const intervals = measuredMs / INTERVAL_MS;
+    const subscriptions = CONNECTIONS * PER_CONNECTION;
+    return {
+      subscriptions,
+      'distinct pages': PAGES,
+      'first pages of every subscription, s': firstPagesMs / 1000,
+      'upstream list calls per interval (mean)': calls.length / intervals,
+      'goal list calls per interval': `≤ ${PAGES}`,
+      "USM 429s": calls.filter((c) => c.status === 429).length,
+      'messages per change': delays.length / injected.length,
+      'messages missing': missing,
+      'error payloads': errors,
+      'delay poll answer → message p50 ms': percentile(delays, 50),
+      'delay p99 ms': percentile(delays, 99),
+      'delay max ms': delays.at(-1) ?? Number.NaN,
+      'delay to the last subscriber of a change, p50 ms': percentile(lastDelays, 50),
+      'delay to the last subscriber, max ms': lastDelays.at(-1) ?? Number.NaN,
+      'goal p99 delay ms': 1000,
+      'facade RSS idle MB': rssIdle / 1024,
+      'RSS with 1,000 connections MB': rssConnected / 1024,
+      'RSS with 10,000 subscriptions MB': rssSubscribed / 1024,
+      'RSS per connection KB': (rssConnected - rssIdle) / CONNECTIONS,
+      'RSS per subscription KB': (rssSubscribed - rssConnected) / subscriptions,
+      'RSS per subscription, connections included KB': (rssSubscribed - rssIdle) / subscriptions,
+      'goal KB per subscription': 20,
+    };
+  } finally {
+    await Promise.all(clients.map((client) => client.dispose()));
+    await env.stop();
+  }
+}
