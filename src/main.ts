@@ -13,7 +13,7 @@ import { ConfigError, loadConfig, type Config, type UpstreamTarget } from './con
 import { createLogger, type Logger } from './log/logger.js';
 import { buildFacadeSchema } from './graph/schema.builder.js';
 import { DocumentCache } from './loaders/document.cache.js';
-import { createRequestLoaders } from './loaders/request.loaders.js';
+import { createRequestLoaders, type RequestLoaders } from './loaders/request.loaders.js';
 import { followAlarmChanges } from './loaders/alarm-changes.follower.js';
 import { createStore } from './store/store.factory.js';
 import { createUpstreamRegistry } from './upstream/upstream.registry.js';
@@ -178,15 +178,15 @@ export async function startFacade(config: Config, options: StartFacadeOptions = 
       host: config.host,
       context: async (source) => {
         const apiKey = await keys.authenticate(presentedKey(source), { clientAddress: source.remoteAddress });
-        return {
-          apiKey,
-          keys,
-          pubsub,
-          loaders: createRequestLoaders({
+        const deadline = Date.now() + config.requestDeadlineMs;
+        let loaders: RequestLoaders | undefined;
+        // Made on first use: a subscription keeps its context for hours, and most never read through it.
+        const loadersOf = () =>
+          (loaders ??= createRequestLoaders({
             registry,
             cache,
             // The request's upstream work is the key's, interactive, and over at its deadline.
-            call: { caller: apiKey.id, workClass: 'INTERACTIVE', deadline: Date.now() + config.requestDeadlineMs },
+            call: { caller: apiKey.id, workClass: 'INTERACTIVE', deadline },
             // Every replica forgets what it cached of the alarm, so a read after a write is fresh anywhere.
             onAlarmChanged: (deployment, uuid) => {
               // This replica's answers go now, before the reply to the write; others' when the message lands.
@@ -194,7 +194,14 @@ export async function startFacade(config: Config, options: StartFacadeOptions = 
               hub.nudge(deployment);
               void pubsub.publish(Topic.AlarmsChanged, deployment, { deployment, alarmIds: [uuid], origin: replicaId });
             },
-          }),
+          }));
+        return {
+          apiKey,
+          keys,
+          pubsub,
+          get loaders() {
+            return loadersOf();
+          },
           credentials: registry,
           usage: registry,
           live,

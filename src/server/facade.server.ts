@@ -103,6 +103,8 @@ export interface RunningFacadeServer {
 
 export const GRAPHQL_PATH = '/graphql';
 export const EVENT_STREAM_PATH = '/graphql/stream';
+/** WebSocket and SSE documents kept parsed and validated, by their text. */
+const VALID_DOCUMENTS_KEPT = 500;
 /** graphql-ws close code for a refused or revoked key. */
 const WS_FORBIDDEN = 4403;
 
@@ -167,6 +169,7 @@ export async function startFacadeServer(options: FacadeServerOptions): Promise<R
     slots: options.subscriptionSlots ?? createMemorySlots(),
   });
   const maxPerConnection = options.maxSubscriptionsPerConnection ?? 25;
+  const validDocuments = new Map<string, DocumentNode>();
   /** The request each operation's context was made from, for the executor's bookkeeping. */
   const sources = new WeakMap<GraphContext, ContextSource>();
   const subscribe = (args: ExecutionArgs) => {
@@ -181,14 +184,19 @@ export async function startFacadeServer(options: FacadeServerOptions): Promise<R
     source: ContextSource,
     payload: { query: string; operationName?: string | null; variables?: Record<string, unknown> | null },
   ): Promise<PreparedOperation> => {
-    let document: DocumentNode;
-    try {
-      document = parse(payload.query);
-    } catch (error) {
-      return { errors: [error instanceof GraphQLError ? error : new GraphQLError('The query does not parse')], status: 400 };
+    let document = validDocuments.get(payload.query);
+    if (document === undefined) {
+      try {
+        document = parse(payload.query);
+      } catch (error) {
+        return { errors: [error instanceof GraphQLError ? error : new GraphQLError('The query does not parse')], status: 400 };
+      }
+      const invalid = validate(schema, document);
+      if (invalid.length > 0) return { errors: invalid, status: 400 };
+      // Screens subscribe with the same few documents: parse and validate each once, and share its tree.
+      if (validDocuments.size >= VALID_DOCUMENTS_KEPT) validDocuments.delete(validDocuments.keys().next().value!);
+      validDocuments.set(payload.query, document);
     }
-    const invalid = validate(schema, document);
-    if (invalid.length > 0) return { errors: invalid, status: 400 };
     const operation = getOperationAST(document, payload.operationName);
     if (operation === null || operation === undefined) {
       return { errors: [new GraphQLError('Name the operation to run (operationName) or send exactly one')], status: 400 };

@@ -21,7 +21,7 @@ import type { GraphContext } from '../context.js';
 import { DateTime } from '../scalar/date-time.scalar.js';
 import { AlarmCreatedPoller, MAX_REPLAY, replayAfter } from './alarm-created.poller.js';
 import { AlarmPagePoller } from './alarm-page.poller.js';
-import { AlarmConnection, alarmFeedDefinition } from './alarm.connection.js';
+import { AlarmConnection, alarmFeedDefinition, type AlarmFeedDefinition } from './alarm.connection.js';
 import { AlarmFilter, AlarmOrder } from './alarm.inputs.js';
 import { toAlarm } from './alarm.mapper.js';
 import { Alarm } from './alarm.type.js';
@@ -61,11 +61,19 @@ function memberQueue<V>(maxBuffered: number, lastWords?: () => LiveEvent<V>) {
   };
 }
 
+/**
+ * Refuses an unknown deployment now, as `alarms` does, without reading a page, through
+ * loaders of its own: the subscription's context may live for hours and need none.
+ */
+async function checkScope(ctx: GraphContext, deployment: string | null | undefined, definition: AlarmFeedDefinition): Promise<void> {
+  const loaders = ctx.live.loadersFor({ caller: ctx.apiKey.id, workClass: 'INTERACTIVE', deadline: Date.now() + ctx.live.requestDeadlineMs });
+  await loaders.alarmSources(deployment ?? undefined, definition.filter, definition.sortField);
+}
+
 async function alarmPageStream(ctx: GraphContext, args: AlarmPageArgs): Promise<TopicSubscription<LiveEvent<ConnectionShape<Alarm>>>> {
   const { count } = normaliseConnectionArgs({ first: args.first });
   const definition = alarmFeedDefinition(args.deployment ?? undefined, args.filter, args.orderBy);
-  // Refuses an unknown deployment now, as `alarms` does, without reading a page.
-  await ctx.loaders.alarmSources(args.deployment ?? undefined, definition.filter, definition.sortField);
+  await checkScope(ctx, args.deployment, definition);
   const poller = new AlarmPagePoller(definition, count, ctx.live);
   // Only the latest page matters to a screen: one that reads slowly skips pages, never piles them up.
   const { queue, member, bind } = memberQueue<ConnectionShape<Alarm>>(1);
@@ -75,7 +83,7 @@ async function alarmPageStream(ctx: GraphContext, args: AlarmPageArgs): Promise<
 
 async function alarmCreatedStream(ctx: GraphContext, args: AlarmCreatedArgs): Promise<TopicSubscription<LiveEvent<Alarm>>> {
   const definition = alarmFeedDefinition(args.deployment ?? undefined, args.filter, null);
-  await ctx.loaders.alarmSources(args.deployment ?? undefined, definition.filter, 'timestampReceived');
+  await checkScope(ctx, args.deployment, definition);
   const poller = new AlarmCreatedPoller(definition.scope, definition.filter, ctx.live);
   const { queue, member, bind } = memberQueue<Alarm>(MAX_PENDING_ALARMS, () => {
     const error = new FacadeError(
