@@ -36,6 +36,7 @@
  */
 import { Agent, fetch } from 'undici';
 import { cpuSeconds, sleep, startFacadeOnSimulator } from './processes.js';
+import { percentile } from './figures.js';
 
 const PHASE_MS = 10_000;
 /** A's offer in upstream GETs: five times the quota. */
@@ -69,11 +70,6 @@ interface QuietOutcome extends Outcome {
 
 interface SimStats {
   deployments: Record<string, { clients: Record<string, { responses: Record<string, number>; maxGetsInWindow: number }> }>;
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
 const phaseSecondsOf = (ms: number) => ms / 1000;

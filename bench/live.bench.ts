@@ -19,6 +19,7 @@ import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { fetch } from 'undici';
 import { rssKb, sleep, startFacadeOnSimulator } from './processes.js';
+import { percentile } from './figures.js';
 
 const CONNECTIONS = 1000;
 const PER_CONNECTION = 10;
@@ -34,11 +35,6 @@ interface Payload {
   data?: { alarmPage: { edges: Array<{ node: { uuid: string } }> } };
   errors?: unknown[];
   extensions?: { live?: { polledAt: string } };
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
 async function logMark(simulatorUrl: string): Promise<number> {
