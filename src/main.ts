@@ -22,6 +22,7 @@ import { startFacadeServer } from './server/facade.server.js';
 import { ResponseCache } from './server/response.cache.js';
 import { followRevocations } from './server/revocation.follower.js';
 import { presentedKey } from './server/presented.key.js';
+import { protectSchema } from './protection/rate-limit.directive.js';
 import { readsOnlySharedData, requiredPermissions } from './graph/permissions.js';
 import { ApiKeyService } from './keys/api-key.service.js';
 import { RotationScheduler } from './keys/rotation.scheduler.js';
@@ -118,6 +119,8 @@ export async function startFacade(config: Config, options: StartFacadeOptions = 
       logger,
     });
     closers.push(() => backplane.close());
+    // The process builds one schema; each facade counts its rate limits in a store of its own.
+    const limitedSchema = protectSchema(schema, { limits: config.rateLimits, store: backplane.rateLimiterStore });
     // The simulator makes fresh clients on every start, so rotated credentials of an
     // earlier run would name clients that no longer exist: keep them in memory there.
     const credentialStore =
@@ -171,7 +174,7 @@ export async function startFacade(config: Config, options: StartFacadeOptions = 
     );
     const keys = await startKeys(config, backplane, logger, closers, options.keys);
     const server = await startFacadeServer({
-      schema,
+      schema: limitedSchema,
       sdl,
       logger,
       port: config.port,

@@ -8,15 +8,16 @@
  *   shared piece on them: the pubsub (publishes on the command connection, subscribes
  *   on the other), the named locks, the token fetch lock, the rate window (falling back
  *   to an in-process window while Redis is unreachable), the auth-failure throttle, the
- *   live groups' poll leases, the count of subscriptions per key and the key-value
- *   stores. Redis must answer at start-up: otherwise it rejects naming the
+ *   live groups' poll leases, the count of subscriptions per key, the store of the
+ *   per-client rate limits and the key-value stores. Redis must answer at start-up: otherwise it rejects naming the
  *   host, and leaves nothing open. Without Redis it opens nothing: the twins live in
  *   this process, and persistent stores in SQLite under `dataDir`.
  * - Keys and channels keep the `REDIS_PREFIX` layout: stores `<prefix><namespace>::…`,
  *   channels `<prefix>live:…`, locks `<prefix>lock:…`, token fetch locks
  *   `<prefix>token-lock:…`, rate windows `<prefix>window:…`, auth failures
  *   `<prefix>auth-fail…`, poll leases `<prefix>lease:…`, subscriptions per key
- *   `<prefix>slots:…`. SQLite and memory stores use the bare namespace.
+ *   `<prefix>slots:…`, rate-limit counters `<prefix>ratelimit:…`. SQLite and memory
+ *   stores use the bare namespace.
  * - `store(namespace)` answers the same store for the same namespace however often it
  *   is asked, so two users of one namespace see one set of values in memory too.
  * - The backplane owns what it opened; the parts never close their connections.
@@ -38,6 +39,7 @@ import { createMemorySlots, createRedisSlots, type SubscriptionSlots } from '../
 import type { Logger } from '../log/logger.js';
 import { connectRedis, type RedisConnection } from '../store/redis.connection.js';
 import { createStore } from '../store/store.factory.js';
+import { createMemoryLimiterStore, createRedisLimiterStore, type RateLimiterStore } from '../protection/rate-limit.store.js';
 import { RedisTokenLock, type TokenFetchLock } from '../upstream/auth/token.lock.js';
 import { MemoryRateWindow, type RateWindow } from '../upstream/budget/rate.window.js';
 import { RedisRateWindow } from '../upstream/budget/redis.window.js';
@@ -85,6 +87,8 @@ export interface Backplane {
   readonly leases: PollLease;
   /** Subscriptions per API key, counted on every replica (`<prefix>slots:…`). */
   readonly subscriptionSlots: SubscriptionSlots;
+  /** Where `@rateLimit` counts each key's calls (`<prefix>ratelimit:…`). In memory, per process. */
+  readonly rateLimiterStore: RateLimiterStore;
   /** The key-value store of `namespace` (`keys`, `tokens`, `credentials`, `cache`, ...). */
   store<V>(namespace: string, options?: BackplaneStoreOptions): Keyv<V>;
   close(): Promise<void>;
@@ -135,6 +139,7 @@ function assemble(prefix: string, connections: Connections | undefined, options:
   const leases = redis === undefined ? createMemoryLease() : createRedisLease({ client: redis, prefix: `${prefix}lease:` });
   const subscriptionSlots = redis === undefined ? createMemorySlots() : createRedisSlots({ client: redis, prefix: `${prefix}slots:` });
   const authThrottle = redis === undefined ? createMemoryAuthThrottle() : createRedisAuthThrottle({ client: redis, prefix: `${prefix}auth-fail` });
+  const rateLimiterStore = redis === undefined ? createMemoryLimiterStore() : createRedisLimiterStore({ client: redis, prefix: `${prefix}ratelimit` });
 
   const stores = new Map<string, { store: Keyv<unknown>; persistent: boolean }>();
   const storeOf = (namespace: string, persistent: boolean): Keyv<unknown> => {
@@ -157,6 +162,7 @@ function assemble(prefix: string, connections: Connections | undefined, options:
     authThrottle,
     leases,
     subscriptionSlots,
+    rateLimiterStore,
 
     store<V>(namespace: string, storeOptions: BackplaneStoreOptions = {}): Keyv<V> {
       if (closing !== undefined) throw new Error(`backplane: asked for the store "${namespace}" after close(); ask before closing`);

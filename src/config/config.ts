@@ -125,6 +125,50 @@ export const CACHE_TTL_DEFAULTS: Readonly<CacheTtls> = Object.freeze({
   deployments: 60_000,
 });
 
+/** One `@rateLimit`: `limit` calls of a field in each window of `duration` seconds, for each API key. */
+export interface RateLimit {
+  limit: number;
+  /** Seconds: the fixed window after the first call in which `limit` calls are allowed. */
+  duration: number;
+}
+
+/**
+ * Per-client rate limits (`@rateLimit`, see `src/protection/rate-limit.directive.ts`), by
+ * class of root field. Each field counts on its own for each API key (its id), on every
+ * replica together with `REDIS_URL`. Each variable is `<limit>/<seconds>`, or `0` to turn
+ * the class off (`null` here). The SDL (`schema/schema.graphql`) shows the defaults.
+ */
+export interface RateLimitsConfig {
+  /**
+   * `RATE_LIMIT_READS`, default `600/60`: `Query.alarms`, `Query.events`, `Query.nodes`,
+   * and subscribing to `alarmPage` and `alarmCreated` (a subscribe counts once).
+   */
+  reads: RateLimit | null;
+  /** `RATE_LIMIT_LABEL_WRITES`, default `120/60`: `addAlarmLabel`, `removeAlarmLabel`. */
+  labelWrites: RateLimit | null;
+  /**
+   * `RATE_LIMIT_KEY_MANAGEMENT`, default `30/60`: `createApiKey`, `rotateApiKey`,
+   * `resetApiKey`, `revokeApiKey`, `deleteApiKey`, `setApiKeyRotation`.
+   */
+  keyManagement: RateLimit | null;
+  /** `RATE_LIMIT_CREDENTIALS`, default `5/300`: `rotateUpstreamCredentials`. */
+  credentials: RateLimit | null;
+}
+
+/** The classes of rate-limited fields. */
+export type RateLimitClass = keyof RateLimitsConfig;
+
+/**
+ * The defaults, which the SDL shows. No two classes share one: the SDL's numbers are
+ * how a field's class is known at run time (`rate-limit.classes.ts` checks this).
+ */
+export const RATE_LIMIT_DEFAULTS: Readonly<Record<RateLimitClass, Readonly<RateLimit>>> = Object.freeze({
+  reads: Object.freeze({ limit: 600, duration: 60 }),
+  labelWrites: Object.freeze({ limit: 120, duration: 60 }),
+  keyManagement: Object.freeze({ limit: 30, duration: 60 }),
+  credentials: Object.freeze({ limit: 5, duration: 300 }),
+});
+
 /** Live subscriptions: how often their groups poll, and how many a client may hold. */
 export interface LiveConfig {
   /** `LIVE_POLL_INTERVAL_MS`, default 5000: each live group (subscribers with the same arguments) polls once per interval, plus up to 10% jitter. */
@@ -198,6 +242,8 @@ export interface Config {
      */
     pollIntervalMs: number;
   };
+  /** Per-client rate limits of root fields, by class (see `RateLimitsConfig`). */
+  rateLimits: RateLimitsConfig;
 }
 
 export class ConfigError extends Error {
@@ -222,6 +268,28 @@ function wholeNumber(min: number, max: number, fallback: number) {
 /** A duration in milliseconds, at most one hour. */
 function milliseconds(min: number, fallback: number) {
   return wholeNumber(min, 3_600_000, fallback);
+}
+
+const RATE_LIMIT_RULE =
+  'must be <limit>/<seconds>, a limit of 1–1000000 calls per 1–86400 seconds (e.g. 600/60 for 600 a minute), or 0 for no limit';
+
+/** `<limit>/<seconds>` as a `RateLimit`, `0` as null (off); unset is `fallback`. */
+function rateLimit(fallback: Readonly<RateLimit>) {
+  return z
+    .string()
+    .optional()
+    .transform((text, ctx): RateLimit | null => {
+      if (text === undefined) return { ...fallback };
+      if (text.trim() === '0') return null;
+      const match = /^(\d{1,7})\/(\d{1,5})$/.exec(text.trim());
+      const limit = Number(match?.[1]);
+      const duration = Number(match?.[2]);
+      if (match === null || limit < 1 || limit > 1_000_000 || duration < 1 || duration > 86_400) {
+        ctx.addIssue({ code: 'custom', message: RATE_LIMIT_RULE });
+        return z.NEVER;
+      }
+      return { limit, duration };
+    });
 }
 
 const envSchema = z.object({
@@ -286,6 +354,10 @@ const envSchema = z.object({
   CACHE_EVENT_TTL_MS: milliseconds(0, CACHE_TTL_DEFAULTS.event),
   CACHE_PAGE_TTL_MS: milliseconds(0, CACHE_TTL_DEFAULTS.page),
   CACHE_DEPLOYMENTS_TTL_MS: milliseconds(0, CACHE_TTL_DEFAULTS.deployments),
+  RATE_LIMIT_READS: rateLimit(RATE_LIMIT_DEFAULTS.reads),
+  RATE_LIMIT_LABEL_WRITES: rateLimit(RATE_LIMIT_DEFAULTS.labelWrites),
+  RATE_LIMIT_KEY_MANAGEMENT: rateLimit(RATE_LIMIT_DEFAULTS.keyManagement),
+  RATE_LIMIT_CREDENTIALS: rateLimit(RATE_LIMIT_DEFAULTS.credentials),
   LIVE_POLL_INTERVAL_MS: milliseconds(100, LIVE_CONFIG_DEFAULTS.pollIntervalMs),
   LIVE_MAX_SUBSCRIPTIONS_PER_KEY: wholeNumber(1, 100_000, LIVE_CONFIG_DEFAULTS.maxSubscriptionsPerKey),
   LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION: wholeNumber(1, 10_000, LIVE_CONFIG_DEFAULTS.maxSubscriptionsPerConnection),
@@ -393,6 +465,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       event: values.CACHE_EVENT_TTL_MS,
       page: values.CACHE_PAGE_TTL_MS,
       deployments: values.CACHE_DEPLOYMENTS_TTL_MS,
+    },
+    rateLimits: {
+      reads: values.RATE_LIMIT_READS,
+      labelWrites: values.RATE_LIMIT_LABEL_WRITES,
+      keyManagement: values.RATE_LIMIT_KEY_MANAGEMENT,
+      credentials: values.RATE_LIMIT_CREDENTIALS,
     },
     live: {
       pollIntervalMs: values.LIVE_POLL_INTERVAL_MS,

@@ -23,6 +23,8 @@ export const ERROR_CODES = [
   'INTERNAL_SERVER_ERROR',
   /** A limit of this facade (live subscriptions per key, per connection, per replica; a slow consumer's buffer). */
   'LIMIT_EXCEEDED',
+  /** One API key used a field more often than its `@rateLimit` allows; `retryAfterSeconds` says when it may again. */
+  'RATE_LIMITED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -81,6 +83,7 @@ export function httpStatusOf(code: ErrorCode): number {
       return 404;
     case 'UPSTREAM_RATE_LIMITED':
     case 'LIMIT_EXCEEDED':
+    case 'RATE_LIMITED':
       return 429;
     case 'UPSTREAM_UNAVAILABLE':
     case 'UPSTREAM_AUTH_FAILED':

@@ -6,7 +6,9 @@
  * holds. type-graphql's own SDL printer drops applied directives (`@key`), so the SDL
  * is printed with `printSchemaWithDirectives` and the subgraph is built from it with
  * the resolvers type-graphql generated (`createResolversMap`) plus the federation
- * reference resolvers.
+ * reference resolvers. The SDL carries `@rateLimit` with its defaults; each facade binds
+ * the limits to a store of its own (`protectSchema` in `src/protection/`), so the schema
+ * built here never counts anything.
  *
  * Every object type is declared with `simpleResolvers: true`: the schema has no field
  * middleware, so a plain field is read as a property (graphql-jit inlines the read)
@@ -27,6 +29,7 @@ import { NodeResolver } from './node/node.resolver.js';
 import { ApiKeyResolver } from './apikey/apikey.resolver.js';
 import { CredentialResolver } from './credential/credential.resolver.js';
 import type { GraphContext } from './context.js';
+import { RATE_LIMIT_TYPE_DEFS } from '../protection/rate-limit.directive.js';
 
 /** Federation v2 spec version and the directives this subgraph uses. */
 const FEDERATION_LINK = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable"])`;
@@ -61,8 +64,9 @@ export function buildFacadeSchema(): FacadeSchema {
     validate: false,
     pubSub: CONTEXT_PUBSUB_ONLY,
   });
+  // type-graphql prints `@rateLimit` where resolvers apply it but knows no definition of it.
   const typeDefs: DocumentNode = parse(
-    `${printSchemaWithDirectives(lexicographicSortSchema(typeGraphqlSchema))}\n${FEDERATION_LINK}\n`,
+    `${printSchemaWithDirectives(lexicographicSortSchema(typeGraphqlSchema))}\n${RATE_LIMIT_TYPE_DEFS}\n${FEDERATION_LINK}\n`,
   );
   const resolvers: Record<string, unknown> = { ...createResolversMap(typeGraphqlSchema) };
   for (const [type, fields] of Object.entries(bindFieldResolvers())) {

@@ -2,7 +2,8 @@
  * Alarm queries, label mutations and the fields of `Alarm` that need more than its
  * document: its deployment and its events as a connection.
  */
-import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, Directive, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { rateLimitSdl } from '../../protection/rate-limit.directive.js';
 import { FacadeError } from '../../errors/facade.error.js';
 import type { AlarmDocument } from '../../upstream/anywhere/anywhere.schemas.js';
 import type { GraphContext } from '../context.js';
@@ -57,6 +58,7 @@ export class AlarmResolver {
       'in the requested order (default newest occurred first). Cursors resume exactly where a page ended, ' +
       'also while new alarms arrive.',
   })
+  @Directive(rateLimitSdl('reads'))
   alarms(
     @Arg('deployment', () => String, { nullable: true, description: 'A deployment name; omit for all.' })
     deployment: string | null,
@@ -74,6 +76,7 @@ export class AlarmResolver {
   }
 
   @Mutation(() => Alarm, { description: 'Puts a label on an alarm (idempotent) and returns the alarm as it now is.' })
+  @Directive(rateLimitSdl('labelWrites'))
   async addAlarmLabel(
     @Arg('alarmId', () => ID) alarmId: string,
     @Arg('labelId', () => String) labelId: string,
@@ -83,6 +86,7 @@ export class AlarmResolver {
   }
 
   @Mutation(() => Alarm, { description: 'Takes a label off an alarm (idempotent) and returns the alarm as it now is.' })
+  @Directive(rateLimitSdl('labelWrites'))
   async removeAlarmLabel(
     @Arg('alarmId', () => ID) alarmId: string,
     @Arg('labelId', () => String) labelId: string,

@@ -3,7 +3,8 @@
  * the default key) lives in the key domain (`src/keys`); this layer maps types and
  * passes the caller as the actor. Who may call what is decided in `permissions.ts`.
  */
-import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { Arg, Args, ArgsType, Ctx, Directive, Field, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { rateLimitSdl } from '../../protection/rate-limit.directive.js';
 import { Topic, type ApiKeyRotatedPayload } from '../../live/pubsub.js';
 import { filterSubscription } from '../../live/subscription.queue.js';
 import { parseIsoDuration } from '../../keys/rotation.policy.js';
@@ -59,6 +60,7 @@ export class ApiKeyResolver {
   }
 
   @Mutation(() => CreatedApiKey, { description: 'Makes a key; its secret is in this answer only.' })
+  @Directive(rateLimitSdl('keyManagement'))
   async createApiKey(@Arg('input', () => CreateApiKeyInput) input: CreateApiKeyInput, @Ctx() ctx: GraphContext): Promise<CreatedApiKey> {
     return created(
       await ctx.keys.create(
@@ -71,6 +73,7 @@ export class ApiKeyResolver {
   @Mutation(() => CreatedApiKey, {
     description: 'A new secret now; the previous one keeps working for the grace period (default: the key’s policy, else one day).',
   })
+  @Directive(rateLimitSdl('keyManagement'))
   async rotateApiKey(
     @Arg('id', () => ID) id: string,
     @Arg('gracePeriod', () => String, { nullable: true, description: 'ISO 8601 duration, e.g. `P15D`; `PT0S` ends the old secret now.' })
@@ -83,11 +86,13 @@ export class ApiKeyResolver {
   }
 
   @Mutation(() => CreatedApiKey, { description: 'A new secret now; the old one stops working at once.' })
+  @Directive(rateLimitSdl('keyManagement'))
   async resetApiKey(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphContext): Promise<CreatedApiKey> {
     return created(await ctx.keys.reset(id, ctx.apiKey));
   }
 
   @Mutation(() => ApiKeyRotationChange, { description: 'Sets (or with null, removes) the key’s rotation schedule.' })
+  @Directive(rateLimitSdl('keyManagement'))
   async setApiKeyRotation(
     @Arg('id', () => ID) id: string,
     @Arg('rotation', () => RotationPolicyInput, { nullable: true }) rotation: RotationPolicyInput | null | undefined,
@@ -99,11 +104,13 @@ export class ApiKeyResolver {
   }
 
   @Mutation(() => ApiKey, { description: 'Stops the key working at once, on every replica; it stays listed.' })
+  @Directive(rateLimitSdl('keyManagement'))
   async revokeApiKey(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphContext): Promise<ApiKey> {
     return ApiKey.from(await ctx.keys.revoke(id, ctx.apiKey));
   }
 
   @Mutation(() => ApiKey, { description: 'Removes the key; the default key cannot be deleted.' })
+  @Directive(rateLimitSdl('keyManagement'))
   async deleteApiKey(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphContext): Promise<ApiKey> {
     return ApiKey.from(await ctx.keys.delete(id, ctx.apiKey));
   }

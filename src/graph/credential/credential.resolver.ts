@@ -3,7 +3,8 @@
  * rules (verify then swap, leaves before the root, stop at the first failure, encrypt
  * at rest) live in `src/upstream/auth/credential.rotator.ts`.
  */
-import { Arg, Ctx, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Ctx, Directive, Mutation, Query, Resolver } from 'type-graphql';
+import { rateLimitSdl } from '../../protection/rate-limit.directive.js';
 import type { GraphContext } from '../context.js';
 import {
   CredentialRotationReport,
@@ -25,6 +26,7 @@ export class CredentialResolver {
       'calls in flight finish. Every Anywhere deployment goes before Central; the first failure stops the run and ' +
       'leaves the old client in use. Delete the old clients in USM afterwards.',
   })
+  @Directive(rateLimitSdl('credentials'))
   async rotateUpstreamCredentials(
     @Arg('input', () => [UpstreamCredentialInput]) input: UpstreamCredentialInput[],
     @Ctx() ctx: GraphContext,

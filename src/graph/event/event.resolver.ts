@@ -1,5 +1,6 @@
 /** Event queries and the deployment of an event. */
-import { Arg, Args, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, Directive, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
+import { rateLimitSdl } from '../../protection/rate-limit.directive.js';
 import type { GraphContext } from '../context.js';
 import { ConnectionArgs } from '../connection/connection.args.js';
 import type { ConnectionShape } from '../connection/connection.type.js';
@@ -23,6 +24,7 @@ export class EventResolver {
   @Query(() => EventConnection, {
     description: 'Events of one deployment, or of every readable deployment when omitted, newest first.',
   })
+  @Directive(rateLimitSdl('reads'))
   events(
     @Arg('deployment', () => String, { nullable: true, description: 'A deployment name; omit for all.' })
     deployment: string | null,
