@@ -24,6 +24,20 @@
  *   on a field that is not a root field (inside a list it would count once per item,
  *   so one page of 100 alarms would spend 100 calls), and numbers that are no class's
  *   default (configuration could not reach them).
+ * - An answer the response cache serves (the same read on one replica within
+ *   `CACHE_PAGE_TTL_MS`) runs no resolver, so it counts nothing: it costs neither
+ *   execution nor an upstream call.
+ *
+ * Which fields: every mutation (label writes, key management and upstream credential
+ * rotation in classes stricter than reads); the list reads `alarms`, `events` and
+ * `nodes`, each of which can fan out to a page per deployment or 100 lookups; and
+ * subscribing to `alarmPage` and `alarmCreated` (a subscribe may replay up to 1,000
+ * alarms; the subscriptions a key holds at once are LIVE_MAX_SUBSCRIPTIONS_PER_KEY's
+ * business). Not `alarm`, `event`, `node` or `deployment(s)`: each is one batched,
+ * cached lookup (the deployments a cached list), the upstream fair queue already
+ * shares USM's budget between keys, and the operation cost limit bounds how many one
+ * operation may alias. Nor the key's own and local reads (`viewer`, `apiKeys`,
+ * `auditEvents`, `upstreamCredentials`, `apiKeyRotated`).
  */
 import { getNamedType, Kind, type ConstArgumentNode, type ConstDirectiveNode, type GraphQLResolveInfo, type GraphQLSchema } from 'graphql';
 import { getDirective, mapSchema, MapperKind } from '@graphql-tools/utils';

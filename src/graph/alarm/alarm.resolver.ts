@@ -70,6 +70,7 @@ export class AlarmResolver {
     return alarmConnection(ctx, { deployment: deployment ?? undefined, args, filter, orderBy });
   }
 
+  // No @rateLimit: one batched, cached lookup (which fields are limited, and why: rate-limit.directive.ts).
   @Query(() => Alarm, { nullable: true, description: 'One alarm by its ID; null when its deployment does not know it.' })
   alarm(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphContext): Promise<Alarm | null> {
     return loadAlarm(ctx, id);

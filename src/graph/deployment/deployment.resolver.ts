@@ -18,6 +18,7 @@ import { Deployment } from './deployment.type.js';
 
 @Resolver(() => Deployment)
 export class DeploymentResolver {
+  // No @rateLimit on these two: a cached list (which fields are limited, and why: rate-limit.directive.ts).
   @Query(() => [Deployment], {
     description: 'Every deployment the facade knows of: from USM Central when configured, and the configured ones.',
   })
@@ -30,6 +31,7 @@ export class DeploymentResolver {
     return findDeployment(ctx, name);
   }
 
+  // No @rateLimit below a root field: under `deployments` it would count once per deployment.
   @FieldResolver(() => AlarmConnection, { description: 'This deployment’s alarms; see `Query.alarms`.' })
   alarms(
     @Root() deployment: Deployment,

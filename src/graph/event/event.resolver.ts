@@ -35,6 +35,7 @@ export class EventResolver {
     return eventConnection(ctx, { deployment: deployment ?? undefined, args, filter });
   }
 
+  // No @rateLimit: one batched, cached lookup (which fields are limited, and why: rate-limit.directive.ts).
   @Query(() => Event, { nullable: true, description: 'One event by its ID; null when its deployment does not know it.' })
   event(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphContext): Promise<Event | null> {
     return loadEvent(ctx, id);

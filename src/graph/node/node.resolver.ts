@@ -28,6 +28,7 @@ async function loadNode(ctx: GraphContext, id: string): Promise<Node | null> {
 
 @Resolver()
 export class NodeResolver {
+  // No @rateLimit: one batched, cached lookup (which fields are limited, and why: rate-limit.directive.ts).
   @Query(() => Node, { nullable: true, description: 'Any object by its global ID; null when it no longer exists.' })
   node(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphContext): Promise<Node | null> {
     return loadNode(ctx, id);
