@@ -30,7 +30,11 @@ import { Topic } from './live/pubsub.js';
 import { openBackplane, type Backplane } from './backplane/backplane.js';
 import { LiveHub } from './live/live.hub.js';
 import type { LiveTimers } from './live/live.timers.js';
-import type { UpstreamCall } from './upstream/upstream.call.js';
+import type { SentCount, UpstreamCall } from './upstream/upstream.call.js';
+import { queryLimits } from './protection/query.limits.js';
+import { estimateCost } from './protection/cost.estimator.js';
+import { fieldCostRules } from './graph/cost.rules.js';
+import type { DeploymentInfo } from './upstream/upstream.registry.js';
 import { startSimulator, type RunningSimulator } from './simulator/simulator.js';
 
 export interface StartFacadeOptions {
@@ -173,6 +177,16 @@ export async function startFacade(config: Config, options: StartFacadeOptions = 
       }),
     );
     const keys = await startKeys(config, backplane, logger, closers, options.keys);
+    // Analysts explore the schema in development; in production only keys granted `schema:read`.
+    const introspection = config.nodeEnv === 'production' ? ('schema:read' as const) : ('open' as const);
+    let deploymentsSeen = registry.deploymentNames.length;
+    const costRules = fieldCostRules({
+      readable: registry.deploymentNames,
+      central: registry.central !== undefined,
+      // Central's list as last seen: the estimate makes no call of its own.
+      knownDeployments: () => (deploymentsSeen = Math.max(deploymentsSeen, cache.peek<DeploymentInfo[]>('deployments', 'all')?.length ?? 0)),
+      sharesPages: config.cacheTtls.page > 0,
+    });
     const server = await startFacadeServer({
       schema: limitedSchema,
       sdl,
@@ -182,6 +196,7 @@ export async function startFacade(config: Config, options: StartFacadeOptions = 
       context: async (source) => {
         const apiKey = await keys.authenticate(presentedKey(source), { clientAddress: source.remoteAddress });
         const deadline = Date.now() + config.requestDeadlineMs;
+        const upstreamCallsSent: SentCount = { count: 0 };
         let loaders: RequestLoaders | undefined;
         // Made on first use: a subscription keeps its context for hours, and most never read through it.
         const loadersOf = () =>
@@ -189,7 +204,7 @@ export async function startFacade(config: Config, options: StartFacadeOptions = 
             registry,
             cache,
             // The request's upstream work is the key's, interactive, and over at its deadline.
-            call: { caller: apiKey.id, workClass: 'INTERACTIVE', deadline },
+            call: { caller: apiKey.id, workClass: 'INTERACTIVE', deadline, sent: upstreamCallsSent },
             // Every replica forgets what it cached of the alarm, so a read after a write is fresh anywhere.
             onAlarmChanged: (deployment, uuid) => {
               // This replica's answers go now, before the reply to the write; others' when the message lands.
@@ -209,11 +224,16 @@ export async function startFacade(config: Config, options: StartFacadeOptions = 
           usage: registry,
           live,
           logger,
+          upstreamCallsSent,
         };
       },
       authorizeOperation: (context, document, operation) => {
-        for (const permission of requiredPermissions(document, operation)) keys.authorize(context.apiKey, permission);
+        for (const permission of requiredPermissions(document, operation, { introspection })) keys.authorize(context.apiKey, permission);
       },
+      queryLimits: queryLimits({ limits: config.queryLimits, exposeLimits: config.nodeEnv !== 'production' }),
+      production: config.nodeEnv === 'production',
+      costOf: (document, operation, variables) => estimateCost({ schema, document, operation, variables, rules: costRules }),
+      maxOperationCost: config.queryLimits.maxOperationCost,
       plugins: [responses.plugin()],
       stringifyResult: responses.stringifyResult,
       maxSubscriptionsPerKey: config.live.maxSubscriptionsPerKey,

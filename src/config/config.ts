@@ -188,6 +188,40 @@ export const LIVE_CONFIG_DEFAULTS: Readonly<LiveConfig> = Object.freeze({
   maxGroups: 1_000,
 });
 
+/**
+ * Limits on the shape and the upstream cost of one operation, checked before anything
+ * executes (see `src/protection/`). Under `NODE_ENV=production` refusals do not say the
+ * exact limit.
+ */
+export interface QueryLimitsConfig {
+  /**
+   * `MAX_QUERY_DEPTH`, default 8 (graphql-armor's is 6): the deepest legitimate path in this
+   * schema is a deployment's alarms with their events, `deployment { alarms { edges { node
+   * { events { edges { node { name } } } } } } } }`, 8 field levels. Fragments, inline
+   * ones too (`_entities`, `node`), add no level.
+   */
+  maxDepth: number;
+  /** `MAX_QUERY_ALIASES`, default 15 (graphql-armor's): aliased fields in one operation. */
+  maxAliases: number;
+  /** `MAX_QUERY_DIRECTIVES`, default 50 (graphql-armor's): directives in one operation. */
+  maxDirectives: number;
+  /** `MAX_QUERY_TOKENS`, default 1000 (graphql-armor's): lexical tokens in one document; parsing stops past it. */
+  maxTokens: number;
+  /**
+   * `MAX_OPERATION_COST`, default 100: upstream calls one operation may be predicted to
+   * make (for a subscription: per poll). 100 calls is one second of the whole GET quota.
+   */
+  maxOperationCost: number;
+}
+
+export const QUERY_LIMITS_DEFAULTS: Readonly<QueryLimitsConfig> = Object.freeze({
+  maxDepth: 8,
+  maxAliases: 15,
+  maxDirectives: 50,
+  maxTokens: 1_000,
+  maxOperationCost: 100,
+});
+
 export interface Config {
   /** `PORT`, default 4000. */
   port: number;
@@ -218,6 +252,8 @@ export interface Config {
   cacheTtls: CacheTtls;
   /** Live subscriptions (`alarmPage`, `alarmCreated`). */
   live: LiveConfig;
+  /** Depth, aliases, directives, tokens and upstream cost of one operation. */
+  queryLimits: QueryLimitsConfig;
   /** The facade's own API keys. */
   keys: {
     /** `DATA_DIR`, default `./data`: the SQLite store of keys and audit events when `REDIS_URL` is unset. */
@@ -362,6 +398,11 @@ const envSchema = z.object({
   LIVE_MAX_SUBSCRIPTIONS_PER_KEY: wholeNumber(1, 100_000, LIVE_CONFIG_DEFAULTS.maxSubscriptionsPerKey),
   LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION: wholeNumber(1, 10_000, LIVE_CONFIG_DEFAULTS.maxSubscriptionsPerConnection),
   LIVE_MAX_GROUPS: wholeNumber(1, 1_000_000, LIVE_CONFIG_DEFAULTS.maxGroups),
+  MAX_QUERY_DEPTH: wholeNumber(2, 100, QUERY_LIMITS_DEFAULTS.maxDepth),
+  MAX_QUERY_ALIASES: wholeNumber(0, 10_000, QUERY_LIMITS_DEFAULTS.maxAliases),
+  MAX_QUERY_DIRECTIVES: wholeNumber(0, 10_000, QUERY_LIMITS_DEFAULTS.maxDirectives),
+  MAX_QUERY_TOKENS: wholeNumber(50, 1_000_000, QUERY_LIMITS_DEFAULTS.maxTokens),
+  MAX_OPERATION_COST: wholeNumber(1, 100_000, QUERY_LIMITS_DEFAULTS.maxOperationCost),
 });
 
 type Env = z.infer<typeof envSchema>;
@@ -477,6 +518,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxSubscriptionsPerKey: values.LIVE_MAX_SUBSCRIPTIONS_PER_KEY,
       maxSubscriptionsPerConnection: values.LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION,
       maxGroups: values.LIVE_MAX_GROUPS,
+    },
+    queryLimits: {
+      maxDepth: values.MAX_QUERY_DEPTH,
+      maxAliases: values.MAX_QUERY_ALIASES,
+      maxDirectives: values.MAX_QUERY_DIRECTIVES,
+      maxTokens: values.MAX_QUERY_TOKENS,
+      maxOperationCost: values.MAX_OPERATION_COST,
     },
   };
 }

@@ -25,6 +25,10 @@ export const ERROR_CODES = [
   'LIMIT_EXCEEDED',
   /** One API key used a field more often than its `@rateLimit` allows; `retryAfterSeconds` says when it may again. */
   'RATE_LIMITED',
+  /** The operation could make more upstream calls than `MAX_OPERATION_COST` allows; nothing was sent upstream. */
+  'COST_LIMIT_EXCEEDED',
+  /** The HTTP request itself is not a GraphQL request the facade can run (body, content type, method, operationName). */
+  'BAD_REQUEST',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -74,6 +78,8 @@ export class FacadeError extends Error {
 export function httpStatusOf(code: ErrorCode): number {
   switch (code) {
     case 'BAD_USER_INPUT':
+    case 'BAD_REQUEST':
+    case 'COST_LIMIT_EXCEEDED':
       return 400;
     case 'UNAUTHENTICATED':
       return 401;

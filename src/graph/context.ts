@@ -8,7 +8,7 @@ import type { ApiKey } from '../keys/api-key.service.js';
 import type { ApiKeyService } from '../keys/api-key.service.js';
 import type { PubSub } from '../live/pubsub.js';
 import type { LiveHub } from '../live/live.hub.js';
-import type { UpstreamCall } from '../upstream/upstream.call.js';
+import type { SentCount, UpstreamCall } from '../upstream/upstream.call.js';
 import type { RequestLoaders } from '../loaders/request.loaders.js';
 import type { UpstreamRegistry } from '../upstream/upstream.registry.js';
 
@@ -37,4 +37,6 @@ export interface GraphContext {
   usage: UsageReader;
   live: LiveContext;
   logger: Logger;
+  /** Upstream requests sent for this operation so far (`extensions.cost.actualUpstreamCalls`). */
+  upstreamCallsSent: SentCount;
 }

@@ -5,8 +5,9 @@
  * permission of every root field it selects (following fragments); a root field
  * missing from `ROOT_FIELD_PERMISSIONS` is refused as FORBIDDEN, so a new field is
  * closed until someone decides who may use it (a test checks every schema field is
- * listed). `null` means any valid key. Introspection (`__schema`, `__type`,
- * `__typename`) needs only a valid key. The server checks this before executing, on
+ * listed). `null` means any valid key. `__typename` needs only a valid key;
+ * introspection (`__schema`, `__type`) too in development, and `schema:read` where
+ * `introspection` is `'schema:read'` (production). The server checks this before executing, on
  * HTTP and on WebSocket alike, so federation's `_entities` is covered too.
  */
 import { Kind, type DocumentNode, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
@@ -42,7 +43,12 @@ export const ROOT_FIELD_PERMISSIONS: Readonly<Record<string, Permission | null>>
   'subscription.alarmCreated': 'alarms:read',
 };
 
-const INTROSPECTION = new Set(['__schema', '__type', '__typename']);
+const INTROSPECTION = new Set(['__schema', '__type']);
+
+export interface RequiredPermissionsOptions {
+  /** Who may introspect: any valid key (`open`, development), or keys with `schema:read` (production). Default `open`. */
+  introspection?: 'open' | 'schema:read';
+}
 
 function rootFields(document: DocumentNode, selectionSet: SelectionSetNode, seen = new Set<string>()): string[] {
   const names: string[] = [];
@@ -61,10 +67,18 @@ function rootFields(document: DocumentNode, selectionSet: SelectionSetNode, seen
 }
 
 /** The permissions `operation` needs; throws FORBIDDEN for a root field no one may use. */
-export function requiredPermissions(document: DocumentNode, operation: OperationDefinitionNode): Permission[] {
+export function requiredPermissions(
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  options: RequiredPermissionsOptions = {},
+): Permission[] {
   const needed = new Set<Permission>();
   for (const field of rootFields(document, operation.selectionSet)) {
-    if (INTROSPECTION.has(field)) continue;
+    if (field === '__typename') continue;
+    if (INTROSPECTION.has(field)) {
+      if (options.introspection === 'schema:read') needed.add('schema:read');
+      continue;
+    }
     const key = `${operation.operation}.${field}`;
     const permission = ROOT_FIELD_PERMISSIONS[key];
     if (permission === undefined) {

@@ -2,7 +2,7 @@
  * What an API key may do. Each GraphQL field that needs more than a valid key names one
  * of these; a key without it gets FORBIDDEN naming the permission.
  */
-export const PERMISSIONS = ['alarms:read', 'alarms:write', 'keys:manage', 'credentials:manage'] as const;
+export const PERMISSIONS = ['alarms:read', 'alarms:write', 'keys:manage', 'credentials:manage', 'schema:read'] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];
 

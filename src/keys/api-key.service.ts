@@ -189,7 +189,12 @@ export class ApiKeyService {
       );
     }
     return this.locks.run(INDEX_LOCK, async () => {
-      const existing = (await this.repository.list()).find((record) => record.isDefault);
+      let existing = (await this.repository.list()).find((record) => record.isDefault);
+      if (existing !== undefined && PERMISSIONS.some((p) => !existing!.permissions.includes(p))) {
+        // The default key holds every permission, also those a later version added (`schema:read`).
+        existing = { ...existing, permissions: [...PERMISSIONS] };
+        await this.repository.replace(existing);
+      }
       if (existing !== undefined) {
         const matches = adopted?.ok === true && adopted.id === existing.id && secretMatches(adopted.secret, existing.secretHash);
         const warning =

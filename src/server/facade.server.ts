@@ -12,6 +12,18 @@
  *   injected `context` factory (which authenticates: a `FacadeError` UNAUTHENTICATED
  *   becomes HTTP 401, or a refused WebSocket connection), then passes
  *   `authorizeOperation` (FORBIDDEN becomes HTTP 403) before anything executes.
+ * - Before anything executes, a document passes the query limits (`queryLimits`: tokens
+ *   while parsing, depth, aliases and directives while validating) and its predicted
+ *   upstream calls (`costOf`) must not pass `maxOperationCost`: past it the operation is
+ *   refused with COST_LIMIT_EXCEEDED (a subscription at subscribe time) and nothing is
+ *   sent upstream. Every HTTP answer carries `extensions.cost { estimatedUpstreamCalls,
+ *   actualUpstreamCalls }` (actual: what the operation's context counted in
+ *   `upstreamCallsSent`).
+ * - A request that is not a GraphQL request (malformed or empty JSON, another content
+ *   type, a body over `bodyLimit`, an `operationName` the document does not have) gets a
+ *   4xx with a GraphQL-shaped JSON error (`BAD_REQUEST`), never a 5xx. Every HTTP answer
+ *   has an `x-request-id` (the caller's, or a new one), which an unexpected error's
+ *   `extensions.requestId` and its log line repeat.
  * - Subscriptions on WebSocket and SSE run through one `SubscriptionExecutor`: at most
  *   `maxSubscriptionsPerKey` per key (counted by `subscriptionSlots`), and at most `maxSubscriptionsPerConnection`
  *   operations at once on one WebSocket; past either, that operation is refused with
@@ -36,7 +48,9 @@ import { useServer } from 'graphql-ws/use/ws';
 import {
   getOperationAST,
   GraphQLError,
+  Kind,
   parse,
+  specifiedRules,
   validate,
   type DocumentNode,
   type ExecutionArgs,
@@ -48,7 +62,9 @@ import { FacadeError, httpStatusOf } from '../errors/facade.error.js';
 import { jitGateway } from './jit.executor.js';
 import type { GraphContext } from '../graph/context.js';
 import type { Logger } from '../log/logger.js';
-import { createErrorFormatter } from './error.formatter.js';
+import { createErrorFormatter, requestErrorMessage } from './error.formatter.js';
+import { withRequestId } from './request.id.js';
+import type { QueryLimits } from '../protection/query.limits.js';
 import { mountPlayground } from './playground.js';
 import { SubscriptionExecutor } from './subscription.executor.js';
 import { createMemorySlots, type SubscriptionSlots } from '../live/subscription.slots.js';
@@ -88,6 +104,14 @@ export interface FacadeServerOptions {
   subscriptionSlots?: SubscriptionSlots;
   /** `LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION`; default 25. */
   maxSubscriptionsPerConnection?: number;
+  /** Parse options and validation rules that bound a document's shape (`protection/query.limits.ts`). Default none. */
+  queryLimits?: QueryLimits;
+  /** `NODE_ENV=production`: messages hide schema hints (suggestions) and exact query limits. Default false. */
+  production?: boolean;
+  /** The upstream calls an operation is predicted to make (a subscription: per poll). Default: 0 for every operation. */
+  costOf?: (document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown> | undefined) => number;
+  /** `MAX_OPERATION_COST`; default 100. */
+  maxOperationCost?: number;
 }
 
 export interface RunningFacadeServer {
@@ -133,6 +157,89 @@ function toGraphQLError(error: unknown): GraphQLError {
   });
 }
 
+/** The operations a document holds, by name, for a message that says which to choose. */
+function operationNames(document: DocumentNode): string {
+  const names = document.definitions.flatMap((d) => (d.kind === Kind.OPERATION_DEFINITION ? [d.name?.value ?? '(anonymous)'] : []));
+  return names.length === 0 ? 'none' : names.map((name) => (name === '(anonymous)' ? name : `"${name}"`)).join(', ');
+}
+
+/** Why no operation of `document` can run for `operationName`, as a BAD_REQUEST. */
+function noSuchOperation(document: DocumentNode, operationName: string | null | undefined): FacadeError {
+  const message =
+    operationName === null || operationName === undefined
+      ? `The document holds several operations (${operationNames(document)}): name the one to run in operationName`
+      : `The document has no operation named "${operationName}"; it has: ${operationNames(document)}`;
+  return new FacadeError('BAD_REQUEST', message, { details: { operationName: operationName ?? null } });
+}
+
+/** A JSON body the GraphQL-over-HTTP way, for requests refused before GraphQL sees them. */
+function sendRequestError(res: express.Response, status: number, message: string): void {
+  res.status(status).type('application/json').send(JSON.stringify({ errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] }));
+}
+
+/** body-parser's failures (bad JSON, too large, unsupported encoding) as GraphQL request errors. */
+function bodyErrors(bodyLimit: string): express.ErrorRequestHandler {
+  return (error: { type?: string; status?: number }, _req, res, next) => {
+    if (res.headersSent) return next(error);
+    switch (error.type) {
+      case 'entity.parse.failed':
+        return sendRequestError(res, 400, 'The body is not valid JSON: send {"query": "…", "variables": {…}, "operationName": "…"}');
+      case 'entity.too.large':
+        return sendRequestError(res, 413, `The body is larger than ${bodyLimit}: send a shorter query, or the variables in several requests`);
+      case 'encoding.unsupported':
+      case 'charset.unsupported':
+        return sendRequestError(res, 415, 'The body must be JSON in UTF-8, uncompressed or gzip/deflate/br');
+      default:
+        return sendRequestError(res, error.status !== undefined && error.status < 500 ? error.status : 400, 'The request body could not be read');
+    }
+  };
+}
+
+/** Refuses a POST whose body is not JSON, before body-parser skips it and Apollo answers in plain text. */
+function jsonBodyOnly(req: express.Request, res: express.Response, next: express.NextFunction): void {
+  if (req.method !== 'POST') return next();
+  const type = req.headers['content-type'];
+  if (type === undefined || !/^application\/json\s*(;|$)/i.test(type)) {
+    return sendRequestError(
+      res,
+      415,
+      `A POST must have Content-Type: application/json${type === undefined ? '' : `, not ${JSON.stringify(type.slice(0, 80))}`}`,
+    );
+  }
+  const length = req.headers['content-length'];
+  if (length === '0') return sendRequestError(res, 400, 'The body is empty: send {"query": "…"} as JSON');
+  next();
+}
+
+/**
+ * Refuses a parsed body that is no GraphQL request, saying what one looks like (Apollo
+ * would answer some of these in plain text). An array is left to Apollo, which refuses
+ * batches.
+ */
+function graphqlRequestOnly(req: express.Request, res: express.Response, next: express.NextFunction): void {
+  if (req.method !== 'POST' || Array.isArray(req.body)) return next();
+  const body: unknown = req.body;
+  const problem =
+    body === null || typeof body !== 'object'
+      ? 'The body must be a JSON object: {"query": "…", "variables": {…}, "operationName": "…"}'
+      : typeof (body as Record<string, unknown>)['query'] !== 'string' || (body as Record<string, unknown>)['query'] === ''
+        ? '"query" must be the GraphQL document, as a non-empty string'
+        : !isOptional((body as Record<string, unknown>)['variables'], 'object')
+          ? '"variables" must be a JSON object of variable values, or null'
+          : !isOptional((body as Record<string, unknown>)['operationName'], 'string')
+            ? '"operationName" must be the name of an operation in the document, as a string, or null'
+            : !isOptional((body as Record<string, unknown>)['extensions'], 'object')
+              ? '"extensions" must be a JSON object, or null'
+              : undefined;
+  if (problem === undefined) return next();
+  sendRequestError(res, 400, problem);
+}
+
+function isOptional(value: unknown, type: 'object' | 'string'): boolean {
+  if (value === undefined || value === null) return true;
+  return type === 'object' ? typeof value === 'object' && !Array.isArray(value) : typeof value === 'string';
+}
+
 /** graphql-ws sends errors as they are: drop the HTTP-only part. */
 function forWebSocket(error: GraphQLError): GraphQLError {
   const { http: _http, ...extensions } = error.extensions;
@@ -169,6 +276,31 @@ export async function startFacadeServer(options: FacadeServerOptions): Promise<R
     slots: options.subscriptionSlots ?? createMemorySlots(),
   });
   const maxPerConnection = options.maxSubscriptionsPerConnection ?? 25;
+  const production = options.production ?? false;
+  const validationRules = [...specifiedRules, ...(options.queryLimits?.validationRules ?? [])];
+  const maxOperationCost = options.maxOperationCost ?? 100;
+  /** The operation's predicted upstream calls; throws COST_LIMIT_EXCEEDED past the limit. */
+  const checkCost = (document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown> | undefined): number => {
+    const estimated = options.costOf?.(document, operation, variables) ?? 0;
+    if (estimated > maxOperationCost) {
+      throw new FacadeError(
+        'COST_LIMIT_EXCEEDED',
+        `This operation could make ${estimated} upstream calls${operation.operation === 'subscription' ? ' per poll' : ''}; ` +
+          `the limit is ${maxOperationCost} (MAX_OPERATION_COST). Ask for fewer items (first/last), fewer deployments ` +
+          'or fewer nested connections, or split it into several operations. Nothing was sent upstream.',
+        { details: { estimatedUpstreamCalls: estimated, maxOperationCost } },
+      );
+    }
+    return estimated;
+  };
+  /** A parse or validation error as this deployment shows it (no suggestions or limits in production). */
+  const asRequestError = (error: GraphQLError, code: string): GraphQLError =>
+    new GraphQLError(requestErrorMessage(error.message, code, production), {
+      nodes: error.nodes,
+      source: error.source,
+      positions: error.positions,
+      extensions: { code },
+    });
   const validDocuments = new Map<string, DocumentNode>();
   /** The request each operation's context was made from, for the executor's bookkeeping. */
   const sources = new WeakMap<GraphContext, ContextSource>();
@@ -187,24 +319,26 @@ export async function startFacadeServer(options: FacadeServerOptions): Promise<R
     let document = validDocuments.get(payload.query);
     if (document === undefined) {
       try {
-        document = parse(payload.query);
+        document = parse(payload.query, options.queryLimits?.parseOptions);
       } catch (error) {
-        return { errors: [error instanceof GraphQLError ? error : new GraphQLError('The query does not parse')], status: 400 };
+        const syntax = error instanceof GraphQLError ? error : new GraphQLError('The query does not parse');
+        return { errors: [asRequestError(syntax, 'GRAPHQL_PARSE_FAILED')], status: 400 };
       }
-      const invalid = validate(schema, document);
-      if (invalid.length > 0) return { errors: invalid, status: 400 };
+      const invalid = validate(schema, document, validationRules);
+      if (invalid.length > 0) return { errors: invalid.map((error) => asRequestError(error, 'GRAPHQL_VALIDATION_FAILED')), status: 400 };
       // Screens subscribe with the same few documents: parse and validate each once, and share its tree.
       if (validDocuments.size >= VALID_DOCUMENTS_KEPT) validDocuments.delete(validDocuments.keys().next().value!);
       validDocuments.set(payload.query, document);
     }
     const operation = getOperationAST(document, payload.operationName);
     if (operation === null || operation === undefined) {
-      return { errors: [new GraphQLError('Name the operation to run (operationName) or send exactly one')], status: 400 };
+      return { errors: [toGraphQLError(noSuchOperation(document, payload.operationName))], status: 400 };
     }
     try {
       // Authenticated again per operation: a key revoked since the connection opened stops here.
       const contextValue = await options.context(source);
       options.authorizeOperation(contextValue, document, operation);
+      checkCost(document, operation, payload.variables ?? undefined);
       sources.set(contextValue, source);
       return {
         args: { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue },
@@ -260,13 +394,17 @@ export async function startFacadeServer(options: FacadeServerOptions): Promise<R
     gateway: jitGateway(schema, options.sdl),
     ...(options.stringifyResult === undefined ? {} : { stringifyResult: options.stringifyResult }),
     includeStacktraceInErrorResponses: false,
+    parseOptions: options.queryLimits?.parseOptions ?? {},
+    validationRules: options.queryLimits?.validationRules ?? [],
+    // One operation per request: a batch would multiply every limit and the cost by its length.
+    allowBatchedHttpRequests: false,
     // Apollo turns introspection off under NODE_ENV=production; analysts need it for the
     // playground, and only authenticated callers reach it.
     introspection: true,
     // main.ts owns SIGTERM/SIGINT so that everything, not only Apollo, drains in order.
     stopOnTerminationSignals: false,
     logger,
-    formatError: createErrorFormatter(logger),
+    formatError: createErrorFormatter(logger, { production }),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       {
@@ -278,14 +416,32 @@ export async function startFacadeServer(options: FacadeServerOptions): Promise<R
           };
         },
         async requestDidStart() {
+          let estimated = 0;
           return {
-            async didResolveOperation({ contextValue, document, operation }) {
-              if (operation === undefined) return; // Apollo itself refuses a request without a runnable operation.
+            async didResolveOperation({ contextValue, document, operation, request }) {
               try {
+                if (operation === undefined) throw noSuchOperation(document, request.operationName);
+                if (operation.operation === 'subscription') {
+                  throw new FacadeError(
+                    'BAD_REQUEST',
+                    `Subscriptions run over WebSocket (graphql-ws) on ${GRAPHQL_PATH} or Server-Sent Events (graphql-sse) on ${EVENT_STREAM_PATH}, not plain HTTP`,
+                  );
+                }
                 options.authorizeOperation(contextValue, document, operation);
+                estimated = checkCost(document, operation, request.variables);
               } catch (error) {
+                if (error instanceof FacadeError && error.code === 'COST_LIMIT_EXCEEDED') {
+                  estimated = error.details['estimatedUpstreamCalls'] as number;
+                }
                 throw toGraphQLError(error);
               }
+            },
+            async willSendResponse({ response, contextValue }) {
+              if (response.body.kind !== 'single') return;
+              // A new result object: the response cache may hold the one it replaces.
+              const result = response.body.singleResult;
+              const cost = { estimatedUpstreamCalls: estimated, actualUpstreamCalls: contextValue.upstreamCallsSent.count };
+              response.body.singleResult = { ...result, extensions: { ...result.extensions, cost } };
             },
           };
         },
@@ -303,9 +459,13 @@ export async function startFacadeServer(options: FacadeServerOptions): Promise<R
     res.status(draining ? 503 : 200).json({ status: draining ? 'draining' : 'ok' });
   });
   mountPlayground(app, GRAPHQL_PATH);
+  const bodyLimit = options.bodyLimit ?? '1mb';
   app.use(
     EVENT_STREAM_PATH,
-    express.json({ limit: options.bodyLimit ?? '1mb' }),
+    withRequestId,
+    jsonBodyOnly,
+    express.json({ limit: bodyLimit, strict: false }),
+    bodyErrors(bodyLimit),
     eventStreamHandler({
       schema,
       prepare: (req, params) =>
@@ -316,7 +476,11 @@ export async function startFacadeServer(options: FacadeServerOptions): Promise<R
   );
   app.use(
     GRAPHQL_PATH,
-    express.json({ limit: options.bodyLimit ?? '1mb' }),
+    withRequestId,
+    jsonBodyOnly,
+    express.json({ limit: bodyLimit, strict: false }),
+    bodyErrors(bodyLimit),
+    graphqlRequestOnly,
     expressMiddleware(apollo, {
       context: async ({ req }) => {
         try {

@@ -13,8 +13,9 @@
  *   (a label write calls it, on every replica), so a read after a write is fresh.
  * - At most `maxEntries` are kept, the oldest dropped first.
  * - `stringifyResult`, given to Apollo as its `stringifyResult`, writes a cached answer's
- *   JSON once and reuses it for every hit (a 50-alarm page is ~64 KB of JSON); any
- *   other answer is written exactly as Apollo would (compact JSON and a newline).
+ *   `data` as JSON once and reuses it for every hit (a 50-alarm page is ~64 KB of JSON),
+ *   with each answer's own `extensions` (its cost) after it; every answer, cached or
+ *   not, is written exactly as Apollo would (compact JSON and a newline).
  */
 import type { ApolloServerPlugin, GraphQLRequestContext } from '@apollo/server';
 import type { DocumentNode, FormattedExecutionResult, OperationDefinitionNode } from 'graphql';
@@ -42,8 +43,8 @@ export class ResponseCache {
   readonly #entries = new Map<string, Entry>();
   readonly #options: Required<ResponseCacheOptions>;
   /**
-   * The JSON of cached answers, by their `data`: Apollo hands `stringifyResult` a new
-   * wrapper object each time, but the same `data`. Dropped with the entry.
+   * The JSON of cached answers' `data`, by that object: Apollo hands `stringifyResult` a
+   * new wrapper object each time, but the same `data`. Dropped with the entry.
    */
   #json = new WeakMap<object, string | null>();
 
@@ -59,12 +60,17 @@ export class ResponseCache {
   /** For Apollo's `stringifyResult` option. */
   readonly stringifyResult = (result: FormattedExecutionResult): string => {
     const data = result.data;
-    if (data === null || data === undefined || result.errors !== undefined || result.extensions !== undefined) return toJson(result);
-    const known = this.#json.get(data);
-    if (known !== null) return known ?? toJson(result);
-    const json = toJson(result);
-    this.#json.set(data, json);
-    return json;
+    if (data === null || data === undefined || result.errors !== undefined) return toJson(result);
+    let json = this.#json.get(data);
+    if (json === undefined) return toJson(result);
+    if (json === null) {
+      json = JSON.stringify(data);
+      this.#json.set(data, json);
+    }
+    // The same bytes as `toJson`: a result's keys are `data`, then `extensions`.
+    return result.extensions === undefined
+      ? `{"data":${json}}\n`
+      : `{"data":${json},"extensions":${JSON.stringify(result.extensions)}}\n`;
   };
 
   get size(): number {

@@ -22,6 +22,17 @@ export interface UpstreamCall {
   readonly workClass: WorkClass;
   /** Epoch ms past which no answer is wanted; `Infinity` for none. */
   readonly deadline: number;
+  /**
+   * Counts every request sent upstream for this work, each attempt once (token requests
+   * are the credential's, not the work's, and are not counted): what `extensions.cost`
+   * reports as `actualUpstreamCalls`. Default none.
+   */
+  readonly sent?: SentCount;
+}
+
+/** A running count of upstream requests sent for one `UpstreamCall`. */
+export interface SentCount {
+  count: number;
 }
 
 export const FACADE_CALL: UpstreamCall = Object.freeze({ caller: 'facade', workClass: 'INTERACTIVE', deadline: Number.POSITIVE_INFINITY });

@@ -63,7 +63,7 @@ describe('authentication of every GraphQL request', () => {
 
   it('answers viewer with the calling key, and the admin key with every permission', async () => {
     const { viewer } = dataOf(await facade.gql<{ viewer: { permissions: string[]; isDefault: boolean; name: string } }>(VIEWER));
-    assert.deepEqual(viewer.permissions, ['ALARMS_READ', 'ALARMS_WRITE', 'KEYS_MANAGE', 'CREDENTIALS_MANAGE']);
+    assert.deepEqual(viewer.permissions, ['ALARMS_READ', 'ALARMS_WRITE', 'KEYS_MANAGE', 'CREDENTIALS_MANAGE', 'SCHEMA_READ']);
     assert.equal(viewer.isDefault, true);
     assert.match(viewer.name, /^usm-facade@\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
   });

@@ -154,6 +154,6 @@ describe('resolving Alarm references from a gateway', () => {
         ],
       },
     );
-    assert.deepEqual(body, { data: { _entities: [...events.map((e) => ({ uuid: e.uuid })), { name: 'acme-east' }] } });
+    assert.deepEqual(body, { data: { _entities: [...events.map((e) => ({ uuid: e.uuid })), { name: 'acme-east' }] }, extensions: body.extensions });
   });
 });

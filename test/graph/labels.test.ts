@@ -53,7 +53,7 @@ describe('alarm labels', () => {
     assert.deepEqual(await labelsEverywhere(), [[], [], []]); // now cached: document and page
     await resetSimulatorStats(facade.simulatorUrl);
     const { body } = await facade.gql(ADD, { id, label: 'needs-triage' });
-    assert.deepEqual(body, { data: { addAlarmLabel: { id, labelIds: ['needs-triage'] } } });
+    assert.deepEqual(body, { data: { addAlarmLabel: { id, labelIds: ['needs-triage'] } }, extensions: body.extensions });
     const stats = await simulatorStats(facade.simulatorUrl);
     assert.equal(requestCount(stats, 'acme-east', 'PUT /alarms/{id}/labels/{labelId}'), 1);
     assert.deepEqual(await upstreamLabels(), ['needs-triage']);
@@ -62,20 +62,20 @@ describe('alarm labels', () => {
 
   it('adds the same label twice and keeps one', async () => {
     const { body } = await facade.gql(ADD, { id, label: 'needs-triage' });
-    assert.deepEqual(body, { data: { addAlarmLabel: { id, labelIds: ['needs-triage'] } } });
+    assert.deepEqual(body, { data: { addAlarmLabel: { id, labelIds: ['needs-triage'] } }, extensions: body.extensions });
     assert.deepEqual(await labelsEverywhere(), [['needs-triage'], ['needs-triage'], ['needs-triage']]);
   });
 
   it('removes the label, and every later read shows it gone', async () => {
     const { body } = await facade.gql(REMOVE, { id, label: 'needs-triage' });
-    assert.deepEqual(body, { data: { removeAlarmLabel: { id, labelIds: [] } } });
+    assert.deepEqual(body, { data: { removeAlarmLabel: { id, labelIds: [] } }, extensions: body.extensions });
     assert.deepEqual(await upstreamLabels(), []);
     assert.deepEqual(await labelsEverywhere(), [[], [], []]);
   });
 
   it('removes a label the alarm lacks without error (idempotent)', async () => {
     const { body } = await facade.gql(REMOVE, { id, label: 'never-set' });
-    assert.deepEqual(body, { data: { removeAlarmLabel: { id, labelIds: [] } } });
+    assert.deepEqual(body, { data: { removeAlarmLabel: { id, labelIds: [] } }, extensions: body.extensions });
   });
 
   it('answers NOT_FOUND, saying which alarm, for an alarm the deployment does not know', async () => {

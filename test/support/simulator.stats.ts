@@ -43,3 +43,9 @@ export function dataRequestCount(stats: SimulatorStats, deployment: string): num
     0,
   );
 }
+
+/** Every request but token requests that the simulator's deployments and Central received, in all. */
+export async function dataRequestsOf(simulatorUrl: string): Promise<number> {
+  const stats = await simulatorStats(simulatorUrl);
+  return Object.keys(stats.deployments).reduce((sum, deployment) => sum + dataRequestCount(stats, deployment), 0);
+}

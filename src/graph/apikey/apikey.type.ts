@@ -14,6 +14,7 @@ export enum Permission {
   ALARMS_WRITE = 'alarms:write',
   KEYS_MANAGE = 'keys:manage',
   CREDENTIALS_MANAGE = 'credentials:manage',
+  SCHEMA_READ = 'schema:read',
 }
 registerEnumType(Permission, {
   name: 'Permission',
@@ -23,6 +24,7 @@ registerEnumType(Permission, {
     ALARMS_WRITE: { description: '`alarms:write`: add and remove alarm labels.' },
     KEYS_MANAGE: { description: '`keys:manage`: create, rotate, reset, revoke and delete API keys; read the audit trail.' },
     CREDENTIALS_MANAGE: { description: '`credentials:manage`: see and rotate the upstream USM client credentials.' },
+    SCHEMA_READ: { description: '`schema:read`: introspect the schema (`__schema`, `__type`) in production; any key may in development.' },
   },
 });
 

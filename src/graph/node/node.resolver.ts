@@ -12,7 +12,7 @@ import { loadEvent } from '../event/event.resolver.js';
 import { decodeGlobalId } from './global.id.js';
 import { Node } from './node.type.js';
 
-const MAX_NODES = 100;
+export const MAX_NODES = 100;
 
 async function loadNode(ctx: GraphContext, id: string): Promise<Node | null> {
   const { type, parts } = decodeGlobalId(id);

@@ -337,6 +337,7 @@ export class HttpClient {
   }
 
   async #send(request: HttpRequest, token: string | undefined, call: UpstreamCall): Promise<RawResponse> {
+    if (call.sent !== undefined) call.sent.count += 1;
     const query = request.query?.toString() ?? '';
     const headers: Record<string, string> = { accept: 'application/json', ...request.headers };
     if (token !== undefined) headers.authorization = `Bearer ${token}`;
