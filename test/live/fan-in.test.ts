@@ -18,7 +18,8 @@ describe('1,000 subscribers on 10 distinct pages', () => {
   const subscriptions: Recorded[] = [];
 
   before(async () => {
-    live = await startLiveFacade({ LIVE_MAX_SUBSCRIPTIONS_PER_KEY: '1000' });
+    // One key opens all 1,000, and each subscribe counts against its reads rate limit.
+    live = await startLiveFacade({ LIVE_MAX_SUBSCRIPTIONS_PER_KEY: '1000', RATE_LIMIT_READS: '1000/60' });
     for (let c = 0; c < CONNECTIONS; c += 1) {
       const connection = connectWs(live.facade, { Authorization: `Bearer ${live.key}` });
       await connection.acknowledged;

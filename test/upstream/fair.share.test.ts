@@ -37,6 +37,8 @@ const ENV = {
   CACHE_ALARM_TTL_MS: '0',
   // A's queue is kept short, so the flood's backlog drains soon after it stops.
   UPSTREAM_QUEUE_MAX_WAIT_MS: '3000',
+  // A's flood is for the fair queue to share out; A's reads rate limit would refuse it first.
+  RATE_LIMIT_READS: '0',
 };
 
 async function requestLog(sim: RunningSimulator): Promise<LoggedRequest[]> {
