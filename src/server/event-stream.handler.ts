@@ -27,6 +27,8 @@ export interface EventStreamOptions {
   prepare(request: express.Request, params: { query: string; operationName?: string | null; variables?: Record<string, unknown> | null }): Promise<PreparedOperation>;
   /** Runs a subscription (the shared executor). */
   subscribe(args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult>;
+  /** Runs a query or mutation. */
+  execute(args: ExecutionArgs): Promise<ExecutionResult>;
   logger: Logger;
 }
 
@@ -57,6 +59,7 @@ export function eventStreamHandler(options: EventStreamOptions): express.Request
       return prepared.args as ExecutionArgs & { contextValue: undefined };
     },
     subscribe: (args) => options.subscribe(args),
+    execute: (args) => options.execute(args),
   });
 
   return async (req, res) => {

@@ -16,9 +16,10 @@
  *   while parsing, depth, aliases and directives while validating) and its predicted
  *   upstream calls (`costOf`) must not pass `maxOperationCost`: past it the operation is
  *   refused with COST_LIMIT_EXCEEDED (a subscription at subscribe time) and nothing is
- *   sent upstream. Every HTTP answer carries `extensions.cost { estimatedUpstreamCalls,
- *   actualUpstreamCalls }` (actual: what the operation's context counted in
- *   `upstreamCallsSent`).
+ *   sent upstream. Every answer, on every transport, carries `extensions.cost {
+ *   estimatedUpstreamCalls, actualUpstreamCalls }` (actual: what the operation's context
+ *   counted in `upstreamCallsSent`; a subscription's shared polls are the facade's, so
+ *   its payloads give the estimate per poll and the calls made for this subscriber alone).
  * - A request that is not a GraphQL request (malformed or empty JSON, another content
  *   type, a body over `bodyLimit`, an `operationName` the document does not have) gets a
  *   4xx with a GraphQL-shaped JSON error (`BAD_REQUEST`), never a 5xx. Every HTTP answer
@@ -46,6 +47,7 @@ import { expressMiddleware } from '@as-integrations/express5';
 import { WebSocket, WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import {
+  execute,
   getOperationAST,
   GraphQLError,
   Kind,
@@ -302,13 +304,27 @@ export async function startFacadeServer(options: FacadeServerOptions): Promise<R
       extensions: { code },
     });
   const validDocuments = new Map<string, DocumentNode>();
-  /** The request each operation's context was made from, for the executor's bookkeeping. */
+  /** The request each operation's context was made from, and its estimate, for the executor's bookkeeping. */
   const sources = new WeakMap<GraphContext, ContextSource>();
+  const estimates = new WeakMap<GraphContext, number>();
+  const costOf = (context: GraphContext) => ({
+    cost: { estimatedUpstreamCalls: estimates.get(context) ?? 0, actualUpstreamCalls: context.upstreamCallsSent.count },
+  });
   const subscribe = (args: ExecutionArgs) => {
     const context = args.contextValue as GraphContext;
     const source = sources.get(context);
     if (source === undefined) throw new Error('subscribe: the operation’s context was not made by prepareOperation');
-    return executor.subscribe(args, { keyId: context.apiKey.id, permissions: context.apiKey.permissions, source });
+    return executor.subscribe(args, {
+      keyId: context.apiKey.id,
+      permissions: context.apiKey.permissions,
+      source,
+      extensions: () => costOf(context),
+    });
+  };
+  /** Queries and mutations over WebSocket and SSE: graphql-js's `execute`, with the cost added. */
+  const executeCosted = async (args: ExecutionArgs) => {
+    const result = await execute(args);
+    return { ...result, extensions: { ...result.extensions, ...costOf(args.contextValue as GraphContext) } };
   };
 
   /** Parse, validate, authenticate, authorize: the same for WebSocket and SSE operations. */
@@ -338,7 +354,7 @@ export async function startFacadeServer(options: FacadeServerOptions): Promise<R
       // Authenticated again per operation: a key revoked since the connection opened stops here.
       const contextValue = await options.context(source);
       options.authorizeOperation(contextValue, document, operation);
-      checkCost(document, operation, payload.variables ?? undefined);
+      estimates.set(contextValue, checkCost(document, operation, payload.variables ?? undefined));
       sources.set(contextValue, source);
       return {
         args: { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue },
@@ -355,6 +371,7 @@ export async function startFacadeServer(options: FacadeServerOptions): Promise<R
     {
       schema,
       subscribe,
+      execute: executeCosted,
       onConnect: async (ctx) => {
         try {
           const source = wsSource(ctx);
@@ -471,6 +488,7 @@ export async function startFacadeServer(options: FacadeServerOptions): Promise<R
       prepare: (req, params) =>
         prepareOperation({ transport: 'sse', headers: req.headers, remoteAddress: req.socket.remoteAddress }, params),
       subscribe,
+      execute: executeCosted,
       logger,
     }),
   );

@@ -14,7 +14,8 @@
  *   on who asks beyond those permissions; this is what lets 10,000 subscribers of 100
  *   pages cost 100 executions per change instead of 10,000.
  * - An event of a live group carries when its poll was answered: the result says so in
- *   `extensions.live.polledAt` (ISO), so a screen can show how fresh it is.
+ *   `extensions.live.polledAt` (ISO), so a screen can show how fresh it is. What
+ *   `meta.extensions` gives is added to each subscriber's copy of a result (its cost).
  * - `endSubscriptionsOf(keyId, error)` ends every running subscription of the key:
  *   each sends `error` as its last payload and completes (on every transport; the
  *   server also closes that key's WebSockets). `running(keyId)` lists them, with the
@@ -39,6 +40,8 @@ export interface SubscriptionMeta<Source> {
   permissions: readonly string[];
   /** What the operation was opened with (headers, connection params), to authenticate it again. */
   source: Source;
+  /** Extensions of this subscriber's own, added to every result it receives. Default none. */
+  extensions?: () => Record<string, unknown>;
 }
 
 export interface SubscriptionExecutorOptions {
@@ -167,7 +170,9 @@ export class SubscriptionExecutor<Source> {
     const subscription: RunningSubscription<Source> = new RunningSubscription(
       meta,
       events[Symbol.asyncIterator](),
-      (event) => this.#resultOf(event, shareKey, args),
+      meta.extensions === undefined
+        ? (event) => this.#resultOf(event, shareKey, args)
+        : (event) => withExtensions(this.#resultOf(event, shareKey, args), meta.extensions!),
       () => release(subscription),
     );
     running.add(subscription);
@@ -189,6 +194,15 @@ export class SubscriptionExecutor<Source> {
     }
     return result;
   }
+}
+
+/** A subscriber's copy of a shared result, with its own extensions added. */
+function withExtensions(
+  result: Promise<ExecutionResult> | ExecutionResult,
+  extensions: () => Record<string, unknown>,
+): Promise<ExecutionResult> | ExecutionResult {
+  const add = (r: ExecutionResult): ExecutionResult => ({ ...r, extensions: { ...r.extensions, ...extensions() } });
+  return result instanceof Promise ? result.then(add) : add(result);
 }
 
 function executeFor(event: unknown, args: ExecutionArgs): Promise<ExecutionResult> | ExecutionResult {

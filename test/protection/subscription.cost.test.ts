@@ -45,5 +45,15 @@ describe('subscription cost', () => {
     subscription.stop();
     assert.equal(first.errors, undefined);
     assert.equal(typeof (first.data?.['alarmPage'] as { totalCount: number }).totalCount, 'number');
+    // The estimate per poll; the polls are shared and the facade's, so none is this subscriber's own.
+    assert.deepEqual(first.extensions?.['cost'], { estimatedUpstreamCalls: 2, actualUpstreamCalls: 0 });
+  });
+
+  it('adds the cost to queries over WebSocket too', async () => {
+    const answer = record(client, '{ alarms(deployment: "acme-west", first: 3) { totalCount } }');
+    const result = await answer.next();
+    const cost = result.extensions?.['cost'] as { estimatedUpstreamCalls: number; actualUpstreamCalls: number };
+    assert.equal(cost.estimatedUpstreamCalls, 2);
+    assert.ok(cost.actualUpstreamCalls >= 1 && cost.actualUpstreamCalls <= 2, JSON.stringify(cost));
   });
 });
