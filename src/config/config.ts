@@ -160,7 +160,7 @@ export type RateLimitClass = keyof RateLimitsConfig;
 
 /**
  * The defaults, which the SDL shows. No two classes share one: the SDL's numbers are
- * how a field's class is known at run time (`rate-limit.classes.ts` checks this).
+ * how a field's class is known at run time (`rate-limit.directive.ts` checks this).
  */
 export const RATE_LIMIT_DEFAULTS: Readonly<Record<RateLimitClass, Readonly<RateLimit>>> = Object.freeze({
   reads: Object.freeze({ limit: 600, duration: 60 }),
