@@ -32,7 +32,7 @@ import { LiveHub } from './live/live.hub.js';
 import type { LiveTimers } from './live/live.timers.js';
 import type { SentCount, UpstreamCall } from './upstream/upstream.call.js';
 import { queryLimits } from './protection/query.limits.js';
-import { estimateCost } from './protection/cost.estimator.js';
+import { costEstimator } from './protection/cost.estimator.js';
 import { fieldCostRules } from './graph/cost.rules.js';
 import type { DeploymentInfo } from './upstream/upstream.registry.js';
 import { startSimulator, type RunningSimulator } from './simulator/simulator.js';
@@ -180,12 +180,17 @@ export async function startFacade(config: Config, options: StartFacadeOptions = 
     // Analysts explore the schema in development; in production only keys granted `schema:read`.
     const introspection = config.nodeEnv === 'production' ? ('schema:read' as const) : ('open' as const);
     let deploymentsSeen = registry.deploymentNames.length;
-    const costRules = fieldCostRules({
-      readable: registry.deploymentNames,
-      central: registry.central !== undefined,
-      // Central's list as last seen: the estimate makes no call of its own.
-      knownDeployments: () => (deploymentsSeen = Math.max(deploymentsSeen, cache.peek<DeploymentInfo[]>('deployments', 'all')?.length ?? 0)),
-      sharesPages: config.cacheTtls.page > 0,
+    // Central's list as last seen: the estimate makes no call of its own.
+    const knownDeployments = () => (deploymentsSeen = Math.max(deploymentsSeen, cache.peek<DeploymentInfo[]>('deployments', 'all')?.length ?? 0));
+    const costOf = costEstimator({
+      schema,
+      rules: fieldCostRules({
+        readable: registry.deploymentNames,
+        central: registry.central !== undefined,
+        knownDeployments,
+        sharesPages: config.cacheTtls.page > 0,
+      }),
+      epoch: knownDeployments,
     });
     const server = await startFacadeServer({
       schema: limitedSchema,
@@ -232,7 +237,7 @@ export async function startFacade(config: Config, options: StartFacadeOptions = 
       },
       queryLimits: queryLimits({ limits: config.queryLimits, exposeLimits: config.nodeEnv !== 'production' }),
       production: config.nodeEnv === 'production',
-      costOf: (document, operation, variables) => estimateCost({ schema, document, operation, variables, rules: costRules }),
+      costOf,
       maxOperationCost: config.queryLimits.maxOperationCost,
       plugins: [responses.plugin()],
       stringifyResult: responses.stringifyResult,

@@ -13,6 +13,9 @@
  *   items each parent's value holds (`items`, the multiplier for the fields below).
  * - Calls under one `shareKey` are made once per operation however often they are
  *   selected (the request's loaders and caches share them): the largest is counted once.
+ * - `costEstimator` keeps the estimate of each operation without variables (what a
+ *   dashboard sends again and again) until `epoch()` changes (the facade's: how many
+ *   deployments it knows), so a repeated operation is walked once.
  * - It never fails on a document that validated; it does no I/O. The document must have
  *   passed validation (no fragment cycles, fields that exist): a field the schema does
  *   not have is skipped.
@@ -127,4 +130,27 @@ export function estimateCost({ schema, document, operation, variables = {}, rule
   let total = unshared;
   for (const count of shared.values()) total += count;
   return total;
+}
+
+export interface CostEstimatorOptions {
+  schema: GraphQLSchema;
+  rules: FieldCostRules;
+  /** What the rules' answers depend on besides the document; a change forgets kept estimates. Default constant. */
+  epoch?: () => number;
+}
+
+/** `estimateCost` for one schema and its rules, remembering the estimates of operations without variables. */
+export function costEstimator(options: CostEstimatorOptions) {
+  const { schema, rules } = options;
+  const epoch = options.epoch ?? (() => 0);
+  const kept = new WeakMap<OperationDefinitionNode, { epoch: number; cost: number }>();
+  return (document: DocumentNode, operation: OperationDefinitionNode, variables: Readonly<Record<string, unknown>> | undefined): number => {
+    if ((operation.variableDefinitions?.length ?? 0) > 0) return estimateCost({ schema, document, operation, variables, rules });
+    const now = epoch();
+    const known = kept.get(operation);
+    if (known !== undefined && known.epoch === now) return known.cost;
+    const cost = estimateCost({ schema, document, operation, variables: undefined, rules });
+    kept.set(operation, { epoch: now, cost });
+    return cost;
+  };
 }

@@ -7,8 +7,8 @@
  * is the `FacadeError`); GraphQL's own request errors (syntax, validation, bad
  * variables, the query limits) keep Apollo's code; type-graphql's argument validation
  * becomes BAD_USER_INPUT. Anything else is a bug (`isUnexpected`): the caller gets a
- * generic INTERNAL_SERVER_ERROR with the request's id (`extensions.requestId`), and the
- * log gets the original under the same id. No stack trace ever leaves.
+ * generic INTERNAL_SERVER_ERROR (the server adds the request's id, and logs the original
+ * under the same id). No stack trace ever leaves.
  *
  * With `production`, GraphQL's own messages lose their "Did you mean …?" and the query
  * limits' messages do not name the limit (see `protection/query.limits.ts`).
@@ -18,8 +18,6 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import { ArgumentValidationError } from 'type-graphql';
 import { FacadeError } from '../errors/facade.error.js';
 import { hideSuggestions, limitMessage } from '../protection/query.limits.js';
-import type { Logger } from '../log/logger.js';
-import { currentRequestId } from './request.id.js';
 
 export interface ErrorFormatterOptions {
   /** Hide schema hints (suggestions) and exact limits; default false. */
@@ -49,7 +47,7 @@ export function requestErrorMessage(message: string, code: unknown, production: 
   return production ? hideSuggestions(limited) : limited;
 }
 
-export function createErrorFormatter(logger: Logger, options: ErrorFormatterOptions = {}) {
+export function createErrorFormatter(options: ErrorFormatterOptions = {}) {
   const production = options.production ?? false;
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const base = { message: formatted.message, locations: formatted.locations, path: formatted.path };
@@ -67,12 +65,6 @@ export function createErrorFormatter(logger: Logger, options: ErrorFormatterOpti
       // Apollo's request-level errors (GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED, BAD_USER_INPUT, BAD_REQUEST, ...).
       return { ...base, message: requestErrorMessage(formatted.message, code, production), extensions: { code } };
     }
-    const requestId = currentRequestId();
-    logger.error({ err: unwrapped, path: formatted.path, requestId }, 'unexpected error while resolving');
-    return {
-      ...base,
-      message: 'Internal server error',
-      extensions: { code: 'INTERNAL_SERVER_ERROR', ...(requestId === undefined ? {} : { requestId }) },
-    };
+    return { ...base, message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } };
   };
 }

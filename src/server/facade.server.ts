@@ -64,8 +64,9 @@ import { FacadeError, httpStatusOf } from '../errors/facade.error.js';
 import { jitGateway } from './jit.executor.js';
 import type { GraphContext } from '../graph/context.js';
 import type { Logger } from '../log/logger.js';
-import { createErrorFormatter, requestErrorMessage } from './error.formatter.js';
-import { withRequestId } from './request.id.js';
+import { unwrapResolverError } from '@apollo/server/errors';
+import { createErrorFormatter, isUnexpected, requestErrorMessage } from './error.formatter.js';
+import { REQUEST_ID_HEADER, withRequestId } from './request.id.js';
 import type { QueryLimits } from '../protection/query.limits.js';
 import { mountPlayground } from './playground.js';
 import { SubscriptionExecutor } from './subscription.executor.js';
@@ -307,7 +308,7 @@ export async function startFacadeServer(options: FacadeServerOptions): Promise<R
   /** The request each operation's context was made from, and its estimate, for the executor's bookkeeping. */
   const sources = new WeakMap<GraphContext, ContextSource>();
   const estimates = new WeakMap<GraphContext, number>();
-  const costOf = (context: GraphContext) => ({
+  const costExtension = (context: GraphContext) => ({
     cost: { estimatedUpstreamCalls: estimates.get(context) ?? 0, actualUpstreamCalls: context.upstreamCallsSent.count },
   });
   const subscribe = (args: ExecutionArgs) => {
@@ -318,13 +319,13 @@ export async function startFacadeServer(options: FacadeServerOptions): Promise<R
       keyId: context.apiKey.id,
       permissions: context.apiKey.permissions,
       source,
-      extensions: () => costOf(context),
+      extensions: () => costExtension(context),
     });
   };
   /** Queries and mutations over WebSocket and SSE: graphql-js's `execute`, with the cost added. */
   const executeCosted = async (args: ExecutionArgs) => {
     const result = await execute(args);
-    return { ...result, extensions: { ...result.extensions, ...costOf(args.contextValue as GraphContext) } };
+    return { ...result, extensions: { ...result.extensions, ...costExtension(args.contextValue as GraphContext) } };
   };
 
   /** Parse, validate, authenticate, authorize: the same for WebSocket and SSE operations. */
@@ -421,7 +422,7 @@ export async function startFacadeServer(options: FacadeServerOptions): Promise<R
     // main.ts owns SIGTERM/SIGINT so that everything, not only Apollo, drains in order.
     stopOnTerminationSignals: false,
     logger,
-    formatError: createErrorFormatter(logger, { production }),
+    formatError: createErrorFormatter({ production }),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       {
@@ -453,12 +454,23 @@ export async function startFacadeServer(options: FacadeServerOptions): Promise<R
                 throw toGraphQLError(error);
               }
             },
-            async willSendResponse({ response, contextValue }) {
+            async didEncounterErrors({ errors, request }) {
+              for (const error of errors) {
+                if (!isUnexpected(error)) continue;
+                const requestId = request.http?.headers.get(REQUEST_ID_HEADER);
+                logger.error({ err: unwrapResolverError(error), path: error.path, requestId }, 'unexpected error while resolving');
+              }
+            },
+            async willSendResponse({ response, contextValue, request }) {
               if (response.body.kind !== 'single') return;
               // A new result object: the response cache may hold the one it replaces.
               const result = response.body.singleResult;
               const cost = { estimatedUpstreamCalls: estimated, actualUpstreamCalls: contextValue.upstreamCallsSent.count };
-              response.body.singleResult = { ...result, extensions: { ...result.extensions, cost } };
+              const requestId = request.http?.headers.get(REQUEST_ID_HEADER);
+              const errors = result.errors?.map((error) =>
+                error.extensions?.['code'] === 'INTERNAL_SERVER_ERROR' ? { ...error, extensions: { ...error.extensions, requestId } } : error,
+              );
+              response.body.singleResult = { ...result, ...(errors === undefined ? {} : { errors }), extensions: { ...result.extensions, cost } };
             },
           };
         },

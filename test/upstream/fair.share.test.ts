@@ -39,6 +39,9 @@ const ENV = {
   UPSTREAM_QUEUE_MAX_WAIT_MS: '3000',
   // A's flood is for the fair queue to share out; A's reads rate limit would refuse it first.
   RATE_LIMIT_READS: '0',
+  // Each flood query is 25 aliased pages (25 upstream calls): past the default query limits.
+  MAX_QUERY_ALIASES: String(ALIASES),
+  MAX_QUERY_TOKENS: '5000',
 };
 
 async function requestLog(sim: RunningSimulator): Promise<LoggedRequest[]> {
