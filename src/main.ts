@@ -36,6 +36,8 @@ import { costEstimator } from './protection/cost.estimator.js';
 import { fieldCostRules } from './graph/cost.rules.js';
 import type { DeploymentInfo } from './upstream/upstream.registry.js';
 import { startSimulator, type RunningSimulator } from './simulator/simulator.js';
+import { FacadeMetrics } from './observability/metrics.js';
+import { startMetricsServer } from './observability/metrics.server.js';
 
 export interface StartFacadeOptions {
   /** Default: a pino logger at `config.logLevel`. */
@@ -68,6 +70,8 @@ export interface RunningFacade {
   port: number;
   /** The embedded simulator, when no upstream was configured. */
   simulator: RunningSimulator | undefined;
+  /** Where Prometheus scrapes, e.g. `http://localhost:9464/metrics`; undefined with `METRICS_PORT=0`. */
+  metricsUrl: string | undefined;
   stop(): Promise<void>;
 }
 
@@ -123,6 +127,7 @@ export async function startFacade(config: Config, options: StartFacadeOptions = 
       logger,
     });
     closers.push(() => backplane.close());
+    const metrics = new FacadeMetrics();
     // The process builds one schema; each facade counts its rate limits in a store of its own.
     const limitedSchema = protectSchema(schema, { limits: config.rateLimits, store: backplane.rateLimiterStore });
     // The simulator makes fresh clients on every start, so rotated credentials of an
@@ -138,6 +143,7 @@ export async function startFacade(config: Config, options: StartFacadeOptions = 
       tuning: config.upstreamTuning,
       vault: new CredentialVault({ store: credentialStore, secretKey: config.credentials.secretKey }),
       credentialPollIntervalMs: config.credentials.pollIntervalMs,
+      observer: metrics.upstream,
     });
     closers.push(() => registry.close());
     // Without Redis a second tier would only copy this process's memory.
@@ -158,6 +164,11 @@ export async function startFacade(config: Config, options: StartFacadeOptions = 
       logger,
     });
     closers.push(() => hub.close());
+    metrics.watch({
+      upstreams: () => registry.health(),
+      caches: () => ({ ...cache.stats(), response: responses.stats() }),
+      live: () => ({ groups: hub.groupCount, subscribers: hub.memberCount, polls: hub.pollStats }),
+    });
     const live = {
       hub,
       loadersFor: (call: UpstreamCall) => createRequestLoaders({ registry, cache, call, freshPages: true }),
@@ -239,7 +250,19 @@ export async function startFacade(config: Config, options: StartFacadeOptions = 
       production: config.nodeEnv === 'production',
       costOf,
       maxOperationCost: config.queryLimits.maxOperationCost,
-      plugins: [responses.plugin()],
+      plugins: [metrics.plugin(), responses.plugin()],
+      readiness: async () => {
+        const store = await backplane.ping();
+        return {
+          // Upstream trouble is reported, not a reason to stop serving: every replica shares it, and cached reads still answer.
+          ready: store,
+          checks: {
+            config: 'loaded',
+            store: { kind: backplane.kind, reachable: store },
+            upstreams: registry.health().map(({ upstream, breaker, credential }) => ({ upstream, breaker, credential })),
+          },
+        };
+      },
       stringifyResult: responses.stringifyResult,
       maxSubscriptionsPerKey: config.live.maxSubscriptionsPerKey,
       subscriptionSlots: backplane.subscriptionSlots,
@@ -249,7 +272,10 @@ export async function startFacade(config: Config, options: StartFacadeOptions = 
     // A key revoked on another replica from now on closes its connections here too.
     closers.push(await followRevocations({ pubsub, server, logger }));
     logger.info({ url: server.url }, 'facade serving GraphQL');
-    return { url: server.url, port: server.port, simulator, stop: closeAll };
+    const metricsServer =
+      config.metricsPort === 0 ? undefined : await startMetricsServer({ metrics, port: config.metricsPort, host: config.host, logger });
+    if (metricsServer !== undefined) closers.push(() => metricsServer.stop());
+    return { url: server.url, port: server.port, simulator, metricsUrl: metricsServer?.url, stop: closeAll };
   } catch (error) {
     await closeAll();
     throw error;

@@ -91,6 +91,8 @@ export interface Backplane {
   readonly rateLimiterStore: RateLimiterStore;
   /** The key-value store of `namespace` (`keys`, `tokens`, `credentials`, `cache`, ...). */
   store<V>(namespace: string, options?: BackplaneStoreOptions): Keyv<V>;
+  /** Whether the shared state answers now: Redis a PING within `timeoutMs` (default 1000); memory always. */
+  ping(timeoutMs?: number): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -163,6 +165,18 @@ function assemble(prefix: string, connections: Connections | undefined, options:
     leases,
     subscriptionSlots,
     rateLimiterStore,
+
+    async ping(timeoutMs = 1_000): Promise<boolean> {
+      if (redis === undefined) return true;
+      if (!redis.isReady) return false;
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+      try {
+        return await Promise.race([redis.ping().then((answer) => answer === 'PONG', () => false), late]);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
 
     store<V>(namespace: string, storeOptions: BackplaneStoreOptions = {}): Keyv<V> {
       if (closing !== undefined) throw new Error(`backplane: asked for the store "${namespace}" after close(); ask before closing`);

@@ -227,6 +227,11 @@ export interface Config {
   port: number;
   /** `HOST`, default `0.0.0.0`. */
   host: string;
+  /**
+   * `METRICS_PORT`, default 9464 (the OpenTelemetry Prometheus exporter's): `/metrics` on a
+   * listener of its own on `HOST`; `0` turns it off.
+   */
+  metricsPort: number;
   /** `LOG_LEVEL`, default `info` (`silent` under `NODE_ENV=test`). */
   logLevel: LogLevel;
   /** `NODE_ENV`, default `development`. */
@@ -336,6 +341,12 @@ const envSchema = z.object({
     .max(65535, 'must be between 0 and 65535')
     .default(4000),
   HOST: z.string().min(1).default('0.0.0.0'),
+  METRICS_PORT: z.coerce
+    .number({ message: 'must be a port number, or 0 for no metrics listener' })
+    .int('must be a whole number')
+    .min(0, 'must be between 0 and 65535')
+    .max(65535, 'must be between 0 and 65535')
+    .default(9464),
   NODE_ENV: z
     .enum(['development', 'production', 'test'], { message: 'must be development, production or test' })
     .default('development'),
@@ -475,6 +486,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     port: values.PORT,
     host: values.HOST,
+    metricsPort: values.METRICS_PORT,
     nodeEnv,
     logLevel: values.LOG_LEVEL ?? (nodeEnv === 'test' ? 'silent' : 'info'),
     redisUrl: values.REDIS_URL,

@@ -80,8 +80,20 @@ export interface LiveMember<V> {
   deliver(event: LiveEvent<V>): void;
 }
 
+/** Polls this process made as a holder since start, by outcome; shared by a hub's groups. */
+export interface LivePollStats {
+  /** Polls answered. */
+  ok: number;
+  /** Polls that failed (an outage, a bug). */
+  failed: number;
+  /** Rounds skipped because the budget was short (UPSTREAM_RATE_LIMITED). */
+  skipped: number;
+}
+
 export interface LiveGroupSettings {
   intervalMs: number;
+  /** Counted into when this group polls as the holder. Default: a count of its own. */
+  stats?: LivePollStats;
   pubsub: PubSub;
   leases: PollLease;
   /** Turns and latest data, shared by the replicas (namespace `live`). */
@@ -115,6 +127,7 @@ export class LiveGroup<S, D, V> {
   readonly members = new Set<LiveMember<V>>();
   readonly #poller: LivePoller<S, D, V>;
   readonly #settings: LiveGroupSettings;
+  readonly #stats: LivePollStats;
   #channel: TopicSubscription<LiveGroupPayload> | undefined;
   #turnState: Turn<S> = { state: undefined, hash: undefined, failing: false };
   /** The hash of the data this replica last delivered, and the events it made: for newcomers. */
@@ -131,6 +144,7 @@ export class LiveGroup<S, D, V> {
   constructor(poller: LivePoller<S, D, V>, settings: LiveGroupSettings) {
     this.#poller = poller;
     this.#settings = settings;
+    this.#stats = settings.stats ?? { ok: 0, failed: 0, skipped: 0 };
   }
 
   get key(): string {
@@ -249,6 +263,7 @@ export class LiveGroup<S, D, V> {
         return;
       }
       const polledAt = timers.now();
+      this.#stats.ok += 1;
       this.#stretch = 1;
       this.#nextPollAt = started + intervalMs;
       let hash = previous.hash;
@@ -289,12 +304,14 @@ export class LiveGroup<S, D, V> {
   async #failed(error: unknown, started: number): Promise<void> {
     const { intervalMs, logger, timers } = this.#settings;
     if (error instanceof FacadeError && error.code === 'UPSTREAM_RATE_LIMITED') {
+      this.#stats.skipped += 1;
       this.#stretch = Math.min(this.#stretch * 2, MAX_STRETCH);
       this.#nextPollAt = started + intervalMs * this.#stretch;
       logger?.debug({ group: this.key, stretch: this.#stretch }, 'live group: the budget is short; poll skipped');
       return;
     }
     this.#nextPollAt = started + intervalMs;
+    this.#stats.failed += 1;
     if (this.#turnState.failing) return;
     const failure =
       error instanceof FacadeError

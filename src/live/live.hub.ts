@@ -18,7 +18,7 @@
 import type { Keyv } from 'keyv';
 import { FacadeError } from '../errors/facade.error.js';
 import type { Logger } from '../log/logger.js';
-import { LiveGroup, type LiveMember, type LivePoller } from './live.group.js';
+import { LiveGroup, type LiveMember, type LivePoller, type LivePollStats } from './live.group.js';
 import { REAL_TIMERS, type LiveTimers } from './live.timers.js';
 import type { PollLease } from './poll.lease.js';
 import type { PubSub } from './pubsub.js';
@@ -46,6 +46,7 @@ export class LiveHub {
   readonly #maxGroups: number;
   readonly #groups = new Map<string, LiveGroup<unknown, unknown, unknown>>();
   readonly #settings: ConstructorParameters<typeof LiveGroup>[1];
+  readonly #pollStats: LivePollStats = { ok: 0, failed: 0, skipped: 0 };
   #closed = false;
 
   constructor(options: LiveHubOptions) {
@@ -59,12 +60,18 @@ export class LiveHub {
       timers: options.timers ?? REAL_TIMERS,
       random: options.random ?? Math.random,
       logger: options.logger,
+      stats: this.#pollStats,
     };
   }
 
   /** Groups running in this process. */
   get groupCount(): number {
     return this.#groups.size;
+  }
+
+  /** Polls this process's groups made as holders since start, by outcome (a copy). */
+  get pollStats(): LivePollStats {
+    return { ...this.#pollStats };
   }
 
   /** Members of every group in this process. */

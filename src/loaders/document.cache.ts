@@ -20,12 +20,19 @@
  *   callers get its answer, but it is not kept and no later caller joins it.
  * - Memory holds at most `maxEntries` entries, least recently used evicted first.
  * - Values are shared, not copied: callers must not mutate what they get.
+ * - `stats()` counts, per kind since start, the `get`s answered from memory, from the
+ *   shared store or by joining a load in flight (hits) and those that loaded (misses).
  */
 import type { Keyv } from 'keyv';
 import { CACHE_TTL_DEFAULTS, type CacheTtls } from '../config/config.js';
 import type { Logger } from '../log/logger.js';
 
 export type CacheKind = 'alarm' | 'event' | 'page' | 'deployments';
+
+export interface CacheStats {
+  hits: number;
+  misses: number;
+}
 
 export interface DocumentCacheOptions {
   /** TTLs in ms per kind; 0 disables caching of that kind. Defaults in `CACHE_TTL_DEFAULTS`. */
@@ -56,6 +63,12 @@ export class DocumentCache {
   readonly #inFlight = new Map<string, Promise<unknown>>();
   /** Bumped by every write (`set`, `delete`, `dropPages`): a load that saw it change keeps nothing. */
   #writes = 0;
+  readonly #stats: Record<CacheKind, CacheStats> = {
+    alarm: { hits: 0, misses: 0 },
+    event: { hits: 0, misses: 0 },
+    page: { hits: 0, misses: 0 },
+    deployments: { hits: 0, misses: 0 },
+  };
 
   constructor(options: DocumentCacheOptions = {}) {
     this.ttls = { ...CACHE_TTL_DEFAULTS, ...options.ttls };
@@ -68,10 +81,17 @@ export class DocumentCache {
   /** The cached value, or `load()`'s, shared with every concurrent caller of the same key. */
   get<T>(kind: CacheKind, key: string, load: () => Promise<T>, pageDeployments?: readonly string[]): Promise<T> {
     const id = `${kind}:${key}`;
+    const stats = this.#stats[kind];
     const hit = this.#readLocal(id);
-    if (hit !== undefined) return Promise.resolve(hit.value as T);
+    if (hit !== undefined) {
+      stats.hits += 1;
+      return Promise.resolve(hit.value as T);
+    }
     const pending = this.#inFlight.get(id);
-    if (pending !== undefined) return pending as Promise<T>;
+    if (pending !== undefined) {
+      stats.hits += 1;
+      return pending as Promise<T>;
+    }
     const loading: Promise<T> = this.#load(kind, id, load, pageDeployments).finally(() => {
       if (this.#inFlight.get(id) === loading) this.#inFlight.delete(id);
     });
@@ -125,6 +145,11 @@ export class DocumentCache {
     if (this.#shared !== undefined && kind !== 'page') await this.#shared.delete(id).catch(() => false);
   }
 
+  /** Hits and misses of `get` per kind since start (a copy). */
+  stats(): Record<CacheKind, CacheStats> {
+    return structuredClone(this.#stats);
+  }
+
   /** Forgets this process's copy only (another replica changed it and already wrote the shared one). */
   forgetLocal(kind: CacheKind, key: string): void {
     this.#local.delete(`${kind}:${key}`);
@@ -142,15 +167,20 @@ export class DocumentCache {
 
   async #load<T>(kind: CacheKind, id: string, load: () => Promise<T>, deployments?: readonly string[]): Promise<T> {
     const ttl = this.ttls[kind];
-    if (ttl <= 0) return load();
+    if (ttl <= 0) {
+      this.#stats[kind].misses += 1;
+      return load();
+    }
     const writes = this.#writes;
     if (this.#shared !== undefined && kind !== 'page') {
       const stored = await this.#shared.get(id).catch(() => undefined);
       if (stored !== undefined) {
+        this.#stats[kind].hits += 1;
         if (writes === this.#writes) this.#writeLocal(id, stored, ttl);
         return stored as T;
       }
     }
+    this.#stats[kind].misses += 1;
     const value = await load();
     if (writes !== this.#writes) return value;
     this.#writeLocal(id, value, ttl, deployments);

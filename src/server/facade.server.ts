@@ -7,7 +7,8 @@
  * - `startFacadeServer` resolves once the port is listening; `stop()` stops accepting
  *   connections, lets in-flight operations finish (Apollo's drain plugin), closes
  *   WebSocket clients and resolves when all is closed. `/healthz` answers 200 while
- *   serving and 503 while draining, and needs no key.
+ *   serving and 503 while draining (the process is alive); `/readyz` answers what
+ *   `readiness` reports, 503 when not ready or draining. Neither needs a key.
  * - Every GraphQL operation, on any transport, first gets its context from the
  *   injected `context` factory (which authenticates: a `FacadeError` UNAUTHENTICATED
  *   becomes HTTP 401, or a refused WebSocket connection), then passes
@@ -115,6 +116,13 @@ export interface FacadeServerOptions {
   costOf?: (document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown> | undefined) => number;
   /** `MAX_OPERATION_COST`; default 100. */
   maxOperationCost?: number;
+  /** Whether this replica can serve, and the checks that say so (JSON, never a secret). Default: always ready. */
+  readiness?: () => Promise<Readiness>;
+}
+
+export interface Readiness {
+  ready: boolean;
+  checks: Record<string, unknown>;
 }
 
 export interface RunningFacadeServer {
@@ -486,6 +494,14 @@ export async function startFacadeServer(options: FacadeServerOptions): Promise<R
 
   app.get('/healthz', (_req, res) => {
     res.status(draining ? 503 : 200).json({ status: draining ? 'draining' : 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const readiness = (await options.readiness?.().catch((error: unknown) => {
+      logger.error({ err: error }, 'readiness check failed unexpectedly');
+      return { ready: false, checks: { error: 'the readiness check failed' } };
+    })) ?? { ready: true, checks: {} };
+    const ready = readiness.ready && !draining;
+    res.status(ready ? 200 : 503).json({ status: draining ? 'draining' : ready ? 'ready' : 'not ready', ...readiness.checks });
   });
   mountPlayground(app, GRAPHQL_PATH);
   const bodyLimit = options.bodyLimit ?? '1mb';

@@ -11,7 +11,8 @@
  *   same for every key allowed to ask, so entries are shared between keys.
  * - Only answers without errors are kept, for `ttlMs`; `clear()` forgets everything
  *   (a label write calls it, on every replica), so a read after a write is fresh.
- * - At most `maxEntries` are kept, the oldest dropped first.
+ * - At most `maxEntries` are kept, the oldest dropped first. `stats()` counts cacheable
+ *   operations answered from it (hits) and executed (misses) since start.
  * - `stringifyResult`, given to Apollo as its `stringifyResult`, writes a cached answer's
  *   `data` as JSON once and reuses it for every hit (a 50-alarm page is ~64 KB of JSON),
  *   with each answer's own `extensions` (its cost) after it; every answer, cached or
@@ -47,6 +48,7 @@ export class ResponseCache {
    * new wrapper object each time, but the same `data`. Dropped with the entry.
    */
   #json = new WeakMap<object, string | null>();
+  readonly #stats = { hits: 0, misses: 0 };
 
   constructor(options: ResponseCacheOptions) {
     this.#options = { maxEntries: 1_000, now: Date.now, ...options };
@@ -77,6 +79,10 @@ export class ResponseCache {
     return this.#entries.size;
   }
 
+  stats(): { hits: number; misses: number } {
+    return { ...this.#stats };
+  }
+
   plugin<TContext extends object>(): ApolloServerPlugin<TContext> {
     const cache = this;
     return {
@@ -88,11 +94,12 @@ export class ResponseCache {
             key = cache.#keyOf(requestContext);
             if (key === undefined) return null;
             const entry = cache.#entries.get(key);
-            if (entry === undefined) return null;
-            if (entry.expiresAt <= cache.#options.now()) {
-              cache.#entries.delete(key);
+            if (entry === undefined || entry.expiresAt <= cache.#options.now()) {
+              if (entry !== undefined) cache.#entries.delete(key);
+              cache.#stats.misses += 1;
               return null;
             }
+            cache.#stats.hits += 1;
             hit = true;
             return { http: requestContext.response.http, body: { kind: 'single', singleResult: entry.result } };
           },

@@ -49,6 +49,8 @@ import { MemoryRateWindow, type RateWindow } from './budget/rate.window.js';
 import { CentralClient } from './central/central.client.js';
 import { systemClock, type Clock } from './clock.js';
 import { createOriginAgent, HttpClient } from './http/http.client.js';
+import type { UpstreamObserver } from './http/upstream.observer.js';
+import type { LaneSnapshot } from './budget/rate.budget.js';
 import type { UpstreamCall } from './upstream.call.js';
 
 export type { CredentialRotationInput, CredentialStatus, RotationEntryResult, RotationReport, RotationStatus } from './auth/credential.rotator.js';
@@ -101,6 +103,18 @@ export interface UpstreamRegistryOptions {
   vault?: CredentialVault;
   /** How often to read the vault for rotations made by other replicas; 0 turns it off. Default 10000 ms. */
   credentialPollIntervalMs?: number;
+  /** Told of every attempt any client sends (metrics, traces). Default none. */
+  observer?: UpstreamObserver;
+}
+
+/** One upstream's state, for readiness and metrics: never a secret. */
+export interface UpstreamHealth {
+  /** Deployment name, or `central`. */
+  upstream: string;
+  breaker: 'closed' | 'open' | 'half-open';
+  credential: CredentialStatus['state'];
+  /** Its rate budget per quota class, as this replica sees it. */
+  budget: Record<RequestClass, LaneSnapshot>;
 }
 
 export interface UpstreamRegistry {
@@ -116,6 +130,8 @@ export interface UpstreamRegistry {
   credentials(): CredentialStatus[];
   /** What `caller` (an API key id) drew from each upstream's budget in the last minute, on this replica; upstreams in name order. */
   usageOf(caller: string): UpstreamUsageReport[];
+  /** Each upstream's breaker, credential and budget, in name order. */
+  health(): UpstreamHealth[];
   /**
    * Verifies and swaps in new client credentials, bottom-up, stopping at the first
    * failure; `actor` (who asked) goes to the log. Throws `BAD_USER_INPUT` for a malformed
@@ -169,6 +185,7 @@ export async function createUpstreamRegistry(options: UpstreamRegistryOptions): 
   });
 
   const httpClients: HttpClient[] = [];
+  const clientsByName = new Map<string, HttpClient>();
   const budgets = new Map<string, RateBudget>();
   const credentialOf = async (target: UpstreamTarget): Promise<{ http: HttpClient; auth: CredentialSlot }> => {
     const budget = new RateBudget({
@@ -192,8 +209,10 @@ export async function createUpstreamRegistry(options: UpstreamRegistryOptions): 
       tuning,
       clock,
       logger,
+      observer: options.observer,
     });
     httpClients.push(http);
+    clientsByName.set(target.name, http);
     return { http, auth: await rotator.attach(target, http) };
   };
 
@@ -255,6 +274,18 @@ export async function createUpstreamRegistry(options: UpstreamRegistryOptions): 
           upstream,
           usage: budget.usage(caller),
           allowancePerMinute: { get: budget.allowancePerMinute('get'), post: budget.allowancePerMinute('post') },
+        }));
+    },
+
+    health(): UpstreamHealth[] {
+      const credentials = new Map(rotator.credentials().map((status) => [status.deployment, status.state]));
+      return [...clientsByName]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([upstream, http]) => ({
+          upstream,
+          breaker: http.breakerState,
+          credential: credentials.get(upstream) ?? 'UNKNOWN',
+          budget: (budgets.get(upstream) ?? http.budget).snapshot(),
         }));
     },
 

@@ -55,6 +55,8 @@ export async function startTestFacade(env: Record<string, string> = {}, options:
     NODE_ENV: 'test',
     PORT: '0',
     HOST: '127.0.0.1',
+    // Facades of one test process would all want 9464: a test that scrapes sets a free port.
+    METRICS_PORT: '0',
     ...(target === undefined
       ? {}
       : {

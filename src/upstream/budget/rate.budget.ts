@@ -129,6 +129,18 @@ interface Lane {
   sleep: { timer: NodeJS.Timeout; wake: () => void } | undefined;
   /** When each caller was last granted a request here: who shares the lane lately. */
   lastGrantAt: Map<string, number>;
+  /** When this replica's grants of the last window were made, oldest first (for `snapshot`). */
+  recentGrants: number[];
+}
+
+/** What operators watch of one quota class of a budget, as this replica sees it. */
+export interface LaneSnapshot {
+  /** Requests waiting for the budget, by work class. */
+  waiting: Record<WorkClass, number>;
+  /** Requests this replica was granted in the last window. */
+  grantedInWindow: number;
+  /** Requests allowed per window right now (share and AIMD included). */
+  limit: number;
 }
 
 const MIN_FACTOR = 0.1;
@@ -184,6 +196,7 @@ export class RateBudget {
       pausedUntil: 0,
       sleep: undefined,
       lastGrantAt: new Map(),
+      recentGrants: [],
     });
     this.#lanes = { get: lane('get'), post: lane('post') };
   }
@@ -196,6 +209,24 @@ export class RateBudget {
   /** Requests of `cls` the budget lets out per minute at full rate: the measure of a caller's share. */
   allowancePerMinute(cls: RequestClass): number {
     return Math.floor(this.#limits[cls] * this.#share) * (60_000 / this.#windowMs);
+  }
+
+  /** Waiting requests, grants in the last window and the limit, per quota class. */
+  snapshot(): Record<RequestClass, LaneSnapshot> {
+    const now = this.#clock();
+    const of = (lane: Lane): LaneSnapshot => {
+      const waiting = Object.fromEntries(WORK_CLASSES.map((cls) => [cls, 0])) as Record<WorkClass, number>;
+      for (const { tier, pending } of lane.queue.demand()) waiting[WORK_CLASSES[tier]!] += pending;
+      this.#forgetGrantsBefore(lane, now - this.#windowMs);
+      return { waiting, grantedInWindow: lane.recentGrants.length, limit: this.currentLimit(lane.cls) };
+    };
+    return { get: of(this.#lanes.get), post: of(this.#lanes.post) };
+  }
+
+  #forgetGrantsBefore(lane: Lane, at: number): void {
+    let stale = 0;
+    while (stale < lane.recentGrants.length && lane.recentGrants[stale]! <= at) stale += 1;
+    if (stale > 0) lane.recentGrants.splice(0, stale);
   }
 
   /** What `caller` was granted here in the last minute. */
@@ -359,6 +390,8 @@ export class RateBudget {
   }
 
   #noteGrant(lane: Lane, caller: string, at: number): void {
+    lane.recentGrants.push(at);
+    this.#forgetGrantsBefore(lane, at - this.#windowMs);
     lane.lastGrantAt.delete(caller);
     lane.lastGrantAt.set(caller, at);
     // Oldest first (re-inserted on each grant): forget callers that stopped sharing.

@@ -36,7 +36,7 @@
  * - Every failure is a `FacadeError` naming the deployment (see `upstream.failure.ts`);
  *   no message carries the origin, a header or a token.
  */
-import { BrokenCircuitError, circuitBreaker, ConsecutiveBreaker, handleWhen, type CircuitBreakerPolicy } from 'cockatiel';
+import { BrokenCircuitError, circuitBreaker, CircuitState, ConsecutiveBreaker, handleWhen, type CircuitBreakerPolicy } from 'cockatiel';
 import { Agent, type Dispatcher } from 'undici';
 import { UPSTREAM_TUNING_DEFAULTS, type UpstreamTuning } from '../../config/config.js';
 import { FacadeError } from '../../errors/facade.error.js';
@@ -44,6 +44,7 @@ import type { Logger } from '../../log/logger.js';
 import { RateBudget, requestClassOf } from '../budget/rate.budget.js';
 import { systemClock, type Clock } from '../clock.js';
 import { FACADE_CALL, type UpstreamCall } from '../upstream.call.js';
+import { endpointOf, type UpstreamObserver } from './upstream.observer.js';
 import {
   failureForNetworkError,
   failureForStatus,
@@ -119,6 +120,8 @@ export interface HttpClientOptions {
   /** Draws the backoff jitter, in [0, 1). Default `Math.random`. */
   random?: () => number;
   logger?: Logger;
+  /** Told of every attempt sent (metrics, traces). Default none. */
+  observer?: UpstreamObserver;
 }
 
 /** A keep-alive dispatcher for one origin, with the tuning's connect and response timeouts. */
@@ -146,8 +149,10 @@ export class HttpClient {
   readonly #logger: Logger | undefined;
   readonly #random: () => number;
   readonly #breaker: CircuitBreakerPolicy;
+  readonly #observer: UpstreamObserver | undefined;
 
   constructor(options: HttpClientOptions) {
+    this.#observer = options.observer;
     this.deployment = options.deployment;
     const base = new URL(options.baseUrl);
     this.#origin = base.origin;
@@ -250,6 +255,24 @@ export class HttpClient {
     return { path: rest, query: url.searchParams };
   }
 
+  /** The circuit breaker's state: `open` while calls are refused, `half-open` while one probe is out. */
+  get breakerState(): 'closed' | 'open' | 'half-open' {
+    switch (this.#breaker.state) {
+      case CircuitState.Open:
+      case CircuitState.Isolated:
+        return 'open';
+      case CircuitState.HalfOpen:
+        return 'half-open';
+      default:
+        return 'closed';
+    }
+  }
+
+  /** The rate budget this client draws on (shared with the credential's other clients). */
+  get budget(): RateBudget {
+    return this.#budget;
+  }
+
   /** Stops the budget's timers and, if this client made it, closes its agent. */
   async close(): Promise<void> {
     this.#budget.close();
@@ -269,7 +292,7 @@ export class HttpClient {
     const maxAttempts = idempotent ? this.#tuning.retryMaxAttempts : 1;
     for (let attempt = 1; ; attempt += 1) {
       try {
-        return await this.#attempt(request, call, progress);
+        return await this.#attempt(request, call, progress, attempt);
       } catch (error) {
         if (attempt >= maxAttempts || !isTransient(error)) throw error;
         const asked = retryAfterOf(error);
@@ -287,7 +310,7 @@ export class HttpClient {
     }
   }
 
-  async #attempt(request: HttpRequest, call: UpstreamCall, progress: Progress): Promise<HttpResponse> {
+  async #attempt(request: HttpRequest, call: UpstreamCall, progress: Progress, attempt: number): Promise<HttpResponse> {
     const auth = request.auth;
     const cls = requestClassOf(request.method);
     /** The token fetched for this very attempt, if one was: only its refusal is a credential failure. */
@@ -296,6 +319,7 @@ export class HttpClient {
       // Hold a token before queueing, so that no permit waits across a routine token request.
       if (auth !== undefined && auth.current() === undefined) requested = await auth.token();
       progress.queued = true;
+      const queuedAt = this.#observer === undefined ? 0 : this.#clock();
       const permit = await this.#budget.acquire(cls, call);
       progress.queued = false;
       let token: string | undefined;
@@ -306,7 +330,20 @@ export class HttpClient {
           token = auth.current();
           if (token === undefined) token = requested = await auth.token();
         }
-        response = await this.#send(request, token, call);
+        response =
+          this.#observer === undefined
+            ? await this.#send(request, token, call)
+            : await this.#observer.send(
+                {
+                  deployment: this.deployment,
+                  method: request.method,
+                  endpoint: endpointOf(request.path),
+                  attempt: attempt + sends - 1,
+                  budgetWaitMs: this.#clock() - queuedAt,
+                  workClass: call.workClass,
+                },
+                () => this.#send(request, token, call),
+              );
       } finally {
         permit.done();
       }
