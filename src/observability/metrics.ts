@@ -16,6 +16,7 @@
  *   types below, which `main.ts` fills from the upstream registry, the caches and the hub.
  */
 import type { ApolloServerPlugin } from '@apollo/server';
+import { GraphQLError } from 'graphql';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** One upstream attempt, as the upstream clients describe it (`UpstreamAttempt`). */
@@ -294,6 +295,11 @@ export class FacadeMetrics {
   plugin<TContext extends object>(): ApolloServerPlugin<TContext> {
     const metrics = this;
     return {
+      // A request refused while its context is made (no key, a wrong one) never starts: count it here.
+      async contextCreationDidFail({ error }) {
+        const code = error instanceof GraphQLError ? error.extensions['code'] : undefined;
+        metrics.#graphqlRequests.inc({ operation_type: 'unknown', operation_name: 'anonymous', outcome: typeof code === 'string' ? code : 'INTERNAL_SERVER_ERROR' });
+      },
       async requestDidStart() {
         const stop = process.hrtime.bigint();
         return {
