@@ -11,6 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { freePort } from '../../bench/processes.js';
 import { startTestFacade, type TestFacade } from '../support/facade.fixture.js';
 import { requestCount, simulatorStats } from '../support/simulator.stats.js';
+import { expressionsOf, readDashboard, withVariables } from './dashboard.fixture.js';
 import { startPrometheus, type PrometheusVectorSample, type RunningPrometheus } from './prometheus.fixture.js';
 
 const DEPLOYMENTS = ['acme-east', 'acme-west'] as const;
@@ -119,5 +120,22 @@ describe('the shipped scrape config in Prometheus', () => {
       'sum by (deployment, quota) (usm_facade_quota_used) / max by (deployment, quota) (usm_facade_quota_limit)',
     );
     assert.ok(ratio.every((s) => Number(s.value[1]) >= 0 && Number(s.value[1]) <= 1), 'the alert ratio is a share of the limit');
+  });
+
+  it('runs every query of the Grafana dashboard, its variables filled in, and has data for the upstream panels', async () => {
+    const failures: string[] = [];
+    const answered = new Map<string, number>();
+    for (const { panel, expr } of expressionsOf(readDashboard())) {
+      try {
+        const samples = await prometheus.query(withVariables(expr));
+        answered.set(panel, Math.max(answered.get(panel) ?? 0, samples.length));
+      } catch (error) {
+        failures.push(`${panel}: ${(error as Error).message}`);
+      }
+    }
+    assert.deepEqual(failures, []);
+    for (const panel of ['Upstream GET calls per deployment vs the 100/s quota', 'Quota window used / limit', 'Quota limit', 'GraphQL request rate by outcome']) {
+      assert.ok((answered.get(panel) ?? 0) > 0, `${panel} has series`);
+    }
   });
 });
