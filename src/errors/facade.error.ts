@@ -29,6 +29,8 @@ export const ERROR_CODES = [
   'COST_LIMIT_EXCEEDED',
   /** The HTTP request itself is not a GraphQL request the facade can run (body, content type, method, operationName). */
   'BAD_REQUEST',
+  /** The key runs only trusted documents, and this is not one of them; nothing was executed. */
+  'PERSISTED_QUERY_NOT_ALLOWED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -84,6 +86,7 @@ export function httpStatusOf(code: ErrorCode): number {
     case 'UNAUTHENTICATED':
       return 401;
     case 'FORBIDDEN':
+    case 'PERSISTED_QUERY_NOT_ALLOWED':
       return 403;
     case 'NOT_FOUND':
       return 404;

@@ -34,6 +34,8 @@ export interface ApiKeyRecord {
   isDefault: boolean;
   status: ApiKeyStatus;
   revokedAt: number | null;
+  /** Runs only trusted documents (the persisted-documents manifest); absent in records made before it existed: false. */
+  trustedDocumentsOnly?: boolean;
 }
 
 export interface ApiKeyRepositoryOptions {

@@ -57,6 +57,8 @@ export interface ApiKey {
   isDefault: boolean;
   status: ApiKeyStatus;
   revokedAt: Date | null;
+  /** The key runs only the trusted documents (first-party frontends), nothing written ad hoc. */
+  trustedDocumentsOnly: boolean;
 }
 
 export interface CreatedApiKey {
@@ -73,6 +75,8 @@ export interface CreateApiKeyInput {
   permissions?: readonly string[];
   /** Default none: the key never rotates on its own. */
   rotation?: RotationPolicyInput | null;
+  /** Default false: the key may run any document its permissions allow. */
+  trustedDocumentsOnly?: boolean;
 }
 
 export interface RotateApiKeyOptions {
@@ -297,9 +301,16 @@ export class ApiKeyService {
       }
       const now = this.clock();
       const secret = newSecret(this.random);
-      const record = this.newRecord(newKeyId(this.random), name, permissions, validated?.policy ?? null, now, secret);
+      const record: ApiKeyRecord = {
+        ...this.newRecord(newKeyId(this.random), name, permissions, validated?.policy ?? null, now, secret),
+        ...(input.trustedDocumentsOnly === true ? { trustedDocumentsOnly: true } : {}),
+      };
       await this.repository.insert(record);
-      await this.recordAudit('CREATE', actorOf(actor), record, { permissions, ...policyDetails(record.rotation) });
+      await this.recordAudit('CREATE', actorOf(actor), record, {
+        permissions,
+        ...policyDetails(record.rotation),
+        ...(record.trustedDocumentsOnly === true ? { trustedDocumentsOnly: true } : {}),
+      });
       this.scheduleChanged();
       return { key: await this.view(record), secret: formatApiKey(record.id, secret), warnings: validated?.warnings ?? [] };
     });
@@ -652,5 +663,6 @@ function toApiKey(record: ApiKeyRecord, now: number, lastUsedAt: number | null):
     isDefault: record.isDefault,
     status: record.status,
     revokedAt: date(record.revokedAt),
+    trustedDocumentsOnly: record.trustedDocumentsOnly === true,
   };
 }

@@ -69,6 +69,7 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import { createErrorFormatter, isUnexpected, requestErrorMessage } from './error.formatter.js';
 import { REQUEST_ID_HEADER, withRequestId } from './request.id.js';
 import type { QueryLimits } from '../protection/query.limits.js';
+import type { PersistedQueryCache } from '../protection/trusted.documents.js';
 import { mountPlayground } from './playground.js';
 import { SubscriptionExecutor } from './subscription.executor.js';
 import { createMemorySlots, type SubscriptionSlots } from '../live/subscription.slots.js';
@@ -118,6 +119,8 @@ export interface FacadeServerOptions {
   maxOperationCost?: number;
   /** Whether this replica can serve, and the checks that say so (JSON, never a secret). Default: always ready. */
   readiness?: () => Promise<Readiness>;
+  /** Apollo's automatic persisted queries cache (the trusted documents by hash, then what clients register). Default Apollo's own. */
+  persistedQueries?: PersistedQueryCache;
 }
 
 export interface Readiness {
@@ -233,8 +236,8 @@ function graphqlRequestOnly(req: express.Request, res: express.Response, next: e
   const problem =
     body === null || typeof body !== 'object'
       ? 'The body must be a JSON object: {"query": "…", "variables": {…}, "operationName": "…"}'
-      : typeof (body as Record<string, unknown>)['query'] !== 'string' || (body as Record<string, unknown>)['query'] === ''
-        ? '"query" must be the GraphQL document, as a non-empty string'
+      : !hasQueryOrHash(body as Record<string, unknown>)
+        ? '"query" must be the GraphQL document, as a non-empty string (or send its hash alone in extensions.persistedQuery.sha256Hash)'
         : !isOptional((body as Record<string, unknown>)['variables'], 'object')
           ? '"variables" must be a JSON object of variable values, or null'
           : !isOptional((body as Record<string, unknown>)['operationName'], 'string')
@@ -244,6 +247,15 @@ function graphqlRequestOnly(req: express.Request, res: express.Response, next: e
               : undefined;
   if (problem === undefined) return next();
   sendRequestError(res, 400, problem);
+}
+
+/** A document's text, or an automatic persisted query's hash alone (Apollo's APQ protocol). */
+function hasQueryOrHash(body: Record<string, unknown>): boolean {
+  const query = body['query'];
+  if (typeof query === 'string') return query !== '';
+  if (query !== undefined && query !== null) return false;
+  const persisted = (body['extensions'] as { persistedQuery?: { sha256Hash?: unknown } } | undefined)?.persistedQuery;
+  return typeof persisted?.sha256Hash === 'string';
 }
 
 function isOptional(value: unknown, type: 'object' | 'string'): boolean {
@@ -424,6 +436,7 @@ export async function startFacadeServer(options: FacadeServerOptions): Promise<R
     validationRules: options.queryLimits?.validationRules ?? [],
     // One operation per request: a batch would multiply every limit and the cost by its length.
     allowBatchedHttpRequests: false,
+    ...(options.persistedQueries === undefined ? {} : { persistedQueries: { cache: options.persistedQueries } }),
     // Apollo turns introspection off under NODE_ENV=production; analysts need it for the
     // playground, and only authenticated callers reach it.
     introspection: true,

@@ -21,4 +21,11 @@ export class CreateApiKeyInput {
 
   @Field(() => RotationPolicyInput, { nullable: true, description: 'Default none: the key never rotates on its own.' })
   rotation?: RotationPolicyInput | null;
+
+  @Field(() => Boolean, {
+    nullable: true,
+    description:
+      'Default false. True: the key runs only the trusted documents (`client/generated/persisted-documents.json`), by hash or as text; anything else is PERSISTED_QUERY_NOT_ALLOWED.',
+  })
+  trustedDocumentsOnly?: boolean | null;
 }

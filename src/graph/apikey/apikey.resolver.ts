@@ -64,7 +64,12 @@ export class ApiKeyResolver {
   async createApiKey(@Arg('input', () => CreateApiKeyInput) input: CreateApiKeyInput, @Ctx() ctx: GraphContext): Promise<CreatedApiKey> {
     return created(
       await ctx.keys.create(
-        { name: input.name, permissions: input.permissions ?? undefined, rotation: input.rotation ?? undefined },
+        {
+          name: input.name,
+          permissions: input.permissions ?? undefined,
+          rotation: input.rotation ?? undefined,
+          trustedDocumentsOnly: input.trustedDocumentsOnly ?? undefined,
+        },
         ctx.apiKey,
       ),
     );

@@ -84,6 +84,9 @@ export class ApiKey {
   @Field(() => DateTime, { nullable: true })
   revokedAt!: Date | null;
 
+  @Field({ description: 'Runs only the trusted documents (first-party frontends); see `CreateApiKeyInput.trustedDocumentsOnly`.' })
+  trustedDocumentsOnly!: boolean;
+
   static from(record: ApiKeyRecord): ApiKey {
     return Object.assign(new ApiKey(), {
       ...record,
