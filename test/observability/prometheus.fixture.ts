@@ -104,6 +104,19 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Runni
   for (const rules of (config['rule_files'] as string[] | undefined) ?? []) {
     await copyFile(path.join(path.dirname(SHIPPED_CONFIG), rules), path.join(dir, rules));
   }
+  // A free port can be taken between asking and listening: then try another.
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await launch(binary, dir, config, options.readyTimeoutMs ?? 15_000);
+    } catch (error) {
+      if (attempt < 3 && /address already in use/.test((error as Error).message)) continue;
+      await rm(dir, { recursive: true, force: true });
+      throw error;
+    }
+  }
+}
+
+async function launch(binary: string, dir: string, config: Record<string, unknown>, readyTimeoutMs: number): Promise<RunningPrometheus> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(
@@ -120,19 +133,21 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Runni
   child.stdout.on('data', (chunk: Buffer) => (log += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (log += chunk.toString()));
   const exited = once(child, 'exit');
-
-  const stop = async () => {
+  // A test process that ends without stopping it (a failed before()) takes it along.
+  const orphaned = () => child.kill('SIGKILL');
+  process.once('exit', orphaned);
+  const end = async () => {
+    process.off('exit', orphaned);
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
       const killer = setTimeout(() => child.kill('SIGKILL'), 5000);
       await exited;
       clearTimeout(killer);
     }
-    await rm(dir, { recursive: true, force: true });
   };
 
   try {
-    const deadline = Date.now() + (options.readyTimeoutMs ?? 15_000);
+    const deadline = Date.now() + readyTimeoutMs;
     for (;;) {
       if (child.exitCode !== null || child.signalCode !== null) throw new Error(`prometheus exited (${child.exitCode ?? child.signalCode}):\n${log}`);
       const ready = await fetch(`${url}/-/ready`).then(
@@ -140,13 +155,17 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Runni
         () => false,
       );
       if (ready) break;
-      if (Date.now() > deadline) throw new Error(`prometheus was not ready at ${url} within its deadline:\n${log}`);
+      if (Date.now() > deadline) throw new Error(`prometheus was not ready at ${url} within ${readyTimeoutMs} ms:\n${log}`);
       await delay(100);
     }
   } catch (error) {
-    await stop();
+    await end();
     throw error;
   }
+  const stop = async () => {
+    await end();
+    await rm(dir, { recursive: true, force: true });
+  };
 
   const api = async <T>(pathAndQuery: string): Promise<T> => {
     const response = await fetch(`${url}/api/v1/${pathAndQuery}`);
