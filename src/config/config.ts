@@ -222,6 +222,27 @@ export const QUERY_LIMITS_DEFAULTS: Readonly<QueryLimitsConfig> = Object.freeze(
   maxOperationCost: 100,
 });
 
+/**
+ * Traces (OpenTelemetry, see `src/observability/tracing.ts`), off by default. The
+ * variables read here decide whether and where spans go; the SDK reads the rest of the
+ * standard ones itself: `OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT`, `_HEADERS`, `_TIMEOUT`,
+ * `_COMPRESSION`, `OTEL_RESOURCE_ATTRIBUTES`, `OTEL_TRACES_SAMPLER[_ARG]`, `OTEL_BSP_*`.
+ */
+export interface TracingConfig {
+  /**
+   * On when `OTEL_TRACES_EXPORTER` names `otlp` or `console`, or, with it unset, when
+   * `OTEL_EXPORTER_OTLP_ENDPOINT` or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` is set.
+   * `OTEL_TRACES_EXPORTER=none` or `OTEL_SDK_DISABLED=true` keep it off.
+   */
+  enabled: boolean;
+  /** `OTEL_TRACES_EXPORTER`, a comma-separated list of `otlp`, `console`; default `otlp` once an endpoint is set. */
+  exporters: Array<'otlp' | 'console'>;
+  /** `OTEL_EXPORTER_OTLP_TRACES_PROTOCOL`, else `OTEL_EXPORTER_OTLP_PROTOCOL`, default `http/protobuf`; or `http/json`. */
+  protocol: 'http/protobuf' | 'http/json';
+  /** `OTEL_SERVICE_NAME`, default `usm-graphql-facade`. */
+  serviceName: string;
+}
+
 export interface Config {
   /** `PORT`, default 4000. */
   port: number;
@@ -234,6 +255,14 @@ export interface Config {
   metricsPort: number;
   /** `LOG_LEVEL`, default `info` (`silent` under `NODE_ENV=test`). */
   logLevel: LogLevel;
+  /**
+   * `LOG_PRETTY` (`true` or `false`): readable lines (pino-pretty) instead of JSON. Default
+   * true under `NODE_ENV=development` when standard output is a terminal, else false (JSON
+   * for log collectors, and in containers, which have no terminal).
+   */
+  logPretty: boolean;
+  /** Traces over OTLP, off by default (see `TracingConfig`). */
+  tracing: TracingConfig;
   /** `NODE_ENV`, default `development`. */
   nodeEnv: 'development' | 'production' | 'test';
   /** `REDIS_URL`: when set, tokens, quota windows and caches are shared through Redis. */
@@ -295,11 +324,34 @@ export class ConfigError extends Error {
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const TRACE_EXPORTERS = ['otlp', 'console', 'none'] as const;
+const OTLP_PROTOCOLS = ['http/protobuf', 'http/json'] as const;
+
+function flag(rule: string) {
+  return z
+    .enum(['true', 'false'], { message: rule })
+    .transform((text) => text === 'true')
+    .optional();
+}
+
+/** An OTLP protocol; grpc is named, since it is the one a reader is likely to try. */
+const otlpProtocol = z
+  .enum(OTLP_PROTOCOLS, { message: 'must be http/protobuf or http/json (grpc is not supported: use http/protobuf, port 4318)' })
+  .optional();
 
 const httpUrl = z.string().superRefine((url, ctx) => {
   const problem = baseUrlProblem(url);
   if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
 });
+
+/** An OTLP endpoint: an http(s) URL; empty counts as unset, as the SDK takes it. */
+function httpUrlOrEmpty() {
+  return z
+    .string()
+    .regex(/^(https?:\/\/\S+)?$/, 'must be an http:// or https:// URL, e.g. http://localhost:4318')
+    .transform((url) => (url === '' ? undefined : url))
+    .optional();
+}
 
 function wholeNumber(min: number, max: number, fallback: number) {
   const rule = `must be a whole number from ${min} to ${max}`;
@@ -351,6 +403,24 @@ const envSchema = z.object({
     .enum(['development', 'production', 'test'], { message: 'must be development, production or test' })
     .default('development'),
   LOG_LEVEL: z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }).optional(),
+  LOG_PRETTY: flag('must be true or false'),
+  OTEL_SDK_DISABLED: flag('must be true or false'),
+  OTEL_TRACES_EXPORTER: z
+    .string()
+    .transform((text, ctx) => {
+      const names = text.split(',').map((name) => name.trim()).filter((name) => name !== '');
+      if (names.length === 0 || names.some((name) => !(TRACE_EXPORTERS as readonly string[]).includes(name))) {
+        ctx.addIssue({ code: 'custom', message: `must be a comma-separated list of ${TRACE_EXPORTERS.join(', ')}` });
+        return z.NEVER;
+      }
+      return names as Array<(typeof TRACE_EXPORTERS)[number]>;
+    })
+    .optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: httpUrlOrEmpty(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: httpUrlOrEmpty(),
+  OTEL_EXPORTER_OTLP_PROTOCOL: otlpProtocol,
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: otlpProtocol,
+  OTEL_SERVICE_NAME: z.string().min(1, 'must be a service name, e.g. usm-graphql-facade').default('usm-graphql-facade'),
   REDIS_URL: z
     .string()
     .regex(/^rediss?:\/\/\S+$/, 'must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379')
@@ -442,6 +512,18 @@ function targetFromEnv(
   return { api, name, url: normaliseBaseUrl(url!), clientId: clientId!, clientSecret: clientSecret! };
 }
 
+function tracingOf(values: Env): TracingConfig {
+  const endpoint = values.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? values.OTEL_EXPORTER_OTLP_ENDPOINT;
+  const named = values.OTEL_TRACES_EXPORTER ?? (endpoint === undefined ? [] : ['otlp' as const]);
+  const exporters = [...new Set(named.filter((name) => name !== 'none'))] as Array<'otlp' | 'console'>;
+  return {
+    enabled: values.OTEL_SDK_DISABLED !== true && !named.includes('none') && exporters.length > 0,
+    exporters,
+    protocol: values.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? values.OTEL_EXPORTER_OTLP_PROTOCOL ?? 'http/protobuf',
+    serviceName: values.OTEL_SERVICE_NAME,
+  };
+}
+
 /** Validates the environment into a `Config`; throws `ConfigError` listing every problem. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = envSchema.safeParse(env);
@@ -489,6 +571,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metricsPort: values.METRICS_PORT,
     nodeEnv,
     logLevel: values.LOG_LEVEL ?? (nodeEnv === 'test' ? 'silent' : 'info'),
+    logPretty: values.LOG_PRETTY ?? (nodeEnv === 'development' && process.stdout.isTTY === true),
+    tracing: tracingOf(values),
     redisUrl: values.REDIS_URL,
     redisPrefix: values.REDIS_PREFIX,
     upstream,

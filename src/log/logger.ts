@@ -1,8 +1,13 @@
 /**
  * The one logger (pino). Secrets that may travel in objects handed to it are redacted
- * by path, so a careless `log.info({ headers })` still prints no credential.
+ * by path, so a careless `log.info({ headers })` still prints no credential: client
+ * secrets, tokens, authorization headers, a WebSocket's `connectionParams` (they carry
+ * the API key) and GraphQL `variables` (a credential rotation sends client secrets in
+ * them) become `[redacted]`. Lines are JSON, or readable ones (pino-pretty) with
+ * `pretty`, which a development terminal gets (`LOG_PRETTY`, see `Config.logPretty`).
  */
 import { pino, type DestinationStream, type Logger } from 'pino';
+import pretty from 'pino-pretty';
 import type { LogLevel } from '../config/config.js';
 
 export type { Logger };
@@ -12,6 +17,8 @@ export interface LoggerOptions {
   level?: LogLevel;
   /** Where lines go; default standard output. Tests pass a stream to read them. */
   destination?: NodeJS.WritableStream;
+  /** Readable lines (pino-pretty, colours, local time) instead of JSON. Default false. */
+  pretty?: boolean;
 }
 
 const REDACTED_PATHS = [
@@ -24,10 +31,18 @@ const REDACTED_PATHS = [
   'access_token',
   '*.access_token',
   'authorization',
+  '*.authorization',
   'headers.authorization',
+  '*.headers.authorization',
   'req.headers.authorization',
   'req.headers["x-api-key"]',
   'headers["x-api-key"]',
+  'headers.cookie',
+  'req.headers.cookie',
+  'connectionParams',
+  '*.connectionParams',
+  'variables',
+  '*.variables',
 ];
 
 export function createLogger(options: LoggerOptions = {}): Logger {
@@ -36,7 +51,10 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     base: { service: 'usm-graphql-facade' },
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
   };
-  return options.destination === undefined
-    ? pino(settings)
-    : pino(settings, options.destination as DestinationStream);
+  // pino-pretty as a stream in this thread: redaction has happened before it formats a line.
+  const destination =
+    options.pretty === true
+      ? pretty({ destination: options.destination ?? 1, sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' })
+      : options.destination;
+  return destination === undefined ? pino(settings) : pino(settings, destination as DestinationStream);
 }
