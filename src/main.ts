@@ -38,6 +38,9 @@ import type { DeploymentInfo } from './upstream/upstream.registry.js';
 import { startSimulator, type RunningSimulator } from './simulator/simulator.js';
 import { FacadeMetrics } from './observability/metrics.js';
 import { startMetricsServer } from './observability/metrics.server.js';
+import { FacadeTracing, type TracingOptions } from './observability/tracing.js';
+import { requestLogPlugin } from './observability/request.log.js';
+import { composeObservers } from './upstream/http/upstream.observer.js';
 
 export interface StartFacadeOptions {
   /** Default: a pino logger at `config.logLevel`. */
@@ -46,6 +49,11 @@ export interface StartFacadeOptions {
   keys?: KeysOptions;
   /** Seams of live subscriptions (see `LiveOptions`). */
   live?: LiveOptions;
+  /**
+   * Traces to this exporter, each span as it ends, whatever the `OTEL_*` variables say
+   * (tests pass an `InMemorySpanExporter`). Default: as `config.tracing` says.
+   */
+  tracing?: Pick<TracingOptions, 'exporter'>;
 }
 
 export interface LiveOptions {
@@ -110,7 +118,7 @@ async function resolveUpstreams(config: Config, logger: Logger): Promise<Resolve
 }
 
 export async function startFacade(config: Config, options: StartFacadeOptions = {}): Promise<RunningFacade> {
-  const logger = options.logger ?? createLogger({ level: config.logLevel });
+  const logger = options.logger ?? createLogger({ level: config.logLevel, pretty: config.logPretty });
   const { schema, sdl } = buildFacadeSchema();
   const { targets, simulator } = await resolveUpstreams(config, logger);
   // Everything opened so far is closed in reverse order, on stop or on a failed start.
@@ -128,6 +136,10 @@ export async function startFacade(config: Config, options: StartFacadeOptions = 
     });
     closers.push(() => backplane.close());
     const metrics = new FacadeMetrics();
+    const tracing =
+      options.tracing?.exporter !== undefined || config.tracing.enabled ? new FacadeTracing({ ...config.tracing, ...options.tracing }) : undefined;
+    // Closed after everything that makes spans, so the last ones are sent.
+    if (tracing !== undefined) closers.push(() => tracing.shutdown());
     // The process builds one schema; each facade counts its rate limits in a store of its own.
     const limitedSchema = protectSchema(schema, { limits: config.rateLimits, store: backplane.rateLimiterStore });
     // The simulator makes fresh clients on every start, so rotated credentials of an
@@ -143,7 +155,7 @@ export async function startFacade(config: Config, options: StartFacadeOptions = 
       tuning: config.upstreamTuning,
       vault: new CredentialVault({ store: credentialStore, secretKey: config.credentials.secretKey }),
       credentialPollIntervalMs: config.credentials.pollIntervalMs,
-      observer: metrics.upstream,
+      observer: composeObservers(tracing === undefined ? [metrics.upstream] : [metrics.upstream, tracing.upstream]),
     });
     closers.push(() => registry.close());
     // Without Redis a second tier would only copy this process's memory.
@@ -250,7 +262,7 @@ export async function startFacade(config: Config, options: StartFacadeOptions = 
       production: config.nodeEnv === 'production',
       costOf,
       maxOperationCost: config.queryLimits.maxOperationCost,
-      plugins: [metrics.plugin(), responses.plugin()],
+      plugins: [metrics.plugin(), responses.plugin(), ...(tracing === undefined ? [] : [tracing.plugin()]), requestLogPlugin(logger)],
       readiness: async () => {
         const store = await backplane.ping();
         return {
@@ -343,7 +355,7 @@ async function runAsProgram(): Promise<void> {
     }
     throw error;
   }
-  const logger = createLogger({ level: config.logLevel });
+  const logger = createLogger({ level: config.logLevel, pretty: config.logPretty });
   const facade = await startFacade(config, { logger });
   let stopping = false;
   const shutdown = (signal: NodeJS.Signals) => {
