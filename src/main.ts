@@ -38,6 +38,8 @@ import type { DeploymentInfo } from './upstream/upstream.registry.js';
 import { startSimulator, type RunningSimulator } from './simulator/simulator.js';
 import { FacadeMetrics } from './observability/metrics.js';
 import { startMetricsServer } from './observability/metrics.server.js';
+import { TrustedDocuments } from './protection/trusted.documents.js';
+import { FacadeError } from './errors/facade.error.js';
 import { FacadeTracing, type TracingOptions } from './observability/tracing.js';
 import { requestLogPlugin } from './observability/request.log.js';
 import { composeObservers } from './upstream/http/upstream.observer.js';
@@ -200,6 +202,7 @@ export async function startFacade(config: Config, options: StartFacadeOptions = 
       }),
     );
     const keys = await startKeys(config, backplane, logger, closers, options.keys);
+    const trusted = new TrustedDocuments({ file: config.trustedDocumentsFile, logger });
     // Analysts explore the schema in development; in production only keys granted `schema:read`.
     const introspection = config.nodeEnv === 'production' ? ('schema:read' as const) : ('open' as const);
     let deploymentsSeen = registry.deploymentNames.length;
@@ -257,12 +260,20 @@ export async function startFacade(config: Config, options: StartFacadeOptions = 
       },
       authorizeOperation: (context, document, operation) => {
         for (const permission of requiredPermissions(document, operation, { introspection })) keys.authorize(context.apiKey, permission);
+        if (context.apiKey.trustedDocumentsOnly && !trusted.includes(document)) {
+          throw new FacadeError(
+            'PERSISTED_QUERY_NOT_ALLOWED',
+            `Key "${context.apiKey.name}" runs only trusted documents (the ${trusted.size} operations of ${config.trustedDocumentsFile}), ` +
+              'and this is not one of them: send one of those, by its hash (extensions.persistedQuery.sha256Hash) or as text',
+          );
+        }
       },
       queryLimits: queryLimits({ limits: config.queryLimits, exposeLimits: config.nodeEnv !== 'production' }),
       production: config.nodeEnv === 'production',
       costOf,
       maxOperationCost: config.queryLimits.maxOperationCost,
       plugins: [metrics.plugin(), responses.plugin(), ...(tracing === undefined ? [] : [tracing.plugin()]), requestLogPlugin(logger)],
+      persistedQueries: trusted.persistedQueries(),
       readiness: async () => {
         const store = await backplane.ping();
         return {

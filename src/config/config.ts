@@ -288,6 +288,13 @@ export interface Config {
   live: LiveConfig;
   /** Depth, aliases, directives, tokens and upstream cost of one operation. */
   queryLimits: QueryLimitsConfig;
+  /**
+   * `TRUSTED_DOCUMENTS_FILE`, default `client/generated/persisted-documents.json` (from the
+   * working directory): the manifest `npm run codegen` writes. Its documents are served by
+   * hash (automatic persisted queries), and they are the only ones a key created with
+   * `trustedDocumentsOnly` may run.
+   */
+  trustedDocumentsFile: string;
   /** The facade's own API keys. */
   keys: {
     /** `DATA_DIR`, default `./data`: the SQLite store of keys and audit events when `REDIS_URL` is unset. */
@@ -484,6 +491,7 @@ const envSchema = z.object({
   MAX_QUERY_DIRECTIVES: wholeNumber(0, 10_000, QUERY_LIMITS_DEFAULTS.maxDirectives),
   MAX_QUERY_TOKENS: wholeNumber(50, 1_000_000, QUERY_LIMITS_DEFAULTS.maxTokens),
   MAX_OPERATION_COST: wholeNumber(1, 100_000, QUERY_LIMITS_DEFAULTS.maxOperationCost),
+  TRUSTED_DOCUMENTS_FILE: z.string().min(1, 'must be the path of a persisted-documents JSON file').default('client/generated/persisted-documents.json'),
 });
 
 type Env = z.infer<typeof envSchema>;
@@ -622,5 +630,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxTokens: values.MAX_QUERY_TOKENS,
       maxOperationCost: values.MAX_OPERATION_COST,
     },
+    trustedDocumentsFile: values.TRUSTED_DOCUMENTS_FILE,
   };
 }
