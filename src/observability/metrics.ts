@@ -18,16 +18,9 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { ObservedAttempt } from './observed.attempt.js';
 
-/** One upstream attempt, as the upstream clients describe it (`UpstreamAttempt`). */
-export interface ObservedAttempt {
-  deployment: string;
-  method: string;
-  endpoint: string;
-  attempt: number;
-  budgetWaitMs: number;
-  workClass: string;
-}
+export type { ObservedAttempt };
 
 /** One quota class of one upstream's budget. */
 export interface ObservedLane {

@@ -51,16 +51,7 @@ import {
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import { summarizeOperation, type SummarizedContext } from './operation.summary.js';
-
-/** One upstream attempt, as the upstream clients describe it (`UpstreamAttempt`). */
-export interface TracedAttempt {
-  deployment: string;
-  method: string;
-  endpoint: string;
-  attempt: number;
-  budgetWaitMs: number;
-  workClass: string;
-}
+import type { ObservedAttempt } from './observed.attempt.js';
 
 export interface TracingOptions {
   /** `OTEL_SERVICE_NAME`; default `usm-graphql-facade`. `OTEL_RESOURCE_ATTRIBUTES` may add more. */
@@ -150,7 +141,7 @@ export class FacadeTracing {
 
   /** Wraps every attempt of every upstream client in a span; give it to the upstream registry. */
   readonly upstream = {
-    send: <T extends { status: number }>(attempt: TracedAttempt, send: () => Promise<T>): Promise<T> => {
+    send: <T extends { status: number }>(attempt: ObservedAttempt, send: () => Promise<T>): Promise<T> => {
       const parent = this.#manager.active();
       const span = this.#tracer.startSpan(
         `${attempt.method} ${attempt.endpoint}`,
