@@ -11,8 +11,10 @@
  * variables `USM_ANYWHERE_*` and `USM_CENTRAL_*`; both may be combined as long as no
  * name is used twice and Central is given once.
  */
+import path from 'node:path';
 import { z } from 'zod';
 import { readDeploymentsFile } from './deployments.file.js';
+import { PACKAGE_ROOT } from './package.root.js';
 import {
   baseUrlProblem,
   DEPLOYMENT_NAME,
@@ -289,8 +291,8 @@ export interface Config {
   /** Depth, aliases, directives, tokens and upstream cost of one operation. */
   queryLimits: QueryLimitsConfig;
   /**
-   * `TRUSTED_DOCUMENTS_FILE`, default `client/generated/persisted-documents.json` (from the
-   * working directory): the manifest `npm run codegen` writes. Its documents are served by
+   * `TRUSTED_DOCUMENTS_FILE`, default this checkout's `client/generated/persisted-documents.json`
+   * (a relative path given is from the working directory): the manifest `npm run codegen` writes. Its documents are served by
    * hash (automatic persisted queries), and they are the only ones a key created with
    * `trustedDocumentsOnly` may run.
    */
@@ -491,7 +493,7 @@ const envSchema = z.object({
   MAX_QUERY_DIRECTIVES: wholeNumber(0, 10_000, QUERY_LIMITS_DEFAULTS.maxDirectives),
   MAX_QUERY_TOKENS: wholeNumber(50, 1_000_000, QUERY_LIMITS_DEFAULTS.maxTokens),
   MAX_OPERATION_COST: wholeNumber(1, 100_000, QUERY_LIMITS_DEFAULTS.maxOperationCost),
-  TRUSTED_DOCUMENTS_FILE: z.string().min(1, 'must be the path of a persisted-documents JSON file').default('client/generated/persisted-documents.json'),
+  TRUSTED_DOCUMENTS_FILE: z.string().min(1, 'must be the path of a persisted-documents JSON file').default(path.join(PACKAGE_ROOT, 'client', 'generated', 'persisted-documents.json')),
 });
 
 type Env = z.infer<typeof envSchema>;

@@ -82,14 +82,17 @@ describe('the facade server against the embedded simulator', () => {
     const page = await fetch(facade.url, { headers: { accept: 'text/html' } });
     assert.equal(page.status, 200);
     const html = await page.text();
-    assert.match(html, /GraphiQL/);
-    const assets = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
+    assert.match(html, /\/playground\/graphiql\.js/);
+    // The icon is empty and inline, so the browser asks for no /favicon.ico.
+    const assets = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!).filter((url) => url !== 'data:,');
     assert.deepEqual(assets, [
       '/playground/graphiql.css',
+      '/playground/playground.css',
       '/playground/react.js',
       '/playground/react-dom.js',
       '/playground/graphql-ws.js',
       '/playground/graphiql.js',
+      '/playground/playground.js',
     ]);
     for (const asset of assets) {
       const response = await fetch(new URL(asset, facade.url));
