@@ -1,0 +1,258 @@
+/**
+ * A whole facade cluster on one machine: the USM simulator (in this process), N facade
+ * replicas (each a process of its own, `dist/src/main.js`, production settings) on one
+ * Redis, and a round-robin front on one port. `npm run cluster` runs it for people; the
+ * cluster tests and bench cases run it to prove what replicas share.
+ *
+ * Contract:
+ * - Every replica reads the same upstreams (a `USM_CONFIG` file naming the simulator's
+ *   Central and deployments with their clients), the same `FACADE_ADMIN_KEY`,
+ *   `FACADE_SECRET_KEY` and `REDIS_URL`, and a `REDIS_PREFIX` of this run alone, so two
+ *   runs on one Redis share nothing and `stop()` deletes the run's keys.
+ * - `startCluster` resolves once every replica answers `/readyz` and the front listens;
+ *   on any failure it stops what it started and rejects with the replica's stderr.
+ * - Ports: the front on `port` and the replicas on the ones after it (`port` 0: each
+ *   on a free port). Metrics ports likewise after `metricsPort` (0: none).
+ * - `replica.kill('SIGKILL')` kills one without a chance to clean up, as a crash would;
+ *   the front then skips it. `stop()` ends replicas with SIGTERM (they drain), the
+ *   front, the simulator, the run's Redis keys and its temporary folder, and is safe to
+ *   call twice.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net, { type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createClient } from '@redis/client';
+import { formatApiKey, newKeyId, newSecret } from '../keys/api-key.format.js';
+import { startSimulator, type RunningSimulator } from '../simulator/simulator.js';
+import { startRoundRobinFront, type RoundRobinFront } from './round-robin.front.js';
+
+export interface ClusterOptions {
+  /** Facade processes; default 3. */
+  replicas?: number;
+  /** The front's port, replicas on the next ones; default 4000. 0: free ports for all. */
+  port?: number;
+  /** Each replica's metrics on `metricsPort + index`; default 0 (no metrics server). */
+  metricsPort?: number;
+  /** The Redis every replica shares; default `redis://127.0.0.1:6379`. */
+  redisUrl?: string;
+  /** The simulator's port; default 0 (a free one). */
+  simulatorPort?: number;
+  /** Alarms the simulator makes per deployment; default 2000. */
+  alarmsPerDeployment?: number;
+  /** More environment for every replica (e.g. `LIVE_POLL_INTERVAL_MS`); it wins over the cluster's. */
+  env?: Record<string, string>;
+  /** Where replica output goes: a log file each in the run's folder (default), or `inherit` this process's stdio. */
+  output?: 'files' | 'inherit';
+}
+
+export interface ClusterReplica {
+  /** 1-based, as printed. */
+  index: number;
+  /** `http://127.0.0.1:<port>/graphql` */
+  url: string;
+  port: number;
+  /** `http://127.0.0.1:<port>/metrics`, or undefined without metrics. */
+  metricsUrl: string | undefined;
+  pid: number;
+  /** The replica's log (stdout and stderr), unless output is inherited. */
+  logFile: string | undefined;
+  /** Whether the process is still running. */
+  readonly alive: boolean;
+  /** Sends `signal` and resolves when the process has exited. */
+  kill(signal: NodeJS.Signals): Promise<void>;
+}
+
+export interface RunningCluster {
+  /** The front: `http://127.0.0.1:<port>/graphql`, round robin over the live replicas. */
+  url: string;
+  replicas: ClusterReplica[];
+  simulator: RunningSimulator;
+  /** The key every replica adopts as its default admin key. */
+  adminKey: string;
+  redisUrl: string;
+  /** This run's `REDIS_PREFIX`. */
+  redisPrefix: string;
+  /** The run's folder: USM_CONFIG, logs. Removed by `stop()`. */
+  runDir: string;
+  stop(): Promise<void>;
+}
+
+const MAIN_SCRIPT = fileURLToPath(new URL('../main.js', import.meta.url));
+const READY_WITHIN_MS = 60_000;
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** The simulator's upstreams as a USM_CONFIG file (JSON is YAML); the secrets are the simulator's own test clients. */
+function writeUpstreams(simulator: RunningSimulator, file: string): void {
+  const config = {
+    central: { url: simulator.central.url, clientId: simulator.central.clientId, clientSecret: simulator.central.clientSecret },
+    deployments: simulator.deployments.map((d) => ({ name: d.name, url: d.url, clientId: d.clientId, clientSecret: d.clientSecret })),
+  };
+  writeFileSync(file, JSON.stringify(config, null, 2));
+}
+
+async function waitUntilReady(child: ChildProcess, readyUrl: string, describe: () => string): Promise<void> {
+  const deadline = Date.now() + READY_WITHIN_MS;
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`exited (${child.exitCode ?? child.signalCode}) before it was ready: ${describe()}`);
+    const ready = await fetch(readyUrl).then((r) => r.ok, () => false);
+    if (ready) return;
+    if (Date.now() > deadline) throw new Error(`not ready at ${readyUrl} within ${READY_WITHIN_MS / 1000} s: ${describe()}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Deletes every key of the run (SCAN, not KEYS: a shared Redis stays responsive). */
+async function deleteRunKeys(redisUrl: string, prefix: string): Promise<void> {
+  const client = createClient({ url: redisUrl });
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    for await (const keys of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) {
+      if (keys.length > 0) await client.del(keys);
+    }
+  } finally {
+    client.destroy();
+  }
+}
+
+interface SpawnedReplica {
+  replica: ClusterReplica;
+  child: ChildProcess;
+  /** The last 4 kB the process wrote, for a failure message. */
+  tail(): string;
+}
+
+function spawnReplica(index: number, port: number, metricsPort: number, logFile: string | undefined, env: Record<string, string>): SpawnedReplica {
+  const child = spawn(process.execPath, [MAIN_SCRIPT], {
+    env: { ...process.env, ...env },
+    stdio: logFile === undefined ? 'inherit' : ['ignore', 'pipe', 'pipe'],
+  });
+  child.on('error', () => undefined); // a failed spawn shows as an exit, reported by waitUntilReady
+  let tail = '';
+  if (logFile !== undefined) {
+    const log = createWriteStream(logFile);
+    for (const stream of [child.stdout!, child.stderr!]) {
+      stream.on('data', (chunk: Buffer) => {
+        tail = (tail + chunk.toString()).slice(-4000);
+        log.write(chunk);
+      });
+    }
+    child.once('exit', () => log.end());
+  }
+  const exited = () => child.exitCode !== null || child.signalCode !== null;
+  const replica: ClusterReplica = {
+    index,
+    url: `http://127.0.0.1:${port}/graphql`,
+    port,
+    metricsUrl: metricsPort === 0 ? undefined : `http://127.0.0.1:${metricsPort}/metrics`,
+    pid: child.pid ?? 0,
+    logFile,
+    get alive() {
+      return !exited();
+    },
+    async kill(signal) {
+      if (exited()) return;
+      const gone = once(child, 'exit');
+      child.kill(signal);
+      await gone;
+    },
+  };
+  return { replica, child, tail: () => tail };
+}
+
+export async function startCluster(options: ClusterOptions = {}): Promise<RunningCluster> {
+  const count = options.replicas ?? 3;
+  if (!Number.isInteger(count) || count < 1 || count > 32) throw new Error(`replicas must be an integer from 1 to 32; got ${count}`);
+  const basePort = options.port ?? 4000;
+  const redisUrl = options.redisUrl ?? 'redis://127.0.0.1:6379';
+  const redisPrefix = `usm-facade-cluster:${randomBytes(4).toString('hex')}:`;
+  const runDir = mkdtempSync(path.join(tmpdir(), 'usm-facade-cluster-'));
+  const adminKey = formatApiKey(newKeyId(), newSecret());
+  const secretKey = randomBytes(32).toString('hex');
+
+  const children: ChildProcess[] = [];
+  let simulator: RunningSimulator | undefined;
+  let front: RoundRobinFront | undefined;
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    await front?.close();
+    await Promise.all(
+      children.map(async (child) => {
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        const exited = once(child, 'exit');
+        child.kill('SIGTERM');
+        await exited;
+      }),
+    );
+    await simulator?.stop();
+    await deleteRunKeys(redisUrl, redisPrefix).catch(() => undefined);
+    rmSync(runDir, { recursive: true, force: true });
+  };
+
+  try {
+    simulator = await startSimulator({
+      port: options.simulatorPort ?? 0,
+      ...(options.alarmsPerDeployment === undefined ? {} : { alarmsPerDeployment: options.alarmsPerDeployment }),
+    });
+    const upstreams = path.join(runDir, 'upstreams.json');
+    writeUpstreams(simulator, upstreams);
+
+    const frontPort = basePort === 0 ? await freePort() : basePort;
+    const spawned: SpawnedReplica[] = [];
+    for (let index = 1; index <= count; index++) {
+      const port = basePort === 0 ? await freePort() : basePort + index;
+      const metricsPort = options.metricsPort ? options.metricsPort + index - 1 : 0;
+      const logFile = options.output === 'inherit' ? undefined : path.join(runDir, `replica-${index}.log`);
+      const replica = spawnReplica(index, port, metricsPort, logFile, {
+        NODE_ENV: 'production',
+        HOST: '127.0.0.1',
+        PORT: String(port),
+        METRICS_PORT: String(metricsPort),
+        REDIS_URL: redisUrl,
+        REDIS_PREFIX: redisPrefix,
+        USM_CONFIG: upstreams,
+        FACADE_ADMIN_KEY: adminKey,
+        FACADE_SECRET_KEY: secretKey,
+        DATA_DIR: path.join(runDir, `data-${index}`),
+        ...options.env,
+      });
+      children.push(replica.child);
+      spawned.push(replica);
+    }
+    // Replicas start together; each is waited for on its own readiness.
+    await Promise.all(
+      spawned.map(({ replica, child, tail }) =>
+        waitUntilReady(child, `http://127.0.0.1:${replica.port}/readyz`, () => `replica ${replica.index}: ${tail() || '(no output)'}`),
+      ),
+    );
+    const replicas = spawned.map((s) => s.replica);
+    front = await startRoundRobinFront({ port: frontPort, backends: replicas.map((r) => ({ port: r.port, alive: () => r.alive })) });
+    return {
+      url: `http://127.0.0.1:${front.port}/graphql`,
+      replicas,
+      simulator,
+      adminKey,
+      redisUrl,
+      redisPrefix,
+      runDir,
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
