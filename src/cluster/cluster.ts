@@ -36,8 +36,8 @@ export interface ClusterOptions {
   replicas?: number;
   /** The front's port, replicas on the next ones; default 4000. 0: free ports for all. */
   port?: number;
-  /** Each replica's metrics on `metricsPort + index`; default 0 (no metrics server). */
-  metricsPort?: number;
+  /** Replica n's metrics on `metricsPort + n - 1`, or each on a free port (`'free'`); default 0: no metrics server. */
+  metricsPort?: number | 'free';
   /** The Redis every replica shares; default `redis://127.0.0.1:6379`. */
   redisUrl?: string;
   /** The simulator's port; default 0 (a free one). */
@@ -215,7 +215,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Runnin
     const spawned: SpawnedReplica[] = [];
     for (let index = 1; index <= count; index++) {
       const port = basePort === 0 ? await freePort() : basePort + index;
-      const metricsPort = options.metricsPort ? options.metricsPort + index - 1 : 0;
+      const metricsPort = options.metricsPort === 'free' ? await freePort() : options.metricsPort ? options.metricsPort + index - 1 : 0;
       const logFile = options.output === 'inherit' ? undefined : path.join(runDir, `replica-${index}.log`);
       const replica = spawnReplica(index, port, metricsPort, logFile, {
         NODE_ENV: 'production',
