@@ -27,6 +27,7 @@ import WebSocket from 'ws';
 import { fetch } from 'undici';
 import { rssKb, sleep, startFacadeOnSimulator } from './processes.js';
 import { percentile } from './figures.js';
+import { logMark, requestsAfter } from './simulator.log.js';
 
 const CONNECTIONS = 1000;
 const PER_CONNECTION = 10;
@@ -43,31 +44,6 @@ interface Payload {
   data?: { alarmPage: { edges: Array<{ node: { uuid: string } }> } };
   errors?: Array<{ extensions?: { code?: unknown } }>;
   extensions?: { live?: { polledAt: string } };
-}
-
-async function logMark(simulatorUrl: string): Promise<number> {
-  const response = await fetch(`${simulatorUrl}/__sim/requests?limit=0`);
-  return ((await response.json()) as { next: number }).next - 1;
-}
-
-interface LoggedRequest {
-  method: string;
-  path: string;
-  at: number;
-  status: number | 'reset' | null;
-}
-
-/** Every USM request the simulator logged after `after`. */
-async function requestsAfter(simulatorUrl: string, after: number): Promise<LoggedRequest[]> {
-  const requests: LoggedRequest[] = [];
-  let cursor = after;
-  for (;;) {
-    const response = await fetch(`${simulatorUrl}/__sim/requests?after=${cursor}&limit=10000`);
-    const page = (await response.json()) as { next: number; requests: LoggedRequest[] };
-    requests.push(...page.requests);
-    if (page.requests.length < 10000) return requests;
-    cursor = page.next - 1;
-  }
 }
 
 /** `n × code` for each code counted, or `0`. */

@@ -17,9 +17,10 @@ const OFFERED_FOR_MS = 3000;
 const TICK_MS = 20;
 const DEPLOYMENT = 'acme-east';
 
-/** Distinct pages (sizes × orders), so each request is a GET of its own rather than one shared by single flight. */
+/** A distinct page each (its own `occurredAfter`), so each request is a GET of its own, never one shared by single flight. */
+const BASE = Date.now();
 const pageQuery = (n: number) =>
-  `{ alarms(deployment: "${DEPLOYMENT}", first: ${1 + (n % 100)}, orderBy: { field: ${n % 200 < 100 ? 'OCCURRED_AT' : 'RECEIVED_AT'}, direction: DESC }) { edges { node { id } } } }`;
+  `{ alarms(deployment: "${DEPLOYMENT}", first: 5, filter: { occurredAfter: "${new Date(BASE - (n + 1) * 1000).toISOString()}" }) { edges { node { id } } } }`;
 
 describe('three replicas on one Redis, offered five times the quota', () => {
   let cluster: RunningCluster;
