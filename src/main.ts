@@ -8,6 +8,7 @@
  */
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigError, loadConfig, type Config, type UpstreamTarget } from './config/config.js';
 import { createLogger, type Logger } from './log/logger.js';
@@ -263,7 +264,7 @@ export async function startFacade(config: Config, options: StartFacadeOptions = 
         if (context.apiKey.trustedDocumentsOnly && !trusted.includes(document)) {
           throw new FacadeError(
             'PERSISTED_QUERY_NOT_ALLOWED',
-            `Key "${context.apiKey.name}" runs only trusted documents (the ${trusted.size} operations of ${config.trustedDocumentsFile}), ` +
+            `Key "${context.apiKey.name}" runs only trusted documents (the ${trusted.size} operations of ${path.basename(config.trustedDocumentsFile)}), ` +
               'and this is not one of them: send one of those, by its hash (extensions.persistedQuery.sha256Hash) or as text',
           );
         }

@@ -52,7 +52,7 @@ describe('trusted documents', () => {
     const { status, body } = await post({ query: '{ alarms(first: 2) { edges { node { id ruleIntent } } } }' }, trustedKey);
     assert.equal(status, 403);
     assert.equal(body.errors?.[0]?.extensions?.['code'], 'PERSISTED_QUERY_NOT_ALLOWED');
-    assert.match(body.errors![0]!.message, /^Key "frontend" runs only trusted documents \(the 9 operations of client\/generated\/persisted-documents\.json\)/);
+    assert.match(body.errors![0]!.message, /^Key "frontend" runs only trusted documents \(the 9 operations of persisted-documents\.json\)/, 'the file by its name: no server path');
     assert.equal(body.data, undefined);
     assert.equal(await dataRequestsOf(facade.simulatorUrl), calls);
   });
