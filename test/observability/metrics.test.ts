@@ -15,7 +15,9 @@ interface Exposition {
   samples: Map<string, number>;
 }
 
-const SAMPLE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (-?[0-9.e+-]+|NaN|\+Inf|-Inf)$/;
+// prom-client writes NaN as `Nan` (nodejs_eventloop_lag_*_seconds when two scrapes come within the
+// histogram's 10 ms resolution, on any Node version), which Prometheus and promtool accept.
+const SAMPLE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (-?[0-9.e+-]+|NaN|Nan|\+Inf|-Inf)$/;
 const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g;
 
 /** Parses the text exposition format strictly enough to fail on anything Prometheus would refuse. */
