@@ -7,7 +7,8 @@
 import { Agent, fetch } from 'undici';
 import type { ClusterReplica } from '../src/cluster/cluster.js';
 
-const dispatcher = new Agent({ connections: 512, keepAliveTimeout: 30_000 });
+/** As many connections as are in flight, as separate callers would open: a cap would queue the load here, out of the facade's sight. */
+const dispatcher = new Agent({ keepAliveTimeout: 30_000 });
 
 export interface Answer {
   ok: boolean;

@@ -1,7 +1,7 @@
 /**
- * A whole facade cluster on one machine: the USM simulator (in this process), N facade
- * replicas (each a process of its own, `dist/src/main.js`, production settings) on one
- * Redis, and a round-robin front on one port. `npm run cluster` runs it for people; the
+ * A whole facade cluster on one machine: the USM simulator and N facade replicas (each a
+ * process of its own: `simulator.cli.js`, and `main.js` with production settings) on one
+ * Redis, and a round-robin front on one port, in this process. `npm run cluster` runs it for people; the
  * cluster tests and bench cases run it to prove what replicas share.
  *
  * Contract:
@@ -28,7 +28,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createClient } from '@redis/client';
 import { formatApiKey, newKeyId, newSecret } from '../keys/api-key.format.js';
-import { startSimulator, type RunningSimulator } from '../simulator/simulator.js';
+import type { SimulatedDeployment } from '../simulator/simulator.js';
 import { startRoundRobinFront, type RoundRobinFront } from './round-robin.front.js';
 
 export interface ClusterOptions {
@@ -71,7 +71,7 @@ export interface RunningCluster {
   /** The front: `http://127.0.0.1:<port>/graphql`, round robin over the live replicas. */
   url: string;
   replicas: ClusterReplica[];
-  simulator: RunningSimulator;
+  simulator: ClusterSimulator;
   /** The key every replica adopts as its default admin key. */
   adminKey: string;
   redisUrl: string;
@@ -82,7 +82,17 @@ export interface RunningCluster {
   stop(): Promise<void>;
 }
 
+/** The simulator process: where it is and the clients it made (its defaults: `<name>-client` / `<name>-secret`). */
+export interface ClusterSimulator {
+  /** e.g. http://127.0.0.1:41234; the control API is under `/__sim/`. */
+  url: string;
+  deployments: SimulatedDeployment[];
+  central: { url: string; clientId: string; clientSecret: string };
+  pid: number;
+}
+
 const MAIN_SCRIPT = fileURLToPath(new URL('../main.js', import.meta.url));
+const SIMULATOR_SCRIPT = fileURLToPath(new URL('../simulator/simulator.cli.js', import.meta.url));
 const READY_WITHIN_MS = 60_000;
 
 async function freePort(): Promise<number> {
@@ -94,7 +104,7 @@ async function freePort(): Promise<number> {
 }
 
 /** The simulator's upstreams as a USM_CONFIG file (JSON is YAML); the secrets are the simulator's own test clients. */
-function writeUpstreams(simulator: RunningSimulator, file: string): void {
+function writeUpstreams(simulator: ClusterSimulator, file: string): void {
   const config = {
     central: { url: simulator.central.url, clientId: simulator.central.clientId, clientSecret: simulator.central.clientSecret },
     deployments: simulator.deployments.map((d) => ({ name: d.name, url: d.url, clientId: d.clientId, clientSecret: d.clientSecret })),
@@ -172,6 +182,23 @@ function spawnReplica(index: number, port: number, metricsPort: number, logFile:
   return { replica, child, tail: () => tail };
 }
 
+/** Waits for the simulator process to answer, then reads which deployments and clients it made. */
+async function simulatorAt(url: string, child: ChildProcess, errors: () => string): Promise<ClusterSimulator> {
+  await waitUntilReady(child, `${url}/__sim/stats`, () => `the simulator: ${errors() || '(no output)'}`);
+  const { clients } = (await (await fetch(`${url}/__sim/clients`)).json()) as { clients: Array<{ deployment: string; clientId: string }> };
+  const secretOf = (clientId: string) => clientId.replace(/-client$/, '-secret');
+  const central = clients.find((c) => c.deployment === 'central');
+  if (central === undefined) throw new Error(`the simulator at ${url} lists no Central client`);
+  return {
+    url,
+    pid: child.pid ?? 0,
+    central: { url: `${url}/central/api/1.1`, clientId: central.clientId, clientSecret: secretOf(central.clientId) },
+    deployments: clients
+      .filter((c) => c.deployment !== 'central')
+      .map((c) => ({ name: c.deployment, url: `${url}/${c.deployment}/api/2.0`, clientId: c.clientId, clientSecret: secretOf(c.clientId) })),
+  };
+}
+
 export async function startCluster(options: ClusterOptions = {}): Promise<RunningCluster> {
   const count = options.replicas ?? 3;
   if (!Number.isInteger(count) || count < 1 || count > 32) throw new Error(`replicas must be an integer from 1 to 32; got ${count}`);
@@ -183,31 +210,37 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Runnin
   const secretKey = randomBytes(32).toString('hex');
 
   const children: ChildProcess[] = [];
-  let simulator: RunningSimulator | undefined;
+  let simulator: ClusterSimulator | undefined;
+  let simulatorChild: ChildProcess | undefined;
   let front: RoundRobinFront | undefined;
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
     stopped = true;
+    const end = async (child: ChildProcess) => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      await exited;
+    };
     await front?.close();
-    await Promise.all(
-      children.map(async (child) => {
-        if (child.exitCode !== null || child.signalCode !== null) return;
-        const exited = once(child, 'exit');
-        child.kill('SIGTERM');
-        await exited;
-      }),
-    );
-    await simulator?.stop();
+    await Promise.all(children.map(end)); // the replicas drain while USM still answers
+    if (simulatorChild !== undefined) await end(simulatorChild);
     await deleteRunKeys(redisUrl, redisPrefix).catch(() => undefined);
     rmSync(runDir, { recursive: true, force: true });
   };
 
   try {
-    simulator = await startSimulator({
-      port: options.simulatorPort ?? 0,
-      ...(options.alarmsPerDeployment === undefined ? {} : { alarmsPerDeployment: options.alarmsPerDeployment }),
-    });
+    const simulatorPort = options.simulatorPort || (await freePort());
+    // Its own process, so the load a bench offers from this one does not slow USM down.
+    simulatorChild = spawn(
+      process.execPath,
+      [SIMULATOR_SCRIPT, '--port', String(simulatorPort), '--alarms', String(options.alarmsPerDeployment ?? 2000)],
+      { stdio: ['ignore', 'ignore', 'pipe'] }, // stdout: a line per request, not wanted here
+    );
+    let simulatorErrors = '';
+    simulatorChild.stderr!.on('data', (chunk: Buffer) => (simulatorErrors = (simulatorErrors + chunk.toString()).slice(-4000)));
+    simulator = await simulatorAt(`http://127.0.0.1:${simulatorPort}`, simulatorChild, () => simulatorErrors);
     const upstreams = path.join(runDir, 'upstreams.json');
     writeUpstreams(simulator, upstreams);
 

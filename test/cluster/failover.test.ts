@@ -17,7 +17,7 @@ import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { startCluster, type ClusterReplica, type RunningCluster } from '../../src/cluster/cluster.js';
 import { injectAlarms } from '../live/live.fixture.js';
-import { tokenFor } from '../simulator/simulator.fixture.js';
+import { grantToken } from '../simulator/simulator.fixture.js';
 import { postGraphQL } from '../support/graphql.client.js';
 
 const INTERVAL_MS = 2000;
@@ -212,7 +212,7 @@ describe('a replica killed mid-traffic', () => {
 
     // Every write reported done is at USM.
     const deployment = cluster.simulator.deployments.find((d) => d.name === 'acme-east')!;
-    const token = await tokenFor(cluster.simulator, 'acme-east');
+    const token = await grantToken(deployment.url, deployment.clientId, deployment.clientSecret);
     const missing: string[] = [];
     for (const uuid of done) {
       const response = await fetch(`${deployment.url}/alarms/${uuid}`, { headers: { authorization: `Bearer ${token}` } });
