@@ -14,9 +14,9 @@
  * - Ports: the front on `port` and the replicas on the ones after it (`port` 0: each
  *   on a free port). Metrics ports likewise after `metricsPort` (0: none).
  * - `replica.kill('SIGKILL')` kills one without a chance to clean up, as a crash would;
- *   the front then skips it. `stop()` ends replicas with SIGTERM (they drain), the
- *   front, the simulator, the run's Redis keys and its temporary folder, and is safe to
- *   call twice.
+ *   the front then skips it. `stop()` ends the front, the replicas with SIGTERM (they
+ *   drain), then the simulator, the run's Redis keys and its temporary folder, and is
+ *   safe to call twice. A process that exits without `stop()` SIGKILLs its children.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -209,14 +209,20 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Runnin
   const adminKey = formatApiKey(newKeyId(), newSecret());
   const secretKey = randomBytes(32).toString('hex');
 
-  const children: ChildProcess[] = [];
+  const replicaProcesses: ChildProcess[] = [];
   let simulator: ClusterSimulator | undefined;
   let simulatorChild: ChildProcess | undefined;
   let front: RoundRobinFront | undefined;
   let stopped = false;
+  // If this process ends without stop() (an uncaught error, process.exit), its children go with it.
+  const orphanGuard = () => {
+    for (const child of [...replicaProcesses, simulatorChild]) if (child?.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  };
+  process.once('exit', orphanGuard);
   const stop = async () => {
     if (stopped) return;
     stopped = true;
+    process.removeListener('exit', orphanGuard);
     const end = async (child: ChildProcess) => {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = once(child, 'exit');
@@ -224,7 +230,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Runnin
       await exited;
     };
     await front?.close();
-    await Promise.all(children.map(end)); // the replicas drain while USM still answers
+    await Promise.all(replicaProcesses.map(end)); // the replicas drain while USM still answers
     if (simulatorChild !== undefined) await end(simulatorChild);
     await deleteRunKeys(redisUrl, redisPrefix).catch(() => undefined);
     rmSync(runDir, { recursive: true, force: true });
@@ -263,7 +269,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Runnin
         DATA_DIR: path.join(runDir, `data-${index}`),
         ...options.env,
       });
-      children.push(replica.child);
+      replicaProcesses.push(replica.child);
       spawned.push(replica);
     }
     // Replicas start together; each is waited for on its own readiness.
