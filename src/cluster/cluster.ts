@@ -105,11 +105,7 @@ async function freePort(): Promise<number> {
 
 /** The simulator's upstreams as a USM_CONFIG file (JSON is YAML); the secrets are the simulator's own test clients. */
 function writeUpstreams(simulator: ClusterSimulator, file: string): void {
-  const config = {
-    central: { url: simulator.central.url, clientId: simulator.central.clientId, clientSecret: simulator.central.clientSecret },
-    deployments: simulator.deployments.map((d) => ({ name: d.name, url: d.url, clientId: d.clientId, clientSecret: d.clientSecret })),
-  };
-  writeFileSync(file, JSON.stringify(config, null, 2));
+  writeFileSync(file, JSON.stringify({ central: simulator.central, deployments: simulator.deployments }, null, 2));
 }
 
 async function waitUntilReady(child: ChildProcess, readyUrl: string, describe: () => string): Promise<void> {

@@ -291,9 +291,10 @@ export interface Config {
   /** Depth, aliases, directives, tokens and upstream cost of one operation. */
   queryLimits: QueryLimitsConfig;
   /**
-   * `TRUSTED_DOCUMENTS_FILE`, default this checkout's `client/generated/persisted-documents.json`
-   * (a relative path given is from the working directory): the manifest `npm run codegen` writes. Its documents are served by
-   * hash (automatic persisted queries), and they are the only ones a key created with
+   * `TRUSTED_DOCUMENTS_FILE`, default this checkout's
+   * `client/generated/persisted-documents.json` (a relative path given is from the working
+   * directory): the manifest `npm run codegen` writes. Its documents are served by hash
+   * (automatic persisted queries), and they are the only ones a key created with
    * `trustedDocumentsOnly` may run.
    */
   trustedDocumentsFile: string;
