@@ -3,7 +3,7 @@
 # The USM GraphQL facade as an image: `docker build -t usm-graphql-facade:0.1.0 .`
 #
 # - build:   every dependency (dev ones too), `npm run build` (TypeScript to dist/).
-# - deps:    production dependencies only (`npm ci --omit=dev`); sqlite3 is native and
+# - deps:    production dependencies only (`npm ci --omit=dev --omit=optional`: the only optional one is the Grafbase gateway the tests run); sqlite3 is native and
 #            may be compiled from source (package.json `allowScripts`), hence python3,
 #            make and g++ in both stages. They never reach the runtime stage.
 # - runtime: Node 24 LTS, what the facade reads at run time and nothing else, owned by
@@ -29,7 +29,7 @@ COPY src ./src
 RUN npm run build
 
 FROM toolchain AS deps
-RUN npm ci --omit=dev && npm cache clean --force
+RUN npm ci --omit=dev --omit=optional && npm cache clean --force
 
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production \
