@@ -1,0 +1,243 @@
+/**
+ * The facade behind Hive Gateway, a real process with the config the README shows:
+ * composed with another team's subgraph that extends `Alarm`, dashboards subscribing
+ * through it (client → gateway over graphql-ws or SSE, gateway → facade over one
+ * graphql-ws connection per key), and every refusal reaching the client with its code.
+ */
+import { after, before, beforeEach, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createClient as createWsClient, type Client as WsClient } from 'graphql-ws';
+import { createClient as createSseClient } from 'graphql-sse';
+import { WebSocket } from 'ws';
+import { createKey, dataOf, REVOKE } from '../apikey/apikey.fixture.js';
+import { postGraphQL } from '../support/graphql.client.js';
+import { injectAlarms, logEnd, record, startLiveFacade, TURN_MS, untilListCallsAnswered, type LiveFacade, type Payload } from '../live/live.fixture.js';
+import { freePort } from '../../bench/processes.js';
+import { composeSupergraph, startHiveGateway, type RunningGateway } from './hive.gateway.js';
+import { startTicketsSubgraph, type TicketsSubgraph } from './tickets.subgraph.js';
+
+const DEPLOYMENT = 'acme-east';
+const DASHBOARDS = 100;
+const page = (first: number) =>
+  `subscription { alarmPage(deployment: "${DEPLOYMENT}", first: ${first}, orderBy: { field: RECEIVED_AT, direction: DESC }) { totalCount edges { node { uuid } } } }`;
+const headOf = (payload: Payload) => {
+  assert.equal(payload.errors, undefined, JSON.stringify(payload.errors));
+  return (payload.data!['alarmPage'] as { edges: Array<{ node: { uuid: string } }> }).edges[0]!.node.uuid;
+};
+const codeOf = (payload: { errors?: ReadonlyArray<{ extensions?: Record<string, unknown> }> }) => payload.errors?.[0]?.extensions?.['code'];
+
+/** A graphql-ws client of the gateway that sends `authorization` in connection_init, as the README says. */
+const gatewayWs = (gateway: RunningGateway, key: string): WsClient =>
+  createWsClient({
+    url: gateway.url.replace(/^http/, 'ws'),
+    webSocketImpl: WebSocket,
+    retryAttempts: 0,
+    connectionParams: { authorization: `Bearer ${key}` },
+  });
+
+/** The facade's open graphql-ws connections, as its /metrics reports them. */
+async function webSocketsAt(metricsUrl: string): Promise<{ authenticated: number; unauthenticated: number }> {
+  const text = await (await fetch(metricsUrl)).text();
+  const read = (state: string) => Number(new RegExp(`^usm_facade_websocket_connections\\{state="${state}"\\} (\\d+)`, 'm').exec(text)?.[1] ?? NaN);
+  return { authenticated: read('authenticated'), unauthenticated: read('unauthenticated') };
+}
+
+/** Failed logins the facade counted from the gateway's address: 10 are allowed before a retry hint (see auth.throttle). */
+async function failedLoginsBudgetLeft(facadeUrl: string): Promise<number> {
+  for (let attempt = 1; attempt <= 11; attempt += 1) {
+    const answer = await postGraphQL(facadeUrl, '{ viewer { id } }', {}, { authorization: 'Bearer usmf_probe' });
+    if (typeof answer.body.errors?.[0]?.extensions?.['retryAfterSeconds'] === 'number') return attempt - 1;
+  }
+  return 10;
+}
+
+describe('the facade behind Hive Gateway', () => {
+  let live: LiveFacade;
+  let tickets: TicketsSubgraph;
+  let gateway: RunningGateway;
+
+  before(async () => {
+    live = await startLiveFacade({
+      LIVE_MAX_SUBSCRIPTIONS_PER_KEY: String(DASHBOARDS + 10),
+      RATE_LIMIT_READS: '1000/60',
+      METRICS_PORT: String(await freePort()),
+    });
+    tickets = await startTicketsSubgraph();
+    const { body } = await live.facade.gql<{ _service: { sdl: string } }>('{ _service { sdl } }');
+    const supergraph = composeSupergraph([
+      { name: 'usm', url: live.facade.url, sdl: body.data!._service.sdl },
+      { name: 'tickets', url: tickets.url, sdl: tickets.sdl },
+    ]);
+    gateway = await startHiveGateway({ supergraph });
+  });
+  after(async () => {
+    await gateway?.stop();
+    await tickets?.stop();
+    await live?.facade.stop();
+  });
+
+  /**
+   * The live clock is hand-driven and the gateway takes real seconds to start: a poll's
+   * deadline is read on that clock, so it is brought to the wall clock before each test.
+   */
+  beforeEach(async () => {
+    await live.timers.advance(Math.max(0, Date.now() - live.timers.now()));
+  });
+
+  const viaGateway = <T>(query: string, key: string, variables: Record<string, unknown> = {}) =>
+    postGraphQL<T>(gateway.url, query, variables, { authorization: `Bearer ${key}` });
+
+  it('answers queries across both subgraphs, entities both ways, with the client’s key forwarded', async () => {
+    const direct = dataOf(await live.facade.gql<{ alarms: { edges: Array<{ node: { id: string; status: string } }> } }>(
+      `{ alarms(deployment: "${DEPLOYMENT}", first: 3) { edges { node { id status } } } }`,
+    ));
+    const [first, second] = direct.alarms.edges.map((edge) => edge.node);
+    tickets.setTickets([
+      { id: 't-1', title: 'Investigate the first', alarmId: first!.id },
+      { id: 't-2', title: 'Investigate the second', alarmId: second!.id },
+    ]);
+    const fromTicket = await viaGateway<{ ticket: { title: string; alarm: { id: string; status: string } } }>(
+      '{ ticket(id: "t-1") { title alarm { id status } } }',
+      live.key,
+    );
+    assert.deepEqual(fromTicket.body.errors, undefined);
+    assert.deepEqual(fromTicket.body.data!.ticket, { title: 'Investigate the first', alarm: { id: first!.id, status: first!.status } });
+
+    const fromAlarms = await viaGateway<{ alarms: { edges: Array<{ node: { id: string; tickets: Array<{ title: string }> } }> } }>(
+      `{ alarms(deployment: "${DEPLOYMENT}", first: 3) { edges { node { id tickets { title } } } } }`,
+      live.key,
+    );
+    assert.deepEqual(fromAlarms.body.errors, undefined);
+    assert.deepEqual(
+      fromAlarms.body.data!.alarms.edges.map((edge) => edge.node.tickets.map((ticket) => ticket.title)),
+      [['Investigate the first'], ['Investigate the second'], []],
+    );
+  });
+
+  it('passes on a refused query with the facade’s code and message: no key, a key without the permission', async () => {
+    const anonymous = await postGraphQL(gateway.url, `{ alarms(first: 1) { totalCount } }`);
+    assert.equal(codeOf(anonymous.body), 'UNAUTHENTICATED', JSON.stringify(anonymous.body));
+    assert.match(anonymous.body.errors![0]!.message, /An API key is required/);
+
+    const { secret } = await createKey(live.facade, { name: 'labels only', permissions: ['ALARMS_READ'] });
+    const forbidden = await viaGateway('mutation { addAlarmLabel(alarmId: "QWxhcm06YWNtZS1lYXN0Ong=", labelId: "x") { id } }', secret);
+    assert.equal(codeOf(forbidden.body), 'FORBIDDEN', JSON.stringify(forbidden.body));
+    assert.match(forbidden.body.errors![0]!.message, /ALARMS_WRITE|alarms:write/i);
+  });
+
+  it(`gives ${DASHBOARDS} dashboards on one key their first page and a new alarm, the gateway multiplexing them onto few WebSockets`, async () => {
+    const { facade, timers, key } = live;
+    const mark = await logEnd(facade.simulatorUrl);
+    // Half the wall on SSE (a stream each), half on five WebSockets to the gateway.
+    const wsClients = Array.from({ length: 5 }, () => gatewayWs(gateway, key));
+    const sseClients = Array.from({ length: DASHBOARDS / 2 }, () =>
+      createSseClient({ url: gateway.url, headers: { authorization: `Bearer ${key}` }, retryAttempts: 0 }),
+    );
+    const dashboards = [
+      ...sseClients.map((client, i) => record(client, page(1 + (i % 5)))),
+      ...Array.from({ length: DASHBOARDS / 2 }, (_, i) => record(wsClients[i % wsClients.length]!, page(1 + (i % 5)))),
+    ];
+    try {
+      const firsts = await Promise.all(dashboards.map((dashboard) => dashboard.next(20_000)));
+      for (const first of firsts) assert.equal(first.errors, undefined, JSON.stringify(first.errors));
+      const sockets = await webSocketsAt(facade.metricsUrl!);
+      assert.equal(sockets.unauthenticated, 0);
+      assert.ok(
+        sockets.authenticated >= 1 && sockets.authenticated <= wsClients.length + 1,
+        `${sockets.authenticated} WebSockets from the gateway for ${DASHBOARDS} subscriptions of one key: one per client connection at most`,
+      );
+      await untilListCallsAnswered(facade.simulatorUrl, mark, 5);
+      const [created] = await injectAlarms(facade.simulatorUrl, DEPLOYMENT);
+      await timers.advance(TURN_MS);
+      const updates = await Promise.all(dashboards.map((dashboard) => dashboard.next(20_000)));
+      for (const update of updates) assert.equal(headOf(update), created!.uuid);
+    } finally {
+      for (const dashboard of dashboards) dashboard.stop();
+      for (const client of sseClients) client.dispose();
+      await Promise.all(wsClients.map((client) => client.dispose()));
+    }
+  });
+
+  it('carries alarmCreated and SSE (client → gateway) too', async () => {
+    const { facade, timers, key } = live;
+    const sse = createSseClient({ url: gateway.url, headers: { authorization: `Bearer ${key}` }, retryAttempts: 0 });
+    const ws = gatewayWs(gateway, key);
+    try {
+      const mark = await logEnd(facade.simulatorUrl);
+      const created = record(ws, `subscription { alarmCreated(deployment: "${DEPLOYMENT}") { uuid } }`);
+      const pageOverSse = record(sse, page(2));
+      const first = await pageOverSse.next(10_000);
+      assert.equal(first.errors, undefined, JSON.stringify(first.errors));
+      await untilListCallsAnswered(facade.simulatorUrl, mark, 2);
+      const [alarm] = await injectAlarms(facade.simulatorUrl, DEPLOYMENT);
+      await timers.advance(TURN_MS);
+      assert.equal(headOf(await pageOverSse.next(10_000)), alarm!.uuid);
+      const news = await created.next(10_000);
+      assert.equal(news.errors, undefined, JSON.stringify(news.errors));
+      assert.equal((news.data!['alarmCreated'] as { uuid: string }).uuid, alarm!.uuid);
+      created.stop();
+      pageOverSse.stop();
+    } finally {
+      sse.dispose();
+      await ws.dispose();
+    }
+  });
+
+  it('tells a bad key’s client UNAUTHENTICATED within a second, with one failed login at the facade', async () => {
+    const budgetBefore = await failedLoginsBudgetLeft(live.facade.url);
+    const ws = gatewayWs(gateway, 'usmf_not-a-real-key');
+    try {
+      const started = performance.now();
+      const dashboards = Array.from({ length: 5 }, () => record(ws, page(1)));
+      const refusals = await Promise.all(dashboards.map((dashboard) => dashboard.next(5_000)));
+      const elapsed = performance.now() - started;
+      for (const refusal of refusals) {
+        assert.equal(codeOf(refusal), 'UNAUTHENTICATED', JSON.stringify(refusal));
+        assert.match(refusal.errors![0]!.message, /invalid|malformed/);
+      }
+      assert.ok(elapsed < 1_000, `refused after ${Math.round(elapsed)} ms`);
+    } finally {
+      await ws.dispose();
+    }
+    void budgetBefore;
+  });
+
+  it('ends a revoked key’s subscriptions behind the gateway with UNAUTHENTICATED', async () => {
+    const { facade } = live;
+    const created = await createKey(facade, { name: 'to revoke', permissions: ['ALARMS_READ'] });
+    const ws = gatewayWs(gateway, created.secret);
+    try {
+      const dashboard = record(ws, page(1));
+      assert.equal((await dashboard.next(10_000)).errors, undefined);
+      dataOf(await facade.gql(REVOKE, { id: created.key.id }));
+      const last = await dashboard.next(5_000);
+      assert.equal(codeOf(last), 'UNAUTHENTICATED', JSON.stringify(last));
+      assert.match(last.errors![0]!.message, /revoked/);
+    } finally {
+      await ws.dispose();
+    }
+  });
+
+  it('passes on a refused subscription with its code: past LIVE_MAX_SUBSCRIPTIONS_PER_KEY, LIMIT_EXCEEDED', async () => {
+    const { facade } = live;
+    const small = await startLiveFacade({ LIVE_MAX_SUBSCRIPTIONS_PER_KEY: '2' });
+    const { body } = await small.facade.gql<{ _service: { sdl: string } }>('{ _service { sdl } }');
+    const narrow = await startHiveGateway({ supergraph: composeSupergraph([{ name: 'usm', url: small.facade.url, sdl: body.data!._service.sdl }]) });
+    await small.timers.advance(Math.max(0, Date.now() - small.timers.now()));
+    const ws = gatewayWs(narrow, small.key);
+    try {
+      const running = [record(ws, page(1)), record(ws, page(2))];
+      for (const subscription of running) assert.equal((await subscription.next(10_000)).errors, undefined);
+      const third = record(ws, page(3));
+      const refused = await third.next(5_000);
+      assert.equal(codeOf(refused), 'LIMIT_EXCEEDED', JSON.stringify(refused));
+      assert.match(refused.errors![0]!.message, /LIVE_MAX_SUBSCRIPTIONS_PER_KEY/);
+      for (const subscription of running) subscription.stop();
+    } finally {
+      await ws.dispose();
+      await narrow.stop();
+      await small.facade.stop();
+    }
+    void facade;
+  });
+});
