@@ -226,7 +226,10 @@ export async function startFacade(config: Config, options: StartFacadeOptions = 
       port: config.port,
       host: config.host,
       context: async (source) => {
-        const apiKey = await keys.authenticate(presentedKey(source), { clientAddress: source.remoteAddress });
+        const apiKey = await keys.authenticate(presentedKey(source), { clientAddress: source.remoteAddress }).catch((error: unknown) => {
+          if (error instanceof FacadeError && error.code === 'UNAUTHENTICATED') metrics.failedLogin(source.transport);
+          throw error;
+        });
         const deadline = Date.now() + config.requestDeadlineMs;
         const upstreamCallsSent: SentCount = { count: 0 };
         let loaders: RequestLoaders | undefined;

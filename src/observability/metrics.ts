@@ -96,6 +96,12 @@ export class FacadeMetrics {
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });
+  readonly #failedLogins = new Counter({
+    name: 'usm_facade_failed_logins_total',
+    help: 'Requests and connections whose API key did not authenticate, by transport (http, ws: once per connection, sse)',
+    labelNames: ['transport'] as const,
+    registers: [this.registry],
+  });
   readonly #upstreamRequests = new Counter({
     name: 'usm_facade_upstream_requests_total',
     help: 'Requests sent to USM, every attempt, by deployment, endpoint template, method and status (error when no answer came)',
@@ -166,6 +172,7 @@ export class FacadeMetrics {
   constructor(options: FacadeMetricsOptions = {}) {
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
     for (const reason of [...new Set(Object.values(REFUSALS)), 'query_limit']) this.#refusals.inc({ reason }, 0);
+    for (const transport of ['http', 'ws', 'sse'] as const) this.#failedLogins.inc({ transport }, 0);
     const metrics = this;
     this.#cacheRequests = new Counter({
       name: 'usm_facade_cache_requests_total',
@@ -243,7 +250,7 @@ export class FacadeMetrics {
     });
     new Gauge({
       name: 'usm_facade_websocket_connections',
-      help: 'Open graphql-ws connections on this replica, by state (authenticated, unauthenticated); a router opens one per key',
+      help: 'Open graphql-ws connections on this replica, by state (authenticated; unauthenticated: its key was refused, it is answered and closed)',
       labelNames: ['state'],
       registers: [this.registry],
       collect() {
@@ -297,6 +304,11 @@ export class FacadeMetrics {
 
   get contentType(): string {
     return this.registry.contentType;
+  }
+
+  /** One API key that did not authenticate, presented on `transport`. */
+  failedLogin(transport: 'http' | 'ws' | 'sse'): void {
+    this.#failedLogins.inc({ transport });
   }
 
   /** Counts GraphQL requests over HTTP, their duration, outcome and the refusals among them. */
