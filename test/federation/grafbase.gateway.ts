@@ -129,10 +129,11 @@ async function untilAnswering(url: string, exited: () => string | undefined): Pr
 
 export async function startGrafbase(options: GrafbaseOptions): Promise<RunningGrafbase> {
   if (GRAFBASE_BINARY === undefined) throw new Error(GRAFBASE_MISSING);
+  const usm = { name: 'usm', url: options.facade.url, sdl: await facadeSdl(options.facade) };
   const dir = mkdtempSync(path.join(tmpdir(), 'usm-facade-grafbase-'));
   const home = path.join(dir, 'home');
   mkdirSync(home);
-  const files = [{ name: 'usm', url: options.facade.url, sdl: await facadeSdl(options.facade) }, ...options.subgraphs].map((subgraph) => {
+  const files = [usm, ...options.subgraphs].map((subgraph) => {
     const schemaPath = path.join(dir, `${subgraph.name}.graphql`);
     writeFileSync(schemaPath, subgraph.sdl);
     return { ...subgraph, schemaPath };
