@@ -290,9 +290,9 @@ export async function startFacade(config: Config, options: StartFacadeOptions = 
       stringifyResult: responses.stringifyResult,
       maxSubscriptionsPerKey: config.live.maxSubscriptionsPerKey,
       subscriptionSlots: backplane.subscriptionSlots,
-      maxSubscriptionsPerConnection: config.live.maxSubscriptionsPerConnection,
     });
     closers.push(() => server.stop());
+    metrics.watch({ webSockets: () => server.webSockets() });
     // A key revoked on another replica from now on closes its connections here too.
     closers.push(await followRevocations({ pubsub, server, logger }));
     logger.info({ url: server.url }, 'facade serving GraphQL');

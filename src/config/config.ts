@@ -177,8 +177,6 @@ export interface LiveConfig {
   pollIntervalMs: number;
   /** `LIVE_MAX_SUBSCRIPTIONS_PER_KEY`, default 100: open subscriptions of one API key, every replica together. */
   maxSubscriptionsPerKey: number;
-  /** `LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION`, default 25: operations one WebSocket (or SSE) connection runs at once. */
-  maxSubscriptionsPerConnection: number;
   /** `LIVE_MAX_GROUPS`, default 1000: distinct live queries one replica polls or follows. */
   maxGroups: number;
 }
@@ -186,7 +184,6 @@ export interface LiveConfig {
 export const LIVE_CONFIG_DEFAULTS: Readonly<LiveConfig> = Object.freeze({
   pollIntervalMs: 5_000,
   maxSubscriptionsPerKey: 100,
-  maxSubscriptionsPerConnection: 25,
   maxGroups: 1_000,
 });
 
@@ -487,7 +484,6 @@ const envSchema = z.object({
   RATE_LIMIT_CREDENTIALS: rateLimit(RATE_LIMIT_DEFAULTS.credentials),
   LIVE_POLL_INTERVAL_MS: milliseconds(100, LIVE_CONFIG_DEFAULTS.pollIntervalMs),
   LIVE_MAX_SUBSCRIPTIONS_PER_KEY: wholeNumber(1, 100_000, LIVE_CONFIG_DEFAULTS.maxSubscriptionsPerKey),
-  LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION: wholeNumber(1, 10_000, LIVE_CONFIG_DEFAULTS.maxSubscriptionsPerConnection),
   LIVE_MAX_GROUPS: wholeNumber(1, 1_000_000, LIVE_CONFIG_DEFAULTS.maxGroups),
   MAX_QUERY_DEPTH: wholeNumber(2, 100, QUERY_LIMITS_DEFAULTS.maxDepth),
   MAX_QUERY_ALIASES: wholeNumber(0, 10_000, QUERY_LIMITS_DEFAULTS.maxAliases),
@@ -623,7 +619,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     live: {
       pollIntervalMs: values.LIVE_POLL_INTERVAL_MS,
       maxSubscriptionsPerKey: values.LIVE_MAX_SUBSCRIPTIONS_PER_KEY,
-      maxSubscriptionsPerConnection: values.LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION,
       maxGroups: values.LIVE_MAX_GROUPS,
     },
     queryLimits: {

@@ -48,6 +48,8 @@ export interface MetricsSources {
   /** Cumulative hits and misses by cache name (`alarm`, `event`, `page`, `deployments`, `response`). */
   caches?: () => Record<string, CacheCounts>;
   live?: () => { groups: number; subscribers: number; polls: { ok: number; failed: number; skipped: number } };
+  /** Open graphql-ws connections: authenticated, and those whose key did not authenticate (answered, then closed). */
+  webSockets?: () => { authenticated: number; unauthenticated: number };
 }
 
 export interface FacadeMetricsOptions {
@@ -240,6 +242,18 @@ export class FacadeMetrics {
       },
     });
     new Gauge({
+      name: 'usm_facade_websocket_connections',
+      help: 'Open graphql-ws connections on this replica, by state (authenticated, unauthenticated); a router opens one per key',
+      labelNames: ['state'],
+      registers: [this.registry],
+      collect() {
+        const sockets = metrics.#sources.webSockets?.();
+        if (sockets === undefined) return;
+        this.set({ state: 'authenticated' }, sockets.authenticated);
+        this.set({ state: 'unauthenticated' }, sockets.unauthenticated);
+      },
+    });
+    new Gauge({
       name: 'usm_facade_live_groups',
       help: 'Distinct live queries this replica runs (polls or follows)',
       registers: [this.registry],
@@ -271,8 +285,9 @@ export class FacadeMetrics {
   }
 
   /** Where the scraped figures come from; called once the facade's parts exist. */
+  /** What to read at scrape time; a later call adds to (and may replace) what an earlier one gave. */
   watch(sources: MetricsSources): void {
-    this.#sources = sources;
+    this.#sources = { ...this.#sources, ...sources };
   }
 
   /** The exposition text for `/metrics`. */

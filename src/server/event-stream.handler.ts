@@ -6,8 +6,9 @@
  * query string) with `Accept: text/event-stream` is one operation, answered as a stream
  * of `next` events and one `complete`. The operation is authenticated, authorized and
  * limited exactly as on WebSocket (`prepare`, then the shared subscription executor):
- * a refusal before the stream starts is a JSON error with its HTTP status (401, 403,
- * 400, 429), a refusal once it runs a `next` payload with `extensions.code`. A comment
+ * a refusal, before the operation runs or once it runs, is a `next` event whose errors
+ * carry `extensions.code`, then `complete` (graphql-sse's client, and a router, read the
+ * stream, not an HTTP error status and its body). A comment
  * line keeps the connection alive every 12 s (graphql-sse's pinger). Anything else on
  * the path (no event-stream `Accept`, a single-connection reservation) is 406 with a
  * JSON error saying what to send: single connection mode is not offered, since its
@@ -18,8 +19,8 @@ import type { ExecutionArgs, ExecutionResult, GraphQLError, GraphQLSchema } from
 import { createHandler } from 'graphql-sse/lib/use/express';
 import type { Logger } from '../log/logger.js';
 
-/** What the server's shared preparation answers: the operation to run, or why not, with the HTTP status. */
-export type PreparedOperation = { args: ExecutionArgs } | { errors: readonly GraphQLError[]; status: number };
+/** What the server's shared preparation answers: the operation to run, or why not (errors to send as its payload). */
+export type PreparedOperation = { args: ExecutionArgs } | { errors: readonly GraphQLError[] };
 
 export interface EventStreamOptions {
   schema: GraphQLSchema;
@@ -32,16 +33,6 @@ export interface EventStreamOptions {
   logger: Logger;
 }
 
-const JSON_TYPE = { 'content-type': 'application/json; charset=utf-8' };
-
-const jsonErrors = (errors: readonly GraphQLError[]) =>
-  JSON.stringify({
-    errors: errors.map((error) => {
-      const { http: _http, ...extensions } = error.extensions;
-      return { message: error.message, extensions };
-    }),
-  });
-
 export function eventStreamHandler(options: EventStreamOptions): express.RequestHandler {
   const handler = createHandler({
     schema: options.schema,
@@ -53,9 +44,8 @@ export function eventStreamHandler(options: EventStreamOptions): express.Request
         operationName: params.operationName,
         variables: params.variables,
       });
-      if ('errors' in prepared) {
-        return [jsonErrors(prepared.errors), { status: prepared.status, statusText: 'Refused', headers: JSON_TYPE }];
-      }
+      // graphql-sse streams what it recognises as a result (it needs the `data` key).
+      if ('errors' in prepared) return { data: null, errors: prepared.errors };
       return prepared.args as ExecutionArgs & { contextValue: undefined };
     },
     subscribe: (args) => options.subscribe(args),

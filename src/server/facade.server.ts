@@ -11,8 +11,17 @@
  *   `readiness` reports, 503 when not ready or draining. Neither needs a key.
  * - Every GraphQL operation, on any transport, first gets its context from the
  *   injected `context` factory (which authenticates: a `FacadeError` UNAUTHENTICATED
- *   becomes HTTP 401, or a refused WebSocket connection), then passes
- *   `authorizeOperation` (FORBIDDEN becomes HTTP 403) before anything executes.
+ *   refuses it), then passes `authorizeOperation` (FORBIDDEN) before anything executes.
+ * - Refusals travel so that a federation router in front passes their code on:
+ *   - HTTP: `refusal.status.ts` (200 with `errors` for a caller that names
+ *     application/json, as routers do; the 4xx otherwise);
+ *   - WebSocket and SSE: a refused operation is answered by one payload whose `errors`
+ *     carry `extensions.code`, then `complete` (never a graphql-ws `error` message or an
+ *     HTTP error status, which routers turn into a message-less error);
+ *   - a WebSocket whose `connection_init` does not authenticate is acknowledged, each of
+ *     its operations answered UNAUTHENTICATED without authenticating again (one failed
+ *     login, however many subscriptions a router multiplexes onto it), and it is closed
+ *     with 4401 after a second idle: a close code graphql-ws clients do not retry.
  * - Before anything executes, a document passes the query limits (`queryLimits`: tokens
  *   while parsing, depth, aliases and directives while validating) and its predicted
  *   upstream calls (`costOf`) must not pass `maxOperationCost`: past it the operation is
@@ -27,14 +36,16 @@
  *   has an `x-request-id` (the caller's, or a new one), which an unexpected error's
  *   `extensions.requestId` and its log line repeat.
  * - Subscriptions on WebSocket and SSE run through one `SubscriptionExecutor`: at most
- *   `maxSubscriptionsPerKey` per key (counted by `subscriptionSlots`), and at most `maxSubscriptionsPerConnection`
- *   operations at once on one WebSocket; past either, that operation is refused with
- *   LIMIT_EXCEEDED and nothing else is disturbed.
+ *   `maxSubscriptionsPerKey` per key (counted by `subscriptionSlots` on every replica);
+ *   past it, that operation is refused with LIMIT_EXCEEDED and nothing else is disturbed.
+ *   A WebSocket carries one key, and a router multiplexes every subscription of a key
+ *   onto one: no limit counts per connection beyond the key's own (which also holds a
+ *   connection when the count across replicas cannot be reached).
  * - `closeConnectionsOf(keyId)` ends that key's subscriptions (each with a last error
- *   payload saying why) and its WebSocket connections; `reauthenticateConnectionsOf(keyId)`
- *   does the same for those whose `connection_init` or headers no longer authenticate
- *   (their secret was reset or its grace period was cut short), so no subscription keeps
- *   streaming to a secret that stopped working.
+ *   payload saying why) and then closes its WebSocket connections (4401);
+ *   `reauthenticateConnectionsOf(keyId)` does the same for those whose `connection_init`
+ *   or headers no longer authenticate (their secret was reset or its grace period was
+ *   cut short), so no subscription keeps streaming to a secret that stopped working.
  * - The server knows nothing of USM or of how keys work.
  */
 import http from 'node:http';
@@ -57,11 +68,13 @@ import {
   validate,
   type DocumentNode,
   type ExecutionArgs,
+  type ExecutionResult,
   type FormattedExecutionResult,
   type GraphQLSchema,
   type OperationDefinitionNode,
 } from 'graphql';
-import { FacadeError, httpStatusOf } from '../errors/facade.error.js';
+import { FacadeError } from '../errors/facade.error.js';
+import { answerJsonWhenNamed, namesJson, refusalStatus } from './refusal.status.js';
 import { jitGateway } from './jit.executor.js';
 import type { GraphContext } from '../graph/context.js';
 import type { Logger } from '../log/logger.js';
@@ -107,8 +120,6 @@ export interface FacadeServerOptions {
   maxSubscriptionsPerKey?: number;
   /** Where subscriptions per key are counted; default this process only. */
   subscriptionSlots?: SubscriptionSlots;
-  /** `LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION`; default 25. */
-  maxSubscriptionsPerConnection?: number;
   /** Parse options and validation rules that bound a document's shape (`protection/query.limits.ts`). Default none. */
   queryLimits?: QueryLimits;
   /** `NODE_ENV=production`: messages hide schema hints (suggestions) and exact query limits. Default false. */
@@ -132,6 +143,8 @@ export interface RunningFacadeServer {
   /** e.g. `http://127.0.0.1:4000/graphql` */
   url: string;
   port: number;
+  /** Open graphql-ws connections, by whether their key authenticated. */
+  webSockets(): { authenticated: number; unauthenticated: number };
   /** Closes every WebSocket connection that authenticated with this key. */
   closeConnectionsOf(keyId: string): void;
   /** Authenticates this key's WebSocket connections again and closes those refused; resolves when done. */
@@ -143,11 +156,21 @@ export const GRAPHQL_PATH = '/graphql';
 export const EVENT_STREAM_PATH = '/graphql/stream';
 /** WebSocket and SSE documents kept parsed and validated, by their text. */
 const VALID_DOCUMENTS_KEPT = 500;
-/** graphql-ws close code for a refused or revoked key. */
-const WS_FORBIDDEN = 4403;
+/**
+ * graphql-ws close code for a connection whose key does not authenticate: 4401
+ * (Unauthorized), which graphql-ws clients, routers' among them, do not retry.
+ */
+const WS_UNAUTHORIZED = 4401;
+/** What a refused WebSocket operation is executed as: its answer is the refusal (see `refusals`). */
+const REFUSED_DOCUMENT = parse('query Refused { __typename }');
+/** How long a connection that did not authenticate stays open, idle, to answer what a router multiplexes onto it. */
+const UNAUTHENTICATED_LINGER_MS = 1_000;
 
-/** A refusal as GraphQL sends it: the facade's code, and the HTTP status for its transport. */
-function toGraphQLError(error: unknown): GraphQLError {
+/**
+ * A refusal as GraphQL sends it: the facade's code, and the HTTP status for its
+ * transport (`jsonRules`: the caller named application/json, see `refusal.status.ts`).
+ */
+function toGraphQLError(error: unknown, jsonRules = false): GraphQLError {
   if (error instanceof FacadeError) {
     const extensions = error.toExtensions();
     const retryAfter = error.details['retryAfterSeconds'];
@@ -157,7 +180,7 @@ function toGraphQLError(error: unknown): GraphQLError {
       extensions: {
         ...extensions,
         http: {
-          status: httpStatusOf(error.code),
+          status: refusalStatus(error.code, jsonRules),
           ...(typeof retryAfter === 'number' ? { headers: new Map([['retry-after', String(retryAfter)]]) } : {}),
         },
       },
@@ -263,8 +286,8 @@ function isOptional(value: unknown, type: 'object' | 'string'): boolean {
   return type === 'object' ? typeof value === 'object' && !Array.isArray(value) : typeof value === 'string';
 }
 
-/** graphql-ws sends errors as they are: drop the HTTP-only part. */
-function forWebSocket(error: GraphQLError): GraphQLError {
+/** A refusal sent as an operation's payload (WebSocket, SSE): without the HTTP-only part. */
+function asPayloadError(error: GraphQLError): GraphQLError {
   const { http: _http, ...extensions } = error.extensions;
   return new GraphQLError(error.message, { extensions });
 }
@@ -294,11 +317,11 @@ export async function startFacadeServer(options: FacadeServerOptions): Promise<R
   // Each open connection by the key it authenticated with, and what it authenticated with.
   const connectionsByKey = new Map<string, Map<WebSocket, ContextSource>>();
 
+  const maxPerKey = options.maxSubscriptionsPerKey ?? 100;
   const executor = new SubscriptionExecutor<ContextSource>({
-    maxPerKey: options.maxSubscriptionsPerKey ?? 100,
+    maxPerKey,
     slots: options.subscriptionSlots ?? createMemorySlots(),
   });
-  const maxPerConnection = options.maxSubscriptionsPerConnection ?? 25;
   const production = options.production ?? false;
   const validationRules = [...specifiedRules, ...(options.queryLimits?.validationRules ?? [])];
   const maxOperationCost = options.maxOperationCost ?? 100;
@@ -348,7 +371,11 @@ export async function startFacadeServer(options: FacadeServerOptions): Promise<R
     return { ...result, extensions: { ...result.extensions, ...costExtension(args.contextValue as GraphContext) } };
   };
 
-  /** Parse, validate, authenticate, authorize: the same for WebSocket and SSE operations. */
+  /**
+   * Parse, validate, authenticate, authorize: the same for WebSocket and SSE operations.
+   * A refusal is answered as the operation's only payload (errors with their code), then
+   * completion: that is what a client, or a router in front, passes on.
+   */
   const prepareOperation = async (
     source: ContextSource,
     payload: { query: string; operationName?: string | null; variables?: Record<string, unknown> | null },
@@ -359,17 +386,17 @@ export async function startFacadeServer(options: FacadeServerOptions): Promise<R
         document = parse(payload.query, options.queryLimits?.parseOptions);
       } catch (error) {
         const syntax = error instanceof GraphQLError ? error : new GraphQLError('The query does not parse');
-        return { errors: [asRequestError(syntax, 'GRAPHQL_PARSE_FAILED')], status: 400 };
+        return { errors: [asRequestError(syntax, 'GRAPHQL_PARSE_FAILED')] };
       }
       const invalid = validate(schema, document, validationRules);
-      if (invalid.length > 0) return { errors: invalid.map((error) => asRequestError(error, 'GRAPHQL_VALIDATION_FAILED')), status: 400 };
+      if (invalid.length > 0) return { errors: invalid.map((error) => asRequestError(error, 'GRAPHQL_VALIDATION_FAILED')) };
       // Screens subscribe with the same few documents: parse and validate each once, and share its tree.
       if (validDocuments.size >= VALID_DOCUMENTS_KEPT) validDocuments.delete(validDocuments.keys().next().value!);
       validDocuments.set(payload.query, document);
     }
     const operation = getOperationAST(document, payload.operationName);
     if (operation === null || operation === undefined) {
-      return { errors: [toGraphQLError(noSuchOperation(document, payload.operationName))], status: 400 };
+      return { errors: [asPayloadError(toGraphQLError(noSuchOperation(document, payload.operationName)))] };
     }
     try {
       // Authenticated again per operation: a key revoked since the connection opened stops here.
@@ -381,48 +408,87 @@ export async function startFacadeServer(options: FacadeServerOptions): Promise<R
         args: { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue },
       };
     } catch (error) {
-      const refusal = toGraphQLError(error);
-      const status = (refusal.extensions['http'] as { status?: number } | undefined)?.status ?? 500;
-      return { errors: [refusal], status };
+      if (!(error instanceof FacadeError)) logger.error({ err: error, transport: source.transport }, 'preparing an operation failed unexpectedly');
+      return { errors: [asPayloadError(toGraphQLError(error))] };
     }
+  };
+
+  /**
+   * Refusals on WebSocket travel as a `next` payload with the error, then `complete`
+   * (a graphql-ws `error` message reaches a router's client without its message or code):
+   * graphql-ws's onSubscribe cannot answer a result, so it answers arguments whose
+   * context is one of these, and `execute`/`subscribe` answer the refusal.
+   */
+  const refusals = new WeakMap<object, ExecutionResult>();
+  const refused = (errors: readonly GraphQLError[]): ExecutionArgs => {
+    const contextValue = {};
+    refusals.set(contextValue, { errors });
+    return { schema, document: REFUSED_DOCUMENT, contextValue };
+  };
+  /**
+   * Connections whose key does not authenticate (bad at `connection_init`, or revoked,
+   * reset or cut short since), with why: each operation on them is answered with that
+   * refusal, without authenticating again (one failed login per connection), and they
+   * close with 4401 once idle (`retire`).
+   */
+  const unauthenticated = new WeakMap<WebSocket, FacadeError>();
+  const running = new WeakMap<WebSocket, () => number>();
+  /** Closes `socket` with 4401 once no operation runs on it, after `lingerMs` idle. */
+  const retire = (socket: WebSocket, error: FacadeError, lingerMs: number) => {
+    unauthenticated.set(socket, error);
+    const closeWhenIdle = () => {
+      if (socket.readyState !== WebSocket.OPEN) return;
+      if ((running.get(socket)?.() ?? 0) > 0) return void setTimeout(closeWhenIdle, lingerMs).unref();
+      socket.close(WS_UNAUTHORIZED, error.message.slice(0, 120));
+    };
+    // After the pending sends (the operations' last payloads) are queued ahead of the close.
+    setTimeout(closeWhenIdle, lingerMs).unref();
   };
 
   const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH });
   const wsCleanup = useServer(
     {
       schema,
-      subscribe,
-      execute: executeCosted,
+      subscribe: (args) => refusals.get(args.contextValue as object) ?? subscribe(args),
+      execute: (args) => refusals.get(args.contextValue as object) ?? executeCosted(args),
       onConnect: async (ctx) => {
+        const socket = ctx.extra.socket;
+        running.set(socket, () => Object.keys(ctx.subscriptions).length);
         try {
           const source = wsSource(ctx);
           const keyId = (await options.context(source)).apiKey.id;
           const connections = connectionsByKey.get(keyId) ?? new Map<WebSocket, ContextSource>();
-          connections.set(ctx.extra.socket, source);
+          connections.set(socket, source);
           connectionsByKey.set(keyId, connections);
-          ctx.extra.socket.once('close', () => {
-            connections.delete(ctx.extra.socket);
+          socket.once('close', () => {
+            connections.delete(socket);
             if (connections.size === 0 && connectionsByKey.get(keyId) === connections) connectionsByKey.delete(keyId);
           });
-          return true;
         } catch (error) {
           if (!(error instanceof FacadeError)) logger.error({ err: error }, 'WebSocket authentication failed unexpectedly');
-          return false;
+          // Acknowledged, so the refusal reaches the client as an operation's error with its code:
+          // a router turns a refused connection into a message-less error, after retrying it.
+          retire(socket, error instanceof FacadeError ? error : new FacadeError('UNAUTHENTICATED', 'The API key could not be checked; try again'), UNAUTHENTICATED_LINGER_MS);
         }
+        return true;
       },
       onSubscribe: async (ctx, _id, payload) => {
-        // The new operation is already registered (as null) when this runs.
-        if (Object.keys(ctx.subscriptions).length > maxPerConnection) {
+        const refusal = unauthenticated.get(ctx.extra.socket);
+        if (refusal !== undefined) return refused([asPayloadError(toGraphQLError(refusal))]);
+        // The new operation is already registered (as null) when this runs. A connection
+        // carries one key: it never runs more at once than the key may (a router multiplexes
+        // every subscription of a key onto one connection); this holds when the count
+        // across replicas cannot be reached.
+        if (Object.keys(ctx.subscriptions).length > maxPerKey) {
           const error = new FacadeError(
             'LIMIT_EXCEEDED',
-            `this connection already runs ${maxPerConnection} operations (LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION); ` +
-              'end one, or open another connection',
-            { details: { limit: 'LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION', max: maxPerConnection } },
+            `this connection already runs ${maxPerKey} operations, as many as its key may (LIVE_MAX_SUBSCRIPTIONS_PER_KEY); end one first`,
+            { details: { limit: 'LIVE_MAX_SUBSCRIPTIONS_PER_KEY', max: maxPerKey } },
           );
-          return [new GraphQLError(error.message, { extensions: error.toExtensions() })];
+          return refused([asPayloadError(toGraphQLError(error))]);
         }
         const prepared = await prepareOperation(wsSource(ctx), payload);
-        return 'errors' in prepared ? prepared.errors.map(forWebSocket) : prepared.args;
+        return 'errors' in prepared ? refused(prepared.errors) : prepared.args;
       },
     },
     wsServer,
@@ -483,6 +549,9 @@ export async function startFacadeServer(options: FacadeServerOptions): Promise<R
               }
             },
             async willSendResponse({ response, contextValue, request }) {
+              // Apollo's own refusals (parse, validation) and the ones above, under the JSON rules.
+              const status = response.http.status;
+              if (status !== undefined && status >= 400 && status < 500 && namesJson(request.http?.headers.get('accept'))) response.http.status = 200;
               if (response.body.kind !== 'single') return;
               // A new result object: the response cache may hold the one it replaces.
               const result = response.body.singleResult;
@@ -540,12 +609,13 @@ export async function startFacadeServer(options: FacadeServerOptions): Promise<R
     express.json({ limit: bodyLimit, strict: false }),
     bodyErrors(bodyLimit),
     graphqlRequestOnly,
+    answerJsonWhenNamed,
     expressMiddleware(apollo, {
       context: async ({ req }) => {
         try {
           return await options.context({ transport: 'http', headers: req.headers, remoteAddress: req.socket.remoteAddress });
         } catch (error) {
-          throw toGraphQLError(error);
+          throw toGraphQLError(error, namesJson(req.headers.accept));
         }
       },
     }),
@@ -565,9 +635,15 @@ export async function startFacadeServer(options: FacadeServerOptions): Promise<R
   return {
     url: `http://${shownHost}:${port}${GRAPHQL_PATH}`,
     port,
+    webSockets() {
+      let unauthenticatedCount = 0;
+      for (const socket of wsServer.clients) if (unauthenticated.has(socket)) unauthenticatedCount += 1;
+      return { authenticated: wsServer.clients.size - unauthenticatedCount, unauthenticated: unauthenticatedCount };
+    },
     closeConnectionsOf(keyId: string) {
-      executor.endSubscriptionsOf(keyId, new FacadeError('UNAUTHENTICATED', 'This API key was revoked; the subscription ended'));
-      for (const socket of connectionsByKey.get(keyId)?.keys() ?? []) socket.close(WS_FORBIDDEN, 'API key revoked');
+      const revoked = new FacadeError('UNAUTHENTICATED', 'This API key was revoked; the subscription ended');
+      executor.endSubscriptionsOf(keyId, revoked);
+      for (const socket of connectionsByKey.get(keyId)?.keys() ?? []) retire(socket, revoked, 0);
       connectionsByKey.delete(keyId);
     },
     async reauthenticateConnectionsOf(keyId: string) {
@@ -587,7 +663,11 @@ export async function startFacadeServer(options: FacadeServerOptions): Promise<R
           try {
             await options.context(source);
           } catch (error) {
-            if (error instanceof FacadeError && error.code === 'UNAUTHENTICATED') socket.close(WS_FORBIDDEN, 'API key secret no longer valid');
+            if (error instanceof FacadeError && error.code === 'UNAUTHENTICATED') {
+              const ended = new FacadeError('UNAUTHENTICATED', 'The API key secret this connection was opened with no longer works; the subscription ended');
+              for (const subscription of executor.running(keyId)) if (subscription.meta.source.headers === source.headers) subscription.end(ended);
+              retire(socket, ended, 0);
+            }
             else logger.error({ err: error }, 'could not authenticate a WebSocket connection again');
           }
         }),

@@ -68,18 +68,24 @@ describe('authentication of every GraphQL request', () => {
     assert.match(viewer.name, /^usm-facade@\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
   });
 
-  it('refuses a WebSocket without a key in connection_init', async () => {
+  it('answers every operation of a WebSocket without a key UNAUTHENTICATED, then closes it with 4401', async () => {
     const connection = connectWs(facade, {});
-    const { code } = await within(2_000, connection.closed, 'the refused connection closes');
-    assert.equal(code, 4403);
-    await assert.rejects(connection.acknowledged);
+    await within(2_000, connection.acknowledged, 'the connection is acknowledged, so refusals reach the client with their code');
+    const refused = await wsExecute(connection.client, VIEWER);
+    assert.equal(refused.data, undefined);
+    assert.equal(refused.errors?.[0]?.extensions?.['code'], 'UNAUTHENTICATED');
+    assert.match(refused.errors![0]!.message, /An API key is required/);
+    const { code } = await within(3_000, connection.closed, 'the idle unauthenticated connection closes');
+    assert.equal(code, 4401, 'Unauthorized: a close graphql-ws clients (and routers) do not retry');
     await connection.dispose();
   });
 
-  it('refuses a WebSocket with a bad key in connection_init', async () => {
+  it('answers the operations of a WebSocket with a bad key in connection_init UNAUTHENTICATED, then closes it with 4401', async () => {
     for (const key of ['not-a-key', withBrokenChecksum(reader), formatApiKey(newKeyId(), newSecret())]) {
       const connection = connectWs(facade, { Authorization: `Bearer ${key}` });
-      assert.equal((await within(2_000, connection.closed, 'the refused connection closes')).code, 4403);
+      const refused = await wsExecute(connection.client, 'subscription { alarmCreated { uuid } }');
+      assert.equal(refused.errors?.[0]?.extensions?.['code'], 'UNAUTHENTICATED', key);
+      assert.equal((await within(3_000, connection.closed, 'the refused connection closes')).code, 4401);
       await connection.dispose();
     }
   });
@@ -128,5 +134,25 @@ describe('throttling of failed authentication per client address', () => {
     assert.match(body.errors[0]!.message, /Too many failed attempts from this address; retry in \d+ s\./);
 
     assert.equal(dataOf(await facade.gql<{ viewer: { isDefault: boolean } }>(VIEWER)).viewer.isDefault, true);
+  });
+
+  it('counts one failed login for a WebSocket with a bad key, however many operations it carries (a router multiplexes them)', async () => {
+    const other = await startTestFacade();
+    try {
+      const connection = connectWs(other, { Authorization: 'Bearer usmf_wrong' });
+      const answers = await Promise.all(Array.from({ length: 25 }, () => wsExecute(connection.client, 'subscription { alarmCreated { uuid } }')));
+      for (const answer of answers) {
+        assert.equal(answer.errors?.[0]?.extensions?.['code'], 'UNAUTHENTICATED');
+        assert.equal(answer.errors[0]!.extensions?.['retryAfterSeconds'], undefined, 'the connection failed one login, within the budget of 10');
+      }
+      await connection.dispose();
+      const failOverHttp = () => postGraphQL(other.url, VIEWER, {}, bearer('usmf_wrong'));
+      for (let attempt = 2; attempt <= 10; attempt += 1) {
+        assert.equal((await failOverHttp()).body.errors?.[0]?.extensions?.['retryAfterSeconds'], undefined, `failed login ${attempt} is within the budget`);
+      }
+      assert.ok(typeof (await failOverHttp()).body.errors?.[0]?.extensions?.['retryAfterSeconds'] === 'number', 'the 11th failed login is throttled');
+    } finally {
+      await other.stop();
+    }
   });
 });

@@ -93,7 +93,7 @@ describe('two facade replicas on one Redis', () => {
     const closed = await within(1_000 - (performance.now() - revoked) + 200, Promise.all([onA.closed, onB.closed]), 'both connections close');
     assert.deepEqual(
       closed.map((event) => event.code),
-      [4403, 4403],
+      [4401, 4401],
     );
   });
 

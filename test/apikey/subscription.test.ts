@@ -79,7 +79,7 @@ describe('the apiKeyRotated subscription', () => {
     const holder = await subscribed(leaked.secret);
     const reset = dataOf(await facade.gql<{ resetApiKey: Created }>(RESET, { id: leaked.key.id })).resetApiKey;
     const { code } = await within(1_000, holder.connection.closed, 'the connection of the reset secret closes');
-    assert.equal(code, 4403);
+    assert.equal(code, 4401);
     assert.deepEqual(holder.rotations.received, [], 'the new secret went to whoever reset the key, and no one else');
     assertUnauthenticated(await postGraphQL(facade.url, VIEWER, {}, bearer(leaked.secret)));
     const fresh = connectWs(facade, { Authorization: `Bearer ${reset.secret}` });
@@ -94,7 +94,7 @@ describe('the apiKeyRotated subscription', () => {
     const onCurrent = await subscribed(first.secret);
     const second = dataOf(await facade.gql<{ rotateApiKey: Created }>(ROTATE, { id: dashboard.key.id, gracePeriod: 'PT1H' })).rotateApiKey;
     assert.equal((await onCurrent.rotations.next()).secret, second.secret);
-    assert.equal((await within(1_000, onOldest.connection.closed, 'the connection of the ended secret closes')).code, 4403);
+    assert.equal((await within(1_000, onOldest.connection.closed, 'the connection of the ended secret closes')).code, 4401);
     assert.equal((await postGraphQL(facade.url, VIEWER, {}, bearer(second.secret))).status, 200);
     assert.equal(onCurrent.connection.isClosed(), false, 'the connection of the current secret stays open');
     assert.equal((await wsExecute(onCurrent.connection.client, VIEWER)).errors, undefined);

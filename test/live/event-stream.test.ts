@@ -41,15 +41,26 @@ describe('subscriptions over Server-Sent Events (graphql-sse) on /graphql/stream
     page.stop();
   });
 
-  it('refuses a stream without a valid key with 401 and a GraphQL error, before it opens', async () => {
-    const response = await fetch(streamUrl(live), {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: 'Bearer usmf_nope' },
-      body: JSON.stringify({ query: PAGE }),
-    });
-    assert.equal(response.status, 401);
-    const body = (await response.json()) as { errors: Array<{ extensions: { code: string } }> };
-    assert.equal(body.errors[0]!.extensions.code, 'UNAUTHENTICATED');
+  it('answers a stream without a valid key with one UNAUTHENTICATED payload and completes it, as graphql-sse clients read', async () => {
+    const stranger = sseClient(live, 'usmf_nope');
+    try {
+      const page = record(stranger, PAGE);
+      const refused = await page.next();
+      assert.equal(refused.data, null);
+      assert.equal(refused.errors?.[0]?.extensions?.['code'], 'UNAUTHENTICATED');
+      assert.match(refused.errors![0]!.message, /invalid|malformed/);
+      assert.deepEqual(await page.ended, [], 'completed, not failed: the client (or a router in front) reads the code');
+    } finally {
+      stranger.dispose();
+    }
+  });
+
+  it('answers a refused operation the same way: a field that does not exist, GRAPHQL_VALIDATION_FAILED', async () => {
+    const page = record(client, 'subscription { alarmPage(deployment: "acme-east") { nope } }');
+    const refused = await page.next();
+    assert.equal(refused.errors?.[0]?.extensions?.['code'], 'GRAPHQL_VALIDATION_FAILED');
+    assert.match(refused.errors![0]!.message, /nope/);
+    assert.deepEqual(await page.ended, []);
   });
 
   it('answers 406 with what to send when the request is not an event stream', async () => {
