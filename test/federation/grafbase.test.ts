@@ -45,6 +45,12 @@ function refusalOf(answer: { data?: unknown; errors?: ReadonlyArray<{ message: s
 const sseClient = (gateway: RunningGrafbase, headers: Record<string, string>): Client =>
   createClient({ url: gateway.url, headers, retryAttempts: 0 });
 
+/**
+ * A query through the gateway. Grafbase asks the facade with `Accept:
+ * application/graphql-response+json, application/json`, so refusals come back 200 with
+ * `errors`; a 4xx it would turn into SUBGRAPH_REQUEST_ERROR, dropping the code. It
+ * answers the client 200 for them too, whatever the client's Accept.
+ */
 const viaGateway = <T>(gateway: RunningGrafbase, query: string, variables: Record<string, unknown> = {}, headers: Record<string, string> = {}) =>
   postGraphQL<T>(gateway.url, query, variables, { ...CLIENT_ACCEPT, ...headers });
 
