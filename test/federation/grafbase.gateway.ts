@@ -23,10 +23,10 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, openSync, closeSync, rmSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { createRequire } from 'node:module';
-import net, { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { postGraphQL } from '../support/graphql.client.js';
+import { freePort } from '../../bench/processes.js';
 
 const CLI_PACKAGE = '@grafbase/cli-x86_64-unknown-linux-musl';
 /** How long the gateway may take to compose and answer; it takes about a second. */
@@ -73,14 +73,6 @@ export interface RunningGrafbase {
   /** Its stdout and stderr. */
   logFile: string;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** The facade's SDL as a router would fetch it. */
