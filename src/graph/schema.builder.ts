@@ -31,8 +31,12 @@ import { CredentialResolver } from './credential/credential.resolver.js';
 import type { GraphContext } from './context.js';
 import { RATE_LIMIT_TYPE_DEFS } from '../protection/rate-limit.directive.js';
 
-/** Federation v2 spec version and the directives this subgraph uses. */
-const FEDERATION_LINK = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable"])`;
+/**
+ * Federation v2 spec version and the directives this subgraph uses: v2.9 is the first
+ * with `@cost` and `@listSize` (the IBM cost directives routers enforce demand control
+ * with; `src/graph/cost.directives.ts` applies them per facade).
+ */
+const FEDERATION_LINK = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key", "@shareable", "@cost", "@listSize"])`;
 
 export interface FacadeSchema {
   schema: GraphQLSchema;
