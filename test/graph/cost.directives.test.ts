@@ -7,38 +7,20 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { readFile } from 'node:fs/promises';
-import { Kind, parse, print, type ObjectTypeDefinitionNode } from 'graphql';
+import { Kind, parse, type ObjectTypeDefinitionNode } from 'graphql';
 import { buildFacadeSchema } from '../../src/graph/schema.builder.js';
 import { fieldCostRules, type UpstreamTopology } from '../../src/graph/cost.rules.js';
 import { costedSdl, servedSdl } from '../../src/graph/cost.directives.js';
 import { SCHEMA_FILE } from '../../src/graph/schema.file.js';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/simulator.js';
 import { startTestFacade, type TestFacade } from '../support/facade.fixture.js';
+import { costDirectivesOf } from '../support/cost-directives.fixture.js';
 
 const { schema, sdl } = buildFacadeSchema();
 
-/** `Type.field` (and `Type.field(argument)`, and `Type` for a type) → its cost directives as printed. */
-function costDirectives(served: string): Record<string, string> {
-  const found: Record<string, string> = {};
-  const printed = (directives: ObjectTypeDefinitionNode['directives']) =>
-    (directives ?? []).filter((d) => d.name.value === 'cost' || d.name.value === 'listSize').map(print).join(' ');
-  for (const definition of parse(served).definitions) {
-    if (definition.kind !== Kind.OBJECT_TYPE_DEFINITION) continue;
-    const type = definition.name.value;
-    if (printed(definition.directives) !== '') found[type] = printed(definition.directives);
-    for (const field of definition.fields ?? []) {
-      if (printed(field.directives) !== '') found[`${type}.${field.name.value}`] = printed(field.directives);
-      for (const argument of field.arguments ?? []) {
-        if (printed(argument.directives) !== '') found[`${type}.${field.name.value}(${argument.name.value})`] = printed(argument.directives);
-      }
-    }
-  }
-  return found;
-}
-
 const servedBy = async (facade: TestFacade) => (await facade.gql<{ _service: { sdl: string } }>('{ _service { sdl } }')).body.data!._service.sdl;
 
-const CONNECTION = '@listSize(assumedSize: 20, slicingArguments: ["first", "last"], sizedFields: ["edges"], requireOneSlicingArgument: false)';
+const CONNECTION = '@listSize(assumedSize: 20, requireOneSlicingArgument: false, sizedFields: ["edges"], slicingArguments: ["first", "last"])';
 
 describe('the SDL a facade serves in _service', () => {
   let simulator: RunningSimulator;
@@ -65,8 +47,8 @@ describe('the SDL a facade serves in _service', () => {
   });
 
   it('prices each root field with Central at the pages of three readable deployments plus Central’s list, without Central at its one deployment’s page', async () => {
-    const central = costDirectives(await servedBy(withCentral));
-    const alone = costDirectives(await servedBy(withoutCentral));
+    const central = costDirectivesOf(await servedBy(withCentral));
+    const alone = costDirectivesOf(await servedBy(withoutCentral));
     const pick = (directives: Record<string, string>) =>
       Object.fromEntries(
         ['Query.alarms', 'Query.events', 'Query.alarm', 'Query.deployment', 'Query.deployments', 'Mutation.addAlarmLabel', 'Subscription.alarmPage', 'Subscription.alarmCreated', 'Subscription.alarmCreated(since)'].map(
@@ -98,7 +80,7 @@ describe('the SDL a facade serves in _service', () => {
   });
 
   it('prices what an alarm or event reaches per parent, leaving Central’s list to the root field that already paid it', async () => {
-    const central = costDirectives(await servedBy(withCentral));
+    const central = costDirectivesOf(await servedBy(withCentral));
     assert.deepEqual(
       ['Alarm.deployment', 'Event.deployment', 'Deployment.alarms', 'Deployment.events'].map((coordinate) => central[coordinate]),
       ['@cost(weight: 0)', '@cost(weight: 0)', `@cost(weight: 1) ${CONNECTION}`, `@cost(weight: 1) ${CONNECTION}`],
@@ -106,7 +88,7 @@ describe('the SDL a facade serves in _service', () => {
   });
 
   it('weighs every object type 0, so an alarm in a page of 100 costs nothing of its own', async () => {
-    const central = costDirectives(await servedBy(withCentral));
+    const central = costDirectivesOf(await servedBy(withCentral));
     const objects = parse(sdl).definitions.filter(
       (d): d is ObjectTypeDefinitionNode => d.kind === Kind.OBJECT_TYPE_DEFINITION && !['Query', 'Mutation', 'Subscription'].includes(d.name.value),
     );
@@ -115,13 +97,13 @@ describe('the SDL a facade serves in _service', () => {
   });
 
   it('prices nodes by its ids, Central’s list once and a lookup each, the list of 100 a router may assume costing nothing more', async () => {
-    const central = costDirectives(await servedBy(withCentral));
+    const central = costDirectivesOf(await servedBy(withCentral));
     assert.equal(central['Query.nodes'], '@cost(weight: 0) @listSize(assumedSize: 100)');
     assert.equal(central['Query.nodes(ids)'], '@cost(weight: 1)');
   });
 
   it('weighs a filter or an ordering 0, where the spec’s default for an input object is 1', async () => {
-    const central = costDirectives(await servedBy(withCentral));
+    const central = costDirectivesOf(await servedBy(withCentral));
     for (const coordinate of ['Query.alarms(filter)', 'Query.alarms(orderBy)', 'Deployment.events(filter)', 'Subscription.alarmCreated(filter)']) {
       assert.equal(central[coordinate], '@cost(weight: 0)', coordinate);
     }
@@ -136,17 +118,17 @@ describe('costedSdl as the topology changes', () => {
     sharesPages: true,
     ...overrides,
   });
-  const costed = (t: UpstreamTopology) => costDirectives(costedSdl({ schema, sdl, topology: t, rules: fieldCostRules(t) }));
+  const costed = (t: UpstreamTopology) => costDirectivesOf(costedSdl({ schema, sdl, topology: t, rules: fieldCostRules(t) }));
 
   it('adds Central’s narrowed pages once Central lists deployments the facade holds no credentials for, and serves that from then on', () => {
     let known = 3;
     const t = topology({ knownDeployments: () => known });
     const served = servedSdl({ schema, sdl, topology: t, rules: fieldCostRules(t) });
     const first = served();
-    assert.match(costDirectives(first)['Query.alarms']!, /^@cost\(weight: 4\)/);
+    assert.match(costDirectivesOf(first)['Query.alarms']!, /^@cost\(weight: 4\)/);
     assert.equal(served(), first, 'made again only when the deployments change');
     known = 5;
-    const grown = costDirectives(served());
+    const grown = costDirectivesOf(served());
     assert.match(grown['Query.alarms']!, /^@cost\(weight: 7\)/);
     // Each deployment under a list is now read in Central's growing pages.
     assert.match(grown['Deployment.alarms']!, /^@cost\(weight: 3\)/);
