@@ -47,7 +47,12 @@
  *
  * What it cannot say: `_entities` is added by federation and carries no directive; a
  * router prices an entity fetch at its own list size times one (`_Entity` is a union),
- * against one lookup per distinct reference plus Central's list here.
+ * against one lookup per distinct reference plus Central's list here. Hive Gateway 2.15
+ * reads otherwise than the spec in three places (test/graph/cost.router-reading.test.ts
+ * measures them): a connection given neither `first` nor `last` counts one item there,
+ * not `assumedSize`, so pages nested under it read low; `nodes` reads 200 (an argument's
+ * weight times the list's 100, and the `Node` interface's default 1 per item despite
+ * `@cost(weight: 0)`); and mutations get no 10.
  */
 import {
   getNamedType,
