@@ -2,18 +2,16 @@
  * The facade's cost as a router reads it: `@cost` and `@listSize` (the IBM cost
  * directives, federation 2.9) in the subgraph SDL, derived from the estimator's rules.
  *
- * What a router sees. Weights are upstream calls, the unit of `MAX_OPERATION_COST`:
- * `@cost(weight:)` on a field is the calls it makes each time it is resolved (a root
- * field also carries Central's deployment list, once, for everything below it), an
- * argument's weight is what giving it adds (`since` replays, each id of `nodes`), every
- * object type weighs 0 (an alarm in a page costs nothing of its own), and `@listSize`
- * sizes each priced connection by `first`/`last` (`edges`, 20 without either) and each
- * priced list by its largest length. Summed the standard way (Apollo Router's demand
- * control, Hive Gateway's, Grafbase's) the reading is never below the facade's own
- * estimate, so set the router's limit to `MAX_OPERATION_COST` (Apollo Router:
- * `demand_control.strategy.static_estimated.max`) and the router refuses what the
- * facade would refuse, before a request reaches it. Apollo Router adds 10 to every
- * mutation: add 10 to the limit if mutations near it must pass.
+ * What a router sees: weights in upstream calls, the unit of `MAX_OPERATION_COST`. A
+ * field's `@cost` is the calls one resolve makes (a root field's also pays, once, for
+ * Central's deployment list below it); an argument's is what giving it adds (`since`,
+ * each id of `nodes`); every object type weighs 0; `@listSize` sizes priced connections
+ * by `first`/`last` (20 without) and priced lists by their largest length. Summed as the
+ * IBM spec and Apollo Router sum them, the figure is never below the facade's estimate:
+ * set the router's limit to `MAX_OPERATION_COST` (Apollo Router:
+ * `demand_control.strategy.static_estimated.max`; Hive Gateway: `demandControl.maxCost`)
+ * and it refuses what the facade would, before the request arrives. Apollo Router adds
+ * 10 per mutation: allow for it if mutations near the limit must pass.
  *
  * Contract:
  * - `costedSdl({ schema, sdl, topology, rules })` answers `sdl` with the directives for
@@ -25,6 +23,7 @@
  * - A field with a rule gets `@cost`, always (0 says "priced, and free"); a connection
  *   or list it prices also gets `@listSize`. Arguments of input-object types weigh 0
  *   (the spec's default is 1): a filter narrows a read, the rule prices the read.
+ *   Weights are integers, as federation's `@cost(weight: Int!)` has them.
  * - For every operation the reading is at least `estimateCost`'s (the tests hold every
  *   example operation to that), with the router's own list size for a list without
  *   `@listSize`. What it cannot be is exact: the IBM sum has no sharing, so identical
@@ -36,8 +35,8 @@
  *
  * Why derived by evaluation and not rules-as-data: the rules stay the estimator's one
  * source, as they are, and each is asked here what it answers for every combination of
- * sample arguments (absent, each readable deployment and one that is not, a global ID
- * of each node type, an instant, a page size) at one parent. A call whose share key is
+ * sample arguments (absent, a deployment the facade reads and one it does not, a global
+ * ID of each node type, an instant, page sizes) at one parent. A call whose share key is
  * the same for every sample is made once per operation (Central's deployment list): it
  * is charged to the root fields that can reach it, not to every alarm that asks for its
  * deployment. An optional argument that raises the count carries the rise as its own
@@ -50,9 +49,10 @@
  * against one lookup per distinct reference plus Central's list here. Hive Gateway 2.15
  * reads otherwise than the spec in three places (test/graph/cost.router-reading.test.ts
  * measures them): a connection given neither `first` nor `last` counts one item there,
- * not `assumedSize`, so pages nested under it read low; `nodes` reads 200 (an argument's
- * weight times the list's 100, and the `Node` interface's default 1 per item despite
- * `@cost(weight: 0)`); and mutations get no 10.
+ * not `assumedSize`, so pages nested under it read low (give `first`); `nodes` reads 200
+ * (an argument's weight times the list's 100, and the `Node` interface's default 1 per
+ * item despite `@cost(weight: 0)`), so a Hive limit of 100 refuses every `nodes`; and
+ * mutations get no 10.
  */
 import {
   getNamedType,
@@ -392,12 +392,15 @@ function onceBelow(schema: GraphQLSchema, field: GraphQLField<unknown, unknown>,
   return [...once.values()].reduce((sum, n) => sum + n, 0);
 }
 
-const rendered = new Map<string, string>();
+/** Rendered SDLs by base SDL and weights: facades with the same upstreams (tests start many) print once. */
+const rendered = new Map<string, Map<string, string>>();
 
-/** `sdl` with the annotations applied, printed as `printSubgraphSchema` prints a subgraph (kept per distinct result). */
+/** `sdl` with the annotations applied, printed as `printSubgraphSchema` prints a subgraph. */
 function render(sdl: string, annotations: Annotations): string {
-  const signature = JSON.stringify([sdl.length, [...annotations.fieldWeights], [...annotations.listSizes], [...annotations.argumentWeights]]);
-  const known = rendered.get(signature);
+  const signature = JSON.stringify([[...annotations.fieldWeights], [...annotations.listSizes], [...annotations.argumentWeights]]);
+  let forSdl = rendered.get(sdl);
+  if (forSdl === undefined) rendered.set(sdl, (forSdl = new Map()));
+  const known = forSdl.get(signature);
   if (known !== undefined) return known;
   let typeName = '';
   let fieldCoordinate = '';
@@ -444,7 +447,7 @@ function render(sdl: string, annotations: Annotations): string {
     },
   });
   const sdlWithCost = printSubgraphSchema(buildSubgraphSchema({ typeDefs: document }));
-  rendered.set(signature, sdlWithCost);
+  forSdl.set(signature, sdlWithCost);
   return sdlWithCost;
 }
 
