@@ -12,7 +12,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigError, loadConfig, type Config, type UpstreamTarget } from './config/config.js';
 import { createLogger, type Logger } from './log/logger.js';
-import { buildFacadeSchema } from './graph/schema.builder.js';
+import { buildFacadeSchema, withServedSdl } from './graph/schema.builder.js';
 import { DocumentCache } from './loaders/document.cache.js';
 import { createRequestLoaders, type RequestLoaders } from './loaders/request.loaders.js';
 import { followAlarmChanges } from './loaders/alarm-changes.follower.js';
@@ -34,7 +34,8 @@ import type { LiveTimers } from './live/live.timers.js';
 import type { SentCount, UpstreamCall } from './upstream/upstream.call.js';
 import { queryLimits } from './protection/query.limits.js';
 import { costEstimator } from './protection/cost.estimator.js';
-import { fieldCostRules } from './graph/cost.rules.js';
+import { fieldCostRules, type UpstreamTopology } from './graph/cost.rules.js';
+import { servedSdl } from './graph/cost.directives.js';
 import type { DeploymentInfo } from './upstream/upstream.registry.js';
 import { startSimulator, type RunningSimulator } from './simulator/simulator.js';
 import { FacadeMetrics } from './observability/metrics.js';
@@ -209,19 +210,19 @@ export async function startFacade(config: Config, options: StartFacadeOptions = 
     let deploymentsSeen = registry.deploymentNames.length;
     // Central's list as last seen: the estimate makes no call of its own.
     const knownDeployments = () => (deploymentsSeen = Math.max(deploymentsSeen, cache.peek<DeploymentInfo[]>('deployments', 'all')?.length ?? 0));
-    const costOf = costEstimator({
-      schema,
-      rules: fieldCostRules({
-        readable: registry.deploymentNames,
-        central: registry.central !== undefined,
-        knownDeployments,
-        sharesPages: config.cacheTtls.page > 0,
-      }),
-      epoch: knownDeployments,
-    });
+    const topology: UpstreamTopology = {
+      readable: registry.deploymentNames,
+      central: registry.central !== undefined,
+      knownDeployments,
+      sharesPages: config.cacheTtls.page > 0,
+    };
+    const rules = fieldCostRules(topology);
+    const costOf = costEstimator({ schema, rules, epoch: knownDeployments });
+    // Routers refuse by the same rules before a request arrives: `_service` carries them as @cost/@listSize.
+    const sdlWithCost = servedSdl({ schema, sdl, topology, rules });
     const server = await startFacadeServer({
-      schema: limitedSchema,
-      sdl,
+      schema: withServedSdl(limitedSchema, sdlWithCost),
+      sdl: sdlWithCost(),
       logger,
       port: config.port,
       host: config.host,

@@ -10,6 +10,11 @@
  * the limits to a store of its own (`protectSchema` in `src/protection/`), so the schema
  * built here never counts anything.
  *
+ * The SDL built here carries no `@cost`: weights depend on the upstreams each facade
+ * has, so each facade answers `_service` with its own (`withServedSdl`, given the SDL
+ * from `servedSdl` in `cost.directives.ts`), and `schema/schema.graphql` holds the one
+ * `npm start` serves (`schema.file.ts`).
+ *
  * Every object type is declared with `simpleResolvers: true`: the schema has no field
  * middleware, so a plain field is read as a property (graphql-jit inlines the read)
  * instead of going through a type-graphql wrapper per field and per item.
@@ -17,7 +22,7 @@
 import 'reflect-metadata';
 import { buildSchemaSync, createResolversMap } from 'type-graphql';
 import { lexicographicSortSchema, parse, type DocumentNode, type GraphQLSchema } from 'graphql';
-import { printSchemaWithDirectives } from '@graphql-tools/utils';
+import { mapSchema, MapperKind, printSchemaWithDirectives } from '@graphql-tools/utils';
 import { buildSubgraphSchema, printSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { bindFieldResolvers } from './field.binder.js';
@@ -31,8 +36,12 @@ import { CredentialResolver } from './credential/credential.resolver.js';
 import type { GraphContext } from './context.js';
 import { RATE_LIMIT_TYPE_DEFS } from '../protection/rate-limit.directive.js';
 
-/** Federation v2 spec version and the directives this subgraph uses. */
-const FEDERATION_LINK = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable"])`;
+/**
+ * Federation v2 spec version and the directives this subgraph uses: v2.9 is the first
+ * with `@cost` and `@listSize` (the IBM cost directives routers enforce demand control
+ * with; `src/graph/cost.directives.ts` applies them per facade).
+ */
+const FEDERATION_LINK = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key", "@shareable", "@cost", "@listSize"])`;
 
 export interface FacadeSchema {
   schema: GraphQLSchema;
@@ -88,4 +97,14 @@ export function buildFacadeSchema(): FacadeSchema {
   const schema = buildSubgraphSchema({ typeDefs, resolvers: resolvers as GraphQLResolverMap<unknown> });
   built = { schema, sdl: printSubgraphSchema(schema) };
   return built;
+}
+
+/**
+ * `schema` whose `Query._service` answers `sdl()` (read on each request) instead of the
+ * SDL it was built with; the schema given is left as it is, since the process shares it.
+ */
+export function withServedSdl(schema: GraphQLSchema, sdl: () => string): GraphQLSchema {
+  return mapSchema(schema, {
+    [MapperKind.QUERY_ROOT_FIELD]: (field, fieldName) => (fieldName === '_service' ? { ...field, resolve: () => ({ sdl: sdl() }) } : field),
+  });
 }

@@ -76,7 +76,8 @@ export interface RunningSimulator {
   stop(): Promise<void>;
 }
 
-const DEFAULT_DEPLOYMENTS = ['acme-east', 'acme-west', 'acme-lab'];
+/** The deployments a simulator started without `deployments` plays; its Central lists the same ones. */
+export const DEFAULT_DEPLOYMENTS: readonly string[] = ['acme-east', 'acme-west', 'acme-lab'];
 const ANYWHERE_VERSION = '2.0';
 const MAX_BODY_BYTES = 1_048_576;
 const DEPLOYMENT_NAME = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
