@@ -13,8 +13,9 @@
  *   injected `context` factory (which authenticates: a `FacadeError` UNAUTHENTICATED
  *   refuses it), then passes `authorizeOperation` (FORBIDDEN) before anything executes.
  * - Refusals travel so that a federation router in front passes their code on:
- *   - HTTP: `refusal.status.ts` (200 with `errors` for a caller that names
- *     application/json, as routers do; the 4xx otherwise);
+ *   - HTTP: `refusal.status.ts` (200 with `errors` for a caller that accepts
+ *     application/json, as every router does; the 4xx for one that asks for
+ *     application/graphql-response+json alone);
  *   - WebSocket and SSE: a refused operation is answered by one payload whose `errors`
  *     carry `extensions.code`, then `complete` (never a graphql-ws `error` message or an
  *     HTTP error status, which routers turn into a message-less error);
@@ -74,7 +75,7 @@ import {
   type OperationDefinitionNode,
 } from 'graphql';
 import { FacadeError } from '../errors/facade.error.js';
-import { answerJsonWhenNamed, namesJson, refusalStatus } from './refusal.status.js';
+import { answerJsonWhenAccepted, acceptsJson, refusalStatus } from './refusal.status.js';
 import { jitGateway } from './jit.executor.js';
 import type { GraphContext } from '../graph/context.js';
 import type { Logger } from '../log/logger.js';
@@ -168,7 +169,7 @@ const UNAUTHENTICATED_LINGER_MS = 1_000;
 
 /**
  * A refusal as GraphQL sends it: the facade's code, and the HTTP status for its
- * transport (`jsonRules`: the caller named application/json, see `refusal.status.ts`).
+ * transport (`jsonRules`: the caller accepts application/json, see `refusal.status.ts`).
  */
 function toGraphQLError(error: unknown, jsonRules = false): GraphQLError {
   if (error instanceof FacadeError) {
@@ -551,7 +552,7 @@ export async function startFacadeServer(options: FacadeServerOptions): Promise<R
             async willSendResponse({ response, contextValue, request }) {
               // Apollo's own refusals (parse, validation) and the ones above, under the JSON rules.
               const status = response.http.status;
-              if (status !== undefined && status >= 400 && status < 500 && namesJson(request.http?.headers.get('accept'))) response.http.status = 200;
+              if (status !== undefined && status >= 400 && status < 500 && acceptsJson(request.http?.headers.get('accept'))) response.http.status = 200;
               if (response.body.kind !== 'single') return;
               // A new result object: the response cache may hold the one it replaces.
               const result = response.body.singleResult;
@@ -609,13 +610,13 @@ export async function startFacadeServer(options: FacadeServerOptions): Promise<R
     express.json({ limit: bodyLimit, strict: false }),
     bodyErrors(bodyLimit),
     graphqlRequestOnly,
-    answerJsonWhenNamed,
+    answerJsonWhenAccepted,
     expressMiddleware(apollo, {
       context: async ({ req }) => {
         try {
           return await options.context({ transport: 'http', headers: req.headers, remoteAddress: req.socket.remoteAddress });
         } catch (error) {
-          throw toGraphQLError(error, namesJson(req.headers.accept));
+          throw toGraphQLError(error, acceptsJson(req.headers.accept));
         }
       },
     }),

@@ -3,18 +3,14 @@
  * and another team's tickets subgraph, composed with Apollo's composition, answered by
  * `@apollo/gateway` inside Apollo Server 5 (queries only; it does not do subscriptions):
  * - queries cross both subgraphs with entities both ways, on the client's own key;
- * - refusals reach the client, and how depends on the Accept the gateway sends.
+ * - refusals reach the client with the facade's code and message.
  *
  * `RemoteGraphQLDataSource` sets no Accept of its own, so its fetch (minipass-fetch)
- * sends its default, the any-type wildcard. That names neither `application/json` nor
- * `application/graphql-response+json`, so the facade answers a
- * refusal with its 4xx (src/server/refusal.status.ts), and the gateway replaces any
- * non-2xx answer with an error of its own (`errorFromResponse`): message
- * "<status>: <statusText>", `extensions.code` UNAUTHENTICATED for a 401, FORBIDDEN for a
- * 403 and none otherwise (Apollo Server then says INTERNAL_SERVER_ERROR), the facade's
- * answer kept only under `extensions.response.body`. A gateway whose `willSendRequest`
- * also sets `Accept: application/json` gets the 200 with `errors`, which it passes on
- * with the facade's code and message, adding `serviceName`.
+ * sends the any-type wildcard, which accepts `application/json`: the facade answers a
+ * refusal 200 with `errors` (src/server/refusal.status.ts), and the gateway passes it on
+ * with the facade's code and message, adding `serviceName`. (With a 4xx it would replace
+ * the answer with an error of its own, "<status>: <statusText>", keeping a code only for
+ * 401 and 403: COST_LIMIT_EXCEEDED would become INTERNAL_SERVER_ERROR.)
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -36,8 +32,6 @@ interface Refusal {
   headers(): Record<string, string>;
   code: string;
   message: RegExp;
-  /** The facade's status for it when the caller names no JSON type. */
-  status: number;
 }
 
 /** The one error of a refused answer, which has no data. */
@@ -53,10 +47,8 @@ describe('the facade behind Apollo Gateway', () => {
   let facade: TestFacade;
   let tickets: TicketsSubgraph;
   let supergraph: ApolloSupergraph;
-  /** As the task's config has it: the client's `authorization` forwarded, nothing else set. */
+  /** The client's `authorization` forwarded, nothing else set (RemoteGraphQLDataSource sends `Accept: *` + `/*`). */
   let gateway: RunningApolloGateway;
-  /** The same, and `Accept: application/json` on every subgraph request. */
-  let jsonGateway: RunningApolloGateway;
   /** A key of its own, so the name `viewer` answers is the client's, not the admin's. */
   let deskKey: string;
   let schemaReaderKey: string;
@@ -68,17 +60,14 @@ describe('the facade behind Apollo Gateway', () => {
       { name: 'usm', url: facade.url, sdl: body.data!._service.sdl },
       { name: 'tickets', url: tickets.url, sdl: tickets.sdl },
     ]);
-    [gateway, jsonGateway] = await Promise.all([
-      startApolloGateway({ supergraphSdl: supergraph.supergraphSdl }),
-      startApolloGateway({ supergraphSdl: supergraph.supergraphSdl, subgraphHeaders: { accept: 'application/json' } }),
-    ]);
+    gateway = await startApolloGateway({ supergraphSdl: supergraph.supergraphSdl });
     [deskKey, schemaReaderKey] = await Promise.all([
       createKey(facade, { name: 'ticket desk', permissions: ['ALARMS_READ'] }).then((created) => created.secret),
       createKey(facade, { name: 'schema reader', permissions: ['SCHEMA_READ'] }).then((created) => created.secret),
     ]);
   });
   after(async () => {
-    await Promise.all([gateway?.stop(), jsonGateway?.stop()]);
+    await gateway?.stop();
     await Promise.all([tickets?.stop(), facade?.stop()]);
   });
 
@@ -148,7 +137,6 @@ describe('the facade behind Apollo Gateway', () => {
       headers: () => ({}),
       code: 'UNAUTHENTICATED',
       message: /^An API key is required/,
-      status: 401,
     },
     {
       name: 'a query the key lacks the permission for',
@@ -156,7 +144,6 @@ describe('the facade behind Apollo Gateway', () => {
       headers: () => bearer(schemaReaderKey),
       code: 'FORBIDDEN',
       message: /^This needs the permission "alarms:read"; key "schema reader" has "schema:read"/,
-      status: 403,
     },
     {
       name: 'a query over MAX_OPERATION_COST',
@@ -165,33 +152,13 @@ describe('the facade behind Apollo Gateway', () => {
       headers: () => bearer(deskKey),
       code: 'COST_LIMIT_EXCEEDED',
       message: /^This operation could make 12[01] upstream calls; the limit is 100 \(MAX_OPERATION_COST\)/,
-      status: 400,
     },
   ];
 
-  describe('refusals, as RemoteGraphQLDataSource asks by default (Accept: */*, so the facade answers its 4xx)', () => {
-    /** What `errorFromResponse` makes of the status: the code of a 401 or 403, none of the rest. */
-    const gatewayCodes: Record<number, string> = { 401: 'UNAUTHENTICATED', 403: 'FORBIDDEN', 400: 'INTERNAL_SERVER_ERROR' };
-    const statusTexts: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidden', 400: 'Bad Request' };
-    for (const refusal of refusals) {
-      it(`reaches the client of ${refusal.name} as "${refusal.status}: ${statusTexts[refusal.status]}" with code ${gatewayCodes[refusal.status]}, the facade’s ${refusal.code} and message only in extensions.response.body`, async () => {
-        const error = errorOf(await postGraphQL(gateway.url, refusal.query, refusal.variables, refusal.headers()));
-        assert.equal(error.message, `${refusal.status}: ${statusTexts[refusal.status]}`);
-        assert.equal(error.extensions?.['code'], gatewayCodes[refusal.status]);
-        const response = error.extensions?.['response'] as { url: string; status: number; body: GraphQLResponse['body'] };
-        assert.equal(response.status, refusal.status);
-        assert.equal(response.url, facade.url, 'the subgraph’s own address goes out to the client too');
-        assert.equal(response.body.errors?.length, 1);
-        assert.equal(response.body.errors[0]!.extensions?.['code'], refusal.code);
-        assert.match(response.body.errors[0]!.message, refusal.message);
-      });
-    }
-  });
-
-  describe('refusals, when willSendRequest also names Accept: application/json (so the facade answers 200 with errors)', () => {
+  describe('refusals (RemoteGraphQLDataSource accepts */*, so the facade answers 200 with errors, which the gateway passes on)', () => {
     for (const refusal of refusals) {
       it(`reaches the client of ${refusal.name} with the facade’s ${refusal.code} and message, and serviceName "usm"`, async () => {
-        const error = errorOf(await postGraphQL(jsonGateway.url, refusal.query, refusal.variables, refusal.headers()));
+        const error = errorOf(await postGraphQL(gateway.url, refusal.query, refusal.variables, refusal.headers()));
         assert.equal(error.extensions?.['code'], refusal.code, error.message);
         assert.equal(error.extensions?.['serviceName'], 'usm');
         assert.match(error.message, refusal.message);
