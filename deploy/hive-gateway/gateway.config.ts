@@ -12,8 +12,12 @@
  *   (`LIVE_MAX_SUBSCRIPTIONS_PER_KEY`, on every replica together), never per connection.
  * - Demand control reads the facade's `@cost`/`@listSize`, which count upstream calls:
  *   `MAX_OPERATION_COST` (default 100, the facade's own limit) refuses at the gateway what
- *   the facade would refuse, before it reaches the facade. Other subgraphs' fields count
- *   too (composite types 1 each unless their SDL says otherwise): set it with them in mind.
+ *   the facade would refuse (COST_ESTIMATED_TOO_EXPENSIVE), before it reaches the facade.
+ *   The reading is an upper bound: Hive 2.15 reads `nodes(ids:)` at 200 whatever the ids
+ *   (the `Node` interface counts 1 an item, and an interface cannot carry `@cost`), so a
+ *   limit of 100 refuses every `nodes` — `node(id:)` costs 2; and other subgraphs' fields
+ *   count too (composite types 1 each unless their SDL says otherwise). Set it with
+ *   them in mind: the facade still refuses past its own limit, exactly.
  * - Errors are masked by default; the facade's refusals are not (they carry
  *   `extensions.code`, which the gateway passes on).
  */

@@ -23,7 +23,12 @@ describe('trusted documents', () => {
   let trustedKey: string;
   let ordinaryKey: string;
   const post = async (body: unknown, key: string) => {
-    const response = await fetch(facade.url, { method: 'POST', headers: { 'content-type': 'application/json', ...bearer(key) }, body: JSON.stringify(body) });
+    // The spec's newer media type, whose refusals carry their own status (403).
+    const response = await fetch(facade.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...bearer(key) },
+      body: JSON.stringify(body),
+    });
     return { status: response.status, body: (await response.json()) as { data?: Record<string, unknown>; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> } };
   };
 

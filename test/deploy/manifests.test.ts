@@ -15,6 +15,7 @@ import { parse } from 'yaml';
 import { ConfigError, loadConfig, type Config } from '../../src/config/config.js';
 import { PACKAGE_ROOT } from '../../src/config/package.root.js';
 import { SCHEMA_FILE } from '../../src/graph/schema.file.js';
+import { COMPOSE_FACADE_URL, SUPERGRAPH_FILE } from '../../src/graph/supergraph.file.js';
 import { formatApiKey, newKeyId, newSecret } from '../../src/keys/api-key.format.js';
 import { OPERATIONS_DIR } from '../../src/server/playground.js';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/simulator.js';
@@ -447,6 +448,23 @@ describe('the compose file (deploy/docker-compose.yml)', () => {
       const grace = durationSeconds(service.stop_grace_period ?? '10s');
       assert.ok(grace > shutdownDeadlineSeconds(), `${name}: stop_grace_period ${grace} s, drain up to ${shutdownDeadlineSeconds()} s`);
     }
+  });
+
+  it('puts Hive Gateway in front of the front, with the tested config, the committed supergraph and the facade’s cost limit', () => {
+    const routers = entries.filter(([, s]) => /^ghcr\.io\/graphql-hive\/gateway:/.test(s.image ?? ''));
+    assert.equal(routers.length, 1, 'one Hive Gateway service');
+    const [, router] = routers[0]!;
+    const mounts = composeBindMounts(router);
+    assert.equal(mounts.get('/gateway/gateway.config.ts'), path.join(DEPLOY_DIR, 'hive-gateway', 'gateway.config.ts'), 'the config test/federation runs');
+    const supergraph = mounts.get('/gateway/supergraph.graphql');
+    assert.equal(supergraph, SUPERGRAPH_FILE);
+    assert.deepEqual((router.command as string[]).slice(0, 2), ['supergraph', '/gateway/supergraph.graphql']);
+    const url = /@join__graph\(name: "usm", url: "([^"]+)"\)/.exec(readText(supergraph))?.[1];
+    assert.equal(url, COMPOSE_FACADE_URL);
+    const front = new URL(url);
+    assert.match(services[front.hostname]?.image ?? '', /^nginx:/, 'the router reaches the replicas through the front');
+    assert.equal(Number(front.port), DEFAULTS.port);
+    assert.equal(Number(composeEnvironment(router).get('MAX_OPERATION_COST')), DEFAULTS.queryLimits.maxOperationCost);
   });
 
   it('builds the replicas and the simulator from the repository’s Dockerfile', () => {

@@ -17,7 +17,7 @@ import { startStandaloneServer } from '@apollo/server/standalone';
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { composeServices, type CompositionSuccess } from '@apollo/composition';
 import { parse } from 'graphql';
-import type { Subgraph } from './hive.gateway.js';
+import type { Subgraph } from '../../src/graph/supergraph.file.js';
 
 /** A hint of Apollo's composition (its class is not exported by the package's index). */
 export type CompositionHint = CompositionSuccess['hints'][number];

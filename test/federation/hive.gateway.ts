@@ -2,8 +2,8 @@
  * Hive Gateway (`@graphql-hive/gateway`) as a real process in front of the facade, with
  * the config the README shows (`deploy/hive-gateway/gateway.config.ts`).
  *
- * `composeSupergraph` composes subgraphs with The Guild's composition (what Hive's own
- * tooling uses); `startHiveGateway` writes the supergraph to a temporary directory, starts
+ * Supergraphs are composed with `composeSupergraph` (`src/graph/supergraph.file.ts`, The
+ * Guild's composition, what Hive's own tooling uses); `startHiveGateway` writes the supergraph to a temporary directory, starts
  * `hive-gateway supergraph` on a free port and resolves once it answers its health check.
  * `stop()` ends it (it is also killed when the test process exits) and removes the
  * directory; its output is kept in `gateway.log` there until then, and quoted when it
@@ -14,30 +14,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parse } from 'graphql';
-import { composeServices } from '@theguild/federation-composition';
 import { PACKAGE_ROOT } from '../../src/config/package.root.js';
 import { freePort } from '../../bench/processes.js';
 
 export const GATEWAY_CONFIG = path.join(PACKAGE_ROOT, 'deploy', 'hive-gateway', 'gateway.config.ts');
 const GATEWAY_PACKAGE = createRequire(import.meta.url).resolve('@graphql-hive/gateway/package.json');
 const GATEWAY_BIN = path.join(path.dirname(GATEWAY_PACKAGE), (JSON.parse(readFileSync(GATEWAY_PACKAGE, 'utf8')) as { bin: Record<string, string> }).bin['hive-gateway']!);
-
-export interface Subgraph {
-  name: string;
-  url: string;
-  sdl: string;
-}
-
-/** The supergraph SDL of `subgraphs`; throws with every composition error. */
-export function composeSupergraph(subgraphs: readonly Subgraph[]): string {
-  const result = composeServices(subgraphs.map(({ name, url, sdl }) => ({ name, url, typeDefs: parse(sdl) })));
-  if (result.errors !== undefined && result.errors.length > 0) {
-    throw new Error(`composition failed:\n${result.errors.map((error) => error.message).join('\n')}`);
-  }
-  if (result.supergraphSdl === undefined) throw new Error('composition gave no supergraph');
-  return result.supergraphSdl;
-}
 
 export interface RunningGateway {
   /** e.g. http://127.0.0.1:41234/graphql */

@@ -13,7 +13,9 @@ import { createKey, dataOf, REVOKE } from '../apikey/apikey.fixture.js';
 import { postGraphQL } from '../support/graphql.client.js';
 import { injectAlarms, logEnd, record, startLiveFacade, TURN_MS, untilListCallsAnswered, type LiveFacade, type Payload } from '../live/live.fixture.js';
 import { freePort } from '../../bench/processes.js';
-import { composeSupergraph, startHiveGateway, type RunningGateway } from './hive.gateway.js';
+import { encodeGlobalId } from '../../src/graph/node/global.id.js';
+import { composeSupergraph } from '../../src/graph/supergraph.file.js';
+import { startHiveGateway, type RunningGateway } from './hive.gateway.js';
 import { startTicketsSubgraph, type TicketsSubgraph } from './tickets.subgraph.js';
 
 const DEPLOYMENT = 'acme-east';
@@ -40,6 +42,12 @@ async function webSocketsAt(metricsUrl: string): Promise<{ authenticated: number
   const text = await (await fetch(metricsUrl)).text();
   const read = (state: string) => Number(new RegExp(`^usm_facade_websocket_connections\\{state="${state}"\\} (\\d+)`, 'm').exec(text)?.[1] ?? NaN);
   return { authenticated: read('authenticated'), unauthenticated: read('unauthenticated') };
+}
+
+/** GraphQL requests over HTTP the facade answered, every outcome together (its /metrics). */
+async function graphqlRequestsAt(metricsUrl: string): Promise<number> {
+  const text = await (await fetch(metricsUrl)).text();
+  return [...text.matchAll(/^usm_facade_graphql_requests_total\{[^}]*\} (\d+)/gm)].reduce((sum, match) => sum + Number(match[1]), 0);
 }
 
 /** Failed logins the facade counted, every transport together, as its /metrics reports them. */
@@ -120,6 +128,20 @@ describe('the facade behind Hive Gateway', () => {
     const forbidden = await viaGateway('mutation { addAlarmLabel(alarmId: "QWxhcm06YWNtZS1lYXN0Ong=", labelId: "x") { id } }', secret);
     assert.equal(codeOf(forbidden.body), 'FORBIDDEN', JSON.stringify(forbidden.body));
     assert.match(forbidden.body.errors![0]!.message, /ALARMS_WRITE|alarms:write/i);
+  });
+
+  it('refuses at the gateway what the facade would refuse for its cost, reading the facade’s @cost/@listSize, before it reaches the facade', async () => {
+    const ids = (from: number) =>
+      Array.from({ length: 60 }, (_, i) => encodeGlobalId('Alarm', DEPLOYMENT, `00000000-0000-0000-0000-${String(from + i).padStart(12, '0')}`));
+    const query = 'query($a: [ID!]!, $b: [ID!]!) { a: nodes(ids: $a) { id } b: nodes(ids: $b) { id } }';
+    const direct = await live.facade.gql(query, { a: ids(0), b: ids(60) });
+    assert.equal(codeOf(direct.body), 'COST_LIMIT_EXCEEDED', 'the facade itself refuses it');
+    const requests = await graphqlRequestsAt(live.facade.metricsUrl!);
+    const routed = await viaGateway(query, live.key, { a: ids(0), b: ids(60) });
+    assert.equal(codeOf(routed.body), 'COST_ESTIMATED_TOO_EXPENSIVE', JSON.stringify(routed.body));
+    assert.equal(await graphqlRequestsAt(live.facade.metricsUrl!), requests, 'the facade never saw it');
+    const ordinary = await viaGateway(`{ alarms(first: 50, filter: { priority: [HIGH] }) { totalCount edges { node { id uuid status } } } }`, live.key);
+    assert.equal(ordinary.body.errors, undefined, 'an ordinary page passes the gateway’s demand control');
   });
 
   it(`gives ${DASHBOARDS} dashboards on one key their first page and a new alarm, the gateway multiplexing them onto few WebSockets`, async () => {

@@ -31,6 +31,8 @@ const PANELS = [
   'Cache hit ratio by cache',
   'Live subscribers and groups',
   'Live polls by outcome',
+  'WebSocket connections by state',
+  'Failed logins by transport',
   'CPU',
   'Memory',
   'Event loop lag p99',

@@ -170,6 +170,9 @@ describe('hostile and broken requests (production)', () => {
       const key = hostile.key ?? 'admin';
       const secret = key === 'admin' ? facade.adminKey : key === 'reader' ? readerKey : key === 'none' ? undefined : key;
       const headers: Record<string, string> = {
+        // The spec's newer media type, whose refusals carry their own status (a client
+        // accepting application/json gets 200 with the same body: test/server/refusal.status).
+        accept: 'application/graphql-response+json',
         ...(hostile.method === 'GET' ? {} : { 'content-type': 'application/json' }),
         ...(secret === undefined ? {} : bearer(secret)),
         ...hostile.headers,
