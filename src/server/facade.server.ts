@@ -166,6 +166,8 @@ const WS_UNAUTHORIZED = 4401;
 const REFUSED_DOCUMENT = parse('query Refused { __typename }');
 /** How long a connection that did not authenticate stays open, idle, to answer what a router multiplexes onto it. */
 const UNAUTHENTICATED_LINGER_MS = 1_000;
+/** How often a connection to close is checked for operations still running. */
+const IDLE_CHECK_MS = 50;
 
 /**
  * A refusal as GraphQL sends it: the facade's code, and the HTTP status for its
@@ -439,7 +441,8 @@ export async function startFacadeServer(options: FacadeServerOptions): Promise<R
     unauthenticated.set(socket, error);
     const closeWhenIdle = () => {
       if (socket.readyState !== WebSocket.OPEN) return;
-      if ((running.get(socket)?.() ?? 0) > 0) return void setTimeout(closeWhenIdle, lingerMs).unref();
+      // An operation still running (a query at its deadline) is waited for, checking now and then.
+      if ((running.get(socket)?.() ?? 0) > 0) return void setTimeout(closeWhenIdle, Math.max(lingerMs, IDLE_CHECK_MS)).unref();
       socket.close(WS_UNAUTHORIZED, error.message.slice(0, 120));
     };
     // After the pending sends (the operations' last payloads) are queued ahead of the close.
