@@ -443,7 +443,8 @@ export async function startFacadeServer(options: FacadeServerOptions): Promise<R
       if (socket.readyState !== WebSocket.OPEN) return;
       // An operation still running (a query at its deadline) is waited for, checking now and then.
       if ((running.get(socket)?.() ?? 0) > 0) return void setTimeout(closeWhenIdle, Math.max(lingerMs, IDLE_CHECK_MS)).unref();
-      socket.close(WS_UNAUTHORIZED, error.message.slice(0, 120));
+      // The reason is short and fixed (a close reason is at most 123 bytes); the refusal said why.
+      socket.close(WS_UNAUTHORIZED, 'Unauthorized');
     };
     // After the pending sends (the operations' last payloads) are queued ahead of the close.
     setTimeout(closeWhenIdle, lingerMs).unref();
