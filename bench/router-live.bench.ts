@@ -24,11 +24,13 @@
  * clock: the gateway does not pass on `extensions.live.polledAt`), from `polledAt` where
  * a payload carries it, and from the injection (which adds the wait for the page's next
  * poll, up to an interval); alarm list calls of the 20 pages at the simulator per
- * interval window; the WebSockets open at the facade (`usm_facade_websocket_connections`
- * on its `/metrics`) with every subscription running, and the most seen while alarms
- * were injected; error payloads and subscriptions ended before their first page, by
- * code; CPU seconds of the facade and the gateway during the first pages and over the
- * injected intervals. No goals: the figures compare the routes.
+ * interval (the mean over the span measured, and the most in one interval window), and
+ * the facade's live polls by outcome; the WebSockets open at the facade
+ * (`usm_facade_websocket_connections` on its `/metrics`) with every subscription
+ * running, and the most seen while alarms were injected; error payloads and
+ * subscriptions ended before their first page, by code; CPU seconds of the facade and
+ * the gateway during the first pages and over the span measured. No goals: the figures
+ * compare the routes.
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { createClient, type Client } from 'graphql-ws';
@@ -108,6 +110,8 @@ interface FacadeGauges {
   unauthenticated: number;
   /** Subscriptions of live queries. */
   subscribers: number;
+  /** Polls of live queries so far, by outcome (skipped: the upstream budget was short). */
+  polls: { ok: number; failed: number; skipped: number };
 }
 
 /** The facade's open WebSockets and live subscribers, from its `/metrics`. */
@@ -121,6 +125,11 @@ async function facadeGauges(metricsUrl: string): Promise<FacadeGauges> {
     authenticated: read('usm_facade_websocket_connections{state="authenticated"}'),
     unauthenticated: read('usm_facade_websocket_connections{state="unauthenticated"}'),
     subscribers: read('usm_facade_live_subscribers'),
+    polls: {
+      ok: read('usm_facade_live_polls_total{outcome="ok"}'),
+      failed: read('usm_facade_live_polls_total{outcome="failed"}'),
+      skipped: read('usm_facade_live_polls_total{outcome="skipped"}'),
+    },
   };
 }
 
@@ -344,10 +353,15 @@ async function measure(route: Route): Promise<Record<string, number | string>> {
     } finally {
       clearInterval(watching);
     }
+    const measureEnd = Date.now();
+    const intervalsMeasured = (measureEnd - measureStart) / INTERVAL_MS;
     const cpuAfter = await cpu();
+    const { polls } = await facadeGauges(metricsUrl);
     const requests = await requestsAfter(env.simulatorUrl, mark);
     // The dashboards' pages only: the warm-up's group may poll once more after it ended.
-    const listCalls = requests.filter((r) => r.method === 'GET' && r.path.endsWith('/alarms') && pageOf(r, pages.byGte) !== undefined);
+    const listCalls = requests.filter(
+      (r) => r.method === 'GET' && r.path.endsWith('/alarms') && r.at < measureEnd && pageOf(r, pages.byGte) !== undefined,
+    );
     const callsPerWindow = Array.from(
       { length: CHANGES },
       (_, w) => listCalls.filter((c) => c.at >= measureStart + w * INTERVAL_MS && c.at < measureStart + (w + 1) * INTERVAL_MS).length,
@@ -409,12 +423,21 @@ async function measure(route: Route): Promise<Record<string, number | string>> {
         fromPolledAt.length === 0 ? 'no payload carried it' : `${p50p99(fromPolledAt)} (${fromPolledAt.length} messages)`,
       'delay injection → message p50 / p99 ms': p50p99(fromInjection),
       [`delay injection → last dashboard of a change p50 / p99 (= max of ${CHANGES}) ms`]: p50p99(lastFromInjection),
-      [`alarm list calls of the ${PAGES} pages per 5 s window, mean / max`]: `${(callsPerWindow.reduce((sum, n) => sum + n, 0) / CHANGES).toFixed(1)} / ${Math.max(...callsPerWindow)}`,
+      [`alarm list calls of the ${PAGES} pages per interval, mean`]: `${(listCalls.length / intervalsMeasured).toFixed(1)} (${listCalls.length} in ${intervalsMeasured.toFixed(1)} intervals)`,
+      'most alarm list calls in one interval window': Math.max(...callsPerWindow),
+      'longest gap between two list calls of one page ms': round(
+        Math.max(...callsOfPage.flatMap((calls) => calls.slice(1).map((at, i) => at - calls[i]!))),
+      ),
       'USM 429s': requests.filter((r) => r.status === 429).length,
+      'live polls in the intervals measured, ok / failed / skipped (every group)': [
+        polls.ok - subscribed.polls.ok,
+        polls.failed - subscribed.polls.failed,
+        polls.skipped - subscribed.polls.skipped,
+      ].join(' / '),
       'WebSockets at the facade, every dashboard subscribed (authenticated / unauthenticated)': `${subscribed.authenticated} / ${subscribed.unauthenticated}`,
       'most WebSockets at the facade while alarms were injected': mostSockets,
       'live subscribers at the facade': subscribed.subscribers,
-      [`facade CPU s / gateway CPU s over the ${CHANGES} intervals`]: `${cpuSpent(cpuBefore.facade, cpuAfter.facade)} / ${cpuSpent(cpuBefore.gateway, cpuAfter.gateway)}`,
+      'facade CPU s / gateway CPU s over the intervals measured': `${cpuSpent(cpuBefore.facade, cpuAfter.facade)} / ${cpuSpent(cpuBefore.gateway, cpuAfter.gateway)}`,
       'gateway log lines (warn and above)': gateway === undefined ? 'no gateway' : gatewayLines,
     };
   } finally {
