@@ -20,6 +20,7 @@ const CASES = [
   'cluster-live',
   'cluster-revocation',
   'cluster-throughput',
+  'router-live',
 ] as const;
 const RESULTS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'results');
 
