@@ -32,11 +32,11 @@
  * the gateway during the first pages and over the span measured. No goals: the figures
  * compare the routes.
  */
-import { readdir, readFile } from 'node:fs/promises';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { fetch } from 'undici';
-import { composeSupergraph, startHiveGateway, type RunningGateway } from '../test/federation/hive.gateway.js';
+import { composeSupergraph } from '../src/graph/supergraph.file.js';
+import { startHiveGateway, type RunningGateway } from '../test/federation/hive.gateway.js';
 import { cpuSeconds, freePort, sleep, startFacadeOnSimulator, type FacadeOnSimulator } from './processes.js';
 import { percentile } from './figures.js';
 import { logMark, requestsAfter, type LoggedRequest } from './simulator.log.js';
@@ -131,23 +131,6 @@ async function facadeGauges(metricsUrl: string): Promise<FacadeGauges> {
       skipped: read('usm_facade_live_polls_total{outcome="skipped"}'),
     },
   };
-}
-
-/**
- * The pid of this process's child running `script`, from /proc (`undefined` where there
- * is none): `RunningGateway` does not expose its process.
- */
-async function childRunning(script: string): Promise<number | undefined> {
-  const pids = await readdir('/proc').catch(() => [] as string[]);
-  for (const pid of pids.filter((name) => /^\d+$/.test(name))) {
-    try {
-      const ppid = Number((await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ')[1]);
-      if (ppid === process.pid && (await readFile(`/proc/${pid}/cmdline`, 'utf8')).includes(script)) return Number(pid);
-    } catch {
-      // The process ended while it was read.
-    }
-  }
-  return undefined;
 }
 
 /** The SDL the facade serves to composition. */
@@ -245,7 +228,7 @@ async function measure(route: Route): Promise<Record<string, number | string>> {
         env: { NODE_ENV: 'production', FORK: '1', LOG_LEVEL: 'warn', DEBUG: '0' },
       });
       target = gateway.url;
-      gatewayPid = await childRunning('@graphql-hive/gateway');
+      gatewayPid = gateway.pid;
     }
 
     if (route.warmedUp) await warmUp(target, env.adminKey);

@@ -24,6 +24,8 @@ const GATEWAY_BIN = path.join(path.dirname(GATEWAY_PACKAGE), (JSON.parse(readFil
 export interface RunningGateway {
   /** e.g. http://127.0.0.1:41234/graphql */
   url: string;
+  /** The gateway's process, for a bench to read its CPU. */
+  pid: number;
   /** The gateway's output so far. */
   log(): string;
   stop(): Promise<void>;
@@ -82,5 +84,5 @@ export async function startHiveGateway(options: { supergraph: string; env?: Reco
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  return { url: `${base}/graphql`, log: () => readFileSync(logFile, 'utf8'), stop };
+  return { url: `${base}/graphql`, pid: child.pid!, log: () => readFileSync(logFile, 'utf8'), stop };
 }

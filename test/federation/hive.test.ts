@@ -74,6 +74,14 @@ describe('the facade behind Hive Gateway', () => {
       { name: 'tickets', url: tickets.url, sdl: tickets.sdl },
     ]);
     gateway = await startHiveGateway({ supergraph });
+    // The gateway loads its WebSocket transport on first use, and each subscription that
+    // starts meanwhile opens a socket of its own (bench router-live measures it): one first.
+    await live.timers.advance(Math.max(0, Date.now() - live.timers.now()));
+    const warm = gatewayWs(gateway, live.key);
+    const first = record(warm, page(1));
+    assert.equal((await first.next(20_000)).errors, undefined);
+    first.stop();
+    await warm.dispose();
   });
   after(async () => {
     await gateway?.stop();
@@ -144,7 +152,7 @@ describe('the facade behind Hive Gateway', () => {
     assert.equal(ordinary.body.errors, undefined, 'an ordinary page passes the gateway’s demand control');
   });
 
-  it(`gives ${DASHBOARDS} dashboards on one key their first page and a new alarm, the gateway multiplexing them onto few WebSockets`, async () => {
+  it(`gives ${DASHBOARDS} dashboards on one key their first page and a new alarm, the gateway multiplexing them onto one WebSocket`, async () => {
     const { facade, timers, key } = live;
     const mark = await logEnd(facade.simulatorUrl);
     // Half the wall on SSE (a stream each), half on five WebSockets to the gateway.
@@ -161,10 +169,7 @@ describe('the facade behind Hive Gateway', () => {
       for (const first of firsts) assert.equal(first.errors, undefined, JSON.stringify(first.errors));
       const sockets = await webSocketsAt(facade.metricsUrl!);
       assert.equal(sockets.unauthenticated, 0);
-      assert.ok(
-        sockets.authenticated >= 1 && sockets.authenticated <= wsClients.length + 1,
-        `${sockets.authenticated} WebSockets from the gateway for ${DASHBOARDS} subscriptions of one key: one per client connection at most`,
-      );
+      assert.equal(sockets.authenticated, 1, `the gateway multiplexes the ${DASHBOARDS} subscriptions of one key onto one WebSocket`);
       await untilListCallsAnswered(facade.simulatorUrl, mark, 5);
       const [created] = await injectAlarms(facade.simulatorUrl, DEPLOYMENT);
       await timers.advance(TURN_MS);
