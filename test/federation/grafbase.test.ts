@@ -15,7 +15,7 @@ import { encodeGlobalId } from '../../src/graph/node/global.id.js';
 import { bearer, createKey, dataOf, within } from '../apikey/apikey.fixture.js';
 import { injectAlarms, record, startLiveFacade, TURN_MS, type LiveFacade, type Payload, type Recorded } from '../live/live.fixture.js';
 import { startTestFacade, type TestFacade } from '../support/facade.fixture.js';
-import { postGraphQL, type GraphQLResponse } from '../support/graphql.client.js';
+import { postGraphQL } from '../support/graphql.client.js';
 import { freePort } from '../../bench/processes.js';
 import { GRAFBASE_MISSING, startGrafbase, type RunningGrafbase } from './grafbase.gateway.js';
 import { startTicketsSubgraph, type TicketsSubgraph } from './tickets.subgraph.js';
