@@ -16,6 +16,7 @@ const CASES = [
   'fairness',
   'live',
   'cluster-quota',
+  'goodput',
   'cluster-tokens',
   'cluster-live',
   'cluster-revocation',

@@ -7,7 +7,8 @@
  * Figures, counted at the simulator: GETs delivered per second within the 10 s (goal
  * ≥ 95, and with three replicas together still ≤ 100), the largest 1000 ms window,
  * 429s (goal 0), token requests; at the callers: answered, turned away at once
- * (UPSTREAM_RATE_LIMITED). Writes `bench/results/cluster-quota.svg`: GET/s over time
+ * (UPSTREAM_RATE_LIMITED), and goodput: the GETs of answered queries (their
+ * `extensions.cost.actualUpstreamCalls`) over all the GETs the simulator saw. Writes `bench/results/cluster-quota.svg`: GET/s over time
  * against the quota line for both sizes.
  */
 import path from 'node:path';
@@ -36,6 +37,8 @@ interface Measured {
   tokens: number;
   answered: number;
   turnedAway: number;
+  /** GETs of answered queries (their `actualUpstreamCalls`) / GETs USM received, in %. */
+  goodputPercent: number;
   failures: string;
   /** [s since start, GETs in the trailing 1000 ms], every 100 ms. */
   timeline: Array<[number, number]>;
@@ -71,6 +74,7 @@ async function measure(replicas: number): Promise<Measured> {
       tokens: logged.filter((r) => r.path.endsWith('/oauth/token')).length,
       answered: answers.filter((a) => a.ok).length,
       turnedAway: answers.filter((a) => a.code === 'UPSTREAM_RATE_LIMITED').length,
+      goodputPercent: (100 * answers.filter((a) => a.ok).reduce((sum, a) => sum + a.calls, 0)) / Math.max(1, gets.length),
       failures: failures(answers.filter((a) => a.code !== 'UPSTREAM_RATE_LIMITED')),
       timeline,
     };
@@ -94,6 +98,7 @@ export async function run(): Promise<Record<string, number | string>> {
     figures[`${label}: 429s at USM`] = m.rateLimited;
     figures[`${label}: token requests`] = m.tokens;
     figures[`${label}: answered / turned away at once`] = `${m.answered} / ${m.turnedAway}`;
+    figures[`${label}: goodput (GETs that served an answer, %)`] = m.goodputPercent;
     figures[`${label}: other failures`] = m.failures;
   }
   figures['plot'] = path.relative(process.cwd(), PLOT_FILE);

@@ -15,6 +15,10 @@ export interface Answer {
   /** `extensions.code` of the first error, or 'ok', or the transport failure's name. */
   code: string;
   status: number;
+  /** Upstream requests the operation sent (`extensions.cost.actualUpstreamCalls`); 0 when not answered. */
+  calls: number;
+  /** `extensions.retryAfterSeconds` of the first error, when it says when to try again. */
+  retryAfterSeconds?: number;
 }
 
 /** Posts one operation; never throws (a transport failure is an answer with code `FETCH_FAILED`). */
@@ -26,11 +30,19 @@ export async function post(url: string, key: string, query: string, variables: R
       headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
       body: JSON.stringify({ query, variables }),
     });
-    const body = (await response.json()) as { data?: unknown; errors?: Array<{ extensions?: { code?: string } }> };
+    const body = (await response.json()) as {
+      data?: unknown;
+      errors?: Array<{ extensions?: { code?: string; retryAfterSeconds?: number } }>;
+      extensions?: { cost?: { actualUpstreamCalls?: number } };
+    };
     const code = body.errors?.[0]?.extensions?.code ?? (body.errors ? 'GRAPHQL_ERROR' : 'ok');
-    return { ok: body.errors === undefined, code, status: response.status, data: body.data };
-  } catch {
-    return { ok: false, code: 'FETCH_FAILED', status: 0 };
+    const calls = body.extensions?.cost?.actualUpstreamCalls ?? 0;
+    const retryAfterSeconds = body.errors?.[0]?.extensions?.retryAfterSeconds;
+    return { ok: body.errors === undefined, code, status: response.status, calls, retryAfterSeconds, data: body.data };
+  } catch (error) {
+    // The transport's own reason (a reset, a refused connection, a timeout) says whose fault it was.
+    const cause = (error as { cause?: { code?: string } }).cause?.code;
+    return { ok: false, code: cause === undefined ? 'FETCH_FAILED' : `FETCH_FAILED (${cause})`, status: 0, calls: 0 };
   }
 }
 

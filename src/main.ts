@@ -31,7 +31,7 @@ import { Topic } from './live/pubsub.js';
 import { openBackplane, type Backplane } from './backplane/backplane.js';
 import { LiveHub } from './live/live.hub.js';
 import type { LiveTimers } from './live/live.timers.js';
-import type { SentCount, UpstreamCall } from './upstream/upstream.call.js';
+import { expectCalls, type SentCount, type UpstreamCall } from './upstream/upstream.call.js';
 import { queryLimits } from './protection/query.limits.js';
 import { costEstimator } from './protection/cost.estimator.js';
 import { fieldCostRules, type UpstreamTopology } from './graph/cost.rules.js';
@@ -233,14 +233,15 @@ export async function startFacade(config: Config, options: StartFacadeOptions = 
         });
         const deadline = Date.now() + config.requestDeadlineMs;
         const upstreamCallsSent: SentCount = { count: 0 };
+        // The request's upstream work is the key's, interactive, and over at its deadline.
+        const call: UpstreamCall = { caller: apiKey.id, workClass: 'INTERACTIVE', deadline, sent: upstreamCallsSent };
         let loaders: RequestLoaders | undefined;
         // Made on first use: a subscription keeps its context for hours, and most never read through it.
         const loadersOf = () =>
           (loaders ??= createRequestLoaders({
             registry,
             cache,
-            // The request's upstream work is the key's, interactive, and over at its deadline.
-            call: { caller: apiKey.id, workClass: 'INTERACTIVE', deadline, sent: upstreamCallsSent },
+            call,
             // Every replica forgets what it cached of the alarm, so a read after a write is fresh anywhere.
             onAlarmChanged: (deployment, uuid) => {
               // This replica's answers go now, before the reply to the write; others' when the message lands.
@@ -261,6 +262,7 @@ export async function startFacade(config: Config, options: StartFacadeOptions = 
           live,
           logger,
           upstreamCallsSent,
+          expectUpstreamCalls: (estimated: number) => expectCalls(call, estimated),
         };
       },
       authorizeOperation: (context, document, operation) => {
@@ -277,7 +279,24 @@ export async function startFacade(config: Config, options: StartFacadeOptions = 
       production: config.nodeEnv === 'production',
       costOf,
       maxOperationCost: config.queryLimits.maxOperationCost,
-      plugins: [metrics.plugin(), responses.plugin(), ...(tracing === undefined ? [] : [tracing.plugin()]), requestLogPlugin(logger)],
+      plugins: [
+        // The budget admits an HTTP operation as a whole from its estimate (the server has checked it against the limit by now).
+        {
+          async requestDidStart() {
+            return {
+              async didResolveOperation({ contextValue, document, operation, request }) {
+                if (operation !== undefined && operation !== null) contextValue.expectUpstreamCalls(costOf(document, operation, request.variables));
+              },
+              // What the operation's calls came to, for `ApiKey.upstreamUsage`.
+              async willSendResponse({ contextValue, response }) {
+                const errors = response.body.kind === 'single' ? response.body.singleResult.errors : undefined;
+                registry.recordAnswer(contextValue.apiKey.id, errors === undefined || errors.length === 0, contextValue.upstreamCallsSent.count);
+              },
+            };
+          },
+        },
+        metrics.plugin(),
+        responses.plugin(), ...(tracing === undefined ? [] : [tracing.plugin()]), requestLogPlugin(logger)],
       persistedQueries: trusted.persistedQueries(),
       readiness: async () => {
         const store = await backplane.ping();

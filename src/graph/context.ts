@@ -15,8 +15,8 @@ import type { UpstreamRegistry } from '../upstream/upstream.registry.js';
 /** What credential management needs of the upstream registry. */
 export type CredentialAdmin = Pick<UpstreamRegistry, 'credentials' | 'rotateCredentials'>;
 
-/** What operators read of the upstream quota: each key's draw on it. */
-export type UsageReader = Pick<UpstreamRegistry, 'usageOf'>;
+/** What operators read of the upstream quota: each key's draw on it, and what its operations' calls came to. */
+export type UsageReader = Pick<UpstreamRegistry, 'usageOf' | 'answersOf'>;
 
 /** What live subscriptions need: the hub of this process's live groups, and loaders for their polls. */
 export interface LiveContext {
@@ -39,4 +39,12 @@ export interface GraphContext {
   logger: Logger;
   /** Upstream requests sent for this operation so far (`extensions.cost.actualUpstreamCalls`). */
   upstreamCallsSent: SentCount;
+  /**
+   * Tells the upstream budget, before the operation runs, how many upstream calls it is
+   * expected to make (the cost estimate): the budget then admits it only when all of
+   * them can be served before its deadline, and otherwise refuses its first call at once
+   * with `UPSTREAM_RATE_LIMITED` and `retryAfterSeconds`, so none is sent. Whoever has
+   * the estimate calls it once per operation; without it each operation counts as one call.
+   */
+  expectUpstreamCalls(estimated: number): void;
 }

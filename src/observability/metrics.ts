@@ -90,6 +90,12 @@ export class FacadeMetrics {
     buckets: REQUEST_BUCKETS,
     registers: [this.registry],
   });
+  readonly #callsByAnswer = new Counter({
+    name: 'usm_facade_upstream_calls_by_answer_total',
+    help: 'Upstream requests sent for GraphQL operations over HTTP on this replica, by answer: served (the operation answered without error) or wasted (it failed after sending them)',
+    labelNames: ['answer'] as const,
+    registers: [this.registry],
+  });
   readonly #refusals = new Counter({
     name: 'usm_facade_refusals_total',
     help: 'Operations the facade refused to protect itself or the upstream, by reason (rate_limit, cost_limit, query_limit, subscription_limit)',
@@ -331,6 +337,10 @@ export class FacadeMetrics {
             const code = errors?.[0]?.extensions?.['code'];
             const outcome = errors === undefined || errors.length === 0 ? 'ok' : typeof code === 'string' ? code : 'INTERNAL_SERVER_ERROR';
             metrics.#graphqlRequests.inc({ operation_type: operationType, operation_name: operationName, outcome });
+            // The server's plugin, which runs first, has put the calls the operation sent in `extensions.cost`.
+            const cost = response.body.kind === 'single' ? response.body.singleResult.extensions?.['cost'] : undefined;
+            const sent = (cost as { actualUpstreamCalls?: unknown } | undefined)?.actualUpstreamCalls;
+            if (typeof sent === 'number' && sent > 0) metrics.#callsByAnswer.inc({ answer: outcome === 'ok' ? 'served' : 'wasted' }, sent);
             metrics.#graphqlDuration.observe(
               { operation_type: operationType, operation_name: operationName },
               Number(process.hrtime.bigint() - stop) / 1e9,

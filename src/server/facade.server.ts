@@ -370,8 +370,11 @@ export async function startFacadeServer(options: FacadeServerOptions): Promise<R
   };
   /** Queries and mutations over WebSocket and SSE: graphql-js's `execute`, with the cost added. */
   const executeCosted = async (args: ExecutionArgs) => {
+    const context = args.contextValue as GraphContext;
+    // The budget admits the operation as a whole from its estimate, as over HTTP.
+    context.expectUpstreamCalls(estimates.get(context) ?? 0);
     const result = await execute(args);
-    return { ...result, extensions: { ...result.extensions, ...costExtension(args.contextValue as GraphContext) } };
+    return { ...result, extensions: { ...result.extensions, ...costExtension(context) } };
   };
 
   /**

@@ -9,6 +9,15 @@
  * strict priority; `deadline` (epoch ms on the upstream clock) bounds the wait for
  * the budget, every attempt and every backoff together. A request without a call is
  * the facade's own, interactive and without a deadline (`FACADE_CALL`).
+ *
+ * An operation's progress is kept beside its call, not in it, so every place that makes
+ * a call gets it: `expectCalls(call, n)` records the cost estimate (how many requests the
+ * whole operation should need; default 1), and the rate budget marks the call under way
+ * (`markUnderWay`) when it grants the call's first request, on any deployment. The
+ * budget serves the requests of an operation under way before the first requests of
+ * operations that have not started, and admits a new operation only when all of its
+ * expected requests fit (`rate.budget.ts`). `FACADE_CALL` is shared by unrelated work
+ * and is never under way.
  */
 
 /** Served in this order when the budget is short; a lower class never holds back a higher one. */
@@ -40,4 +49,44 @@ export const FACADE_CALL: UpstreamCall = Object.freeze({ caller: 'facade', workC
 /** The priority of a class: 0 is served first. */
 export function tierOf(workClass: WorkClass): number {
   return WORK_CLASSES.indexOf(workClass);
+}
+
+interface OperationProgress {
+  underWay: boolean;
+  expectedCalls: number;
+}
+
+/** Per call: kept in a WeakMap so a finished operation's entry goes with its call. */
+const progress = new WeakMap<UpstreamCall, OperationProgress>();
+
+function progressOf(call: UpstreamCall): OperationProgress {
+  let entry = progress.get(call);
+  if (entry === undefined) progress.set(call, (entry = { underWay: false, expectedCalls: 1 }));
+  return entry;
+}
+
+/** Records that the work of `call` is predicted to send `calls` upstream requests in all (the cost estimate). */
+export function expectCalls(call: UpstreamCall, calls: number): void {
+  if (call === FACADE_CALL) return;
+  if (!Number.isInteger(calls) || calls < 0) throw new RangeError(`expectCalls: calls must be a whole number ≥ 0; got ${calls}`);
+  progressOf(call).expectedCalls = Math.max(1, calls);
+}
+
+/** How many upstream requests the work of `call` is expected to send in all: 1 unless `expectCalls` said otherwise. */
+export function expectedCallsOf(call: UpstreamCall): number {
+  return progress.get(call)?.expectedCalls ?? 1;
+}
+
+/** Marks `call` as having been granted a request; true when it was not under way before. */
+export function markUnderWay(call: UpstreamCall): boolean {
+  if (call === FACADE_CALL) return false;
+  const entry = progressOf(call);
+  if (entry.underWay) return false;
+  entry.underWay = true;
+  return true;
+}
+
+/** Whether a request of `call` has been granted already: its next requests continue an operation under way. */
+export function isUnderWay(call: UpstreamCall): boolean {
+  return progress.get(call)?.underWay ?? false;
 }

@@ -44,7 +44,7 @@ import type { TokenFetchLock } from './auth/token.lock.js';
 import type { CredentialSlot } from './auth/credential.slot.js';
 import { credentialKey, TokenManager, type StoredToken } from './auth/token.manager.js';
 import { RateBudget, type RequestClass } from './budget/rate.budget.js';
-import type { CallerUsage } from './budget/usage.ledger.js';
+import { UsageLedger, type CallerUsage } from './budget/usage.ledger.js';
 import { MemoryRateWindow, type RateWindow } from './budget/rate.window.js';
 import { CentralClient } from './central/central.client.js';
 import { systemClock, type Clock } from './clock.js';
@@ -130,6 +130,10 @@ export interface UpstreamRegistry {
   credentials(): CredentialStatus[];
   /** What `caller` (an API key id) drew from each upstream's budget in the last minute, on this replica; upstreams in name order. */
   usageOf(caller: string): UpstreamUsageReport[];
+  /** Counts the upstream calls one finished operation of `caller` sent: served an answer, or wasted (it failed after sending them). */
+  recordAnswer(caller: string, served: boolean, calls: number): void;
+  /** What `caller`'s operations sent in the last minute on this replica, by whether they served an answer. */
+  answersOf(caller: string): { servedCalls: number; wastedCalls: number };
   /** Each upstream's breaker, credential and budget, in name order. */
   health(): UpstreamHealth[];
   /**
@@ -187,6 +191,8 @@ export async function createUpstreamRegistry(options: UpstreamRegistryOptions): 
   const httpClients: HttpClient[] = [];
   const clientsByName = new Map<string, HttpClient>();
   const budgets = new Map<string, RateBudget>();
+  /** Operations span upstreams, so what their calls came to is counted once here, not per budget. */
+  const answers = new UsageLedger({ clock });
   const credentialOf = async (target: UpstreamTarget): Promise<{ http: HttpClient; auth: CredentialSlot }> => {
     const budget = new RateBudget({
       deployment: target.name,
@@ -265,6 +271,15 @@ export async function createUpstreamRegistry(options: UpstreamRegistryOptions): 
 
     credentials(): CredentialStatus[] {
       return rotator.credentials();
+    },
+
+    recordAnswer(caller: string, served: boolean, calls: number): void {
+      answers.recordAnswer(caller, served, calls);
+    },
+
+    answersOf(caller: string): { servedCalls: number; wastedCalls: number } {
+      const { servedCalls, wastedCalls } = answers.usage(caller);
+      return { servedCalls, wastedCalls };
     },
 
     usageOf(caller: string): UpstreamUsageReport[] {

@@ -3,12 +3,14 @@ import assert from 'node:assert/strict';
 import { startTestFacade, type TestFacade } from '../support/facade.fixture.js';
 import { bearer, createKey, dataOf } from './apikey.fixture.js';
 
-const USAGE = '{ apiKeys { name upstreamUsage { calls waitedMs maxWaitMs upstreams { upstream gets writes quotaShare waitedMs maxWaitMs } } } }';
+const USAGE = '{ apiKeys { name upstreamUsage { calls waitedMs maxWaitMs servedCalls wastedCalls upstreams { upstream gets writes quotaShare waitedMs maxWaitMs } } } }';
 
 interface Usage {
   calls: number;
   waitedMs: number;
   maxWaitMs: number;
+  servedCalls: number;
+  wastedCalls: number;
   upstreams: Array<{ upstream: string; gets: number; writes: number; quotaShare: number; waitedMs: number; maxWaitMs: number }>;
 }
 
@@ -27,16 +29,26 @@ describe('ApiKey.upstreamUsage', () => {
       const answer = await facade.gql(`{ alarms(deployment: "${deployment}", first: 2) { edges { node { uuid } } } }`, {}, bearer(reader.secret));
       dataOf(answer);
     }
+    // An operation that fails after sending its calls (USM answers 400 to every attempt): they served nothing.
+    const fault = (method: string, body?: unknown) =>
+      fetch(`${facade.simulatorUrl}/__sim/faults`, { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    await fault('POST', { deployment: 'acme-west', errorStatus: 400 });
+    const failed = await facade.gql('{ alarms(deployment: "acme-west", first: 3) { edges { node { uuid } } } }', {}, bearer(reader.secret));
+    await fault('DELETE', {});
+    assert.equal(failed.body.extensions?.['cost'] !== undefined && failed.body.errors !== undefined, true, 'it failed');
+    const wasted = (failed.body.extensions?.['cost'] as { actualUpstreamCalls: number }).actualUpstreamCalls;
     const keys = dataOf(await facade.gql<{ apiKeys: Array<{ name: string; upstreamUsage: Usage }> }>(USAGE)).apiKeys;
     const usage = keys.find((key) => key.name === 'dashboard')!.upstreamUsage;
-    assert.equal(usage.calls, 3, 'one GET per page, two deployments');
+    assert.equal(usage.calls, 3 + wasted, 'one GET per page, two deployments, and the failed one');
     assert.deepEqual(
       usage.upstreams.map(({ upstream, gets, writes }) => ({ upstream, gets, writes })),
       [
         { upstream: 'acme-east', gets: 2, writes: 0 },
-        { upstream: 'acme-west', gets: 1, writes: 0 },
+        { upstream: 'acme-west', gets: 1 + wasted, writes: 0 },
       ],
     );
+    assert.ok(wasted >= 1);
+    assert.deepEqual({ served: usage.servedCalls, wasted: usage.wastedCalls }, { served: 3, wasted }, 'what the calls came to');
     // 95 GETs per 1010 ms window is 5,643 a minute.
     assert.equal(usage.upstreams[0]!.quotaShare.toFixed(6), (2 / ((95 * 60_000) / 1010)).toFixed(6));
     assert.ok(usage.waitedMs >= 0 && usage.maxWaitMs <= usage.waitedMs);

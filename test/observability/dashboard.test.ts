@@ -36,6 +36,7 @@ const PANELS = [
   'CPU',
   'Memory',
   'Event loop lag p99',
+  'Upstream calls that served an answer',
 ];
 
 /** `# TYPE name type` lines of an exposition. */

@@ -111,6 +111,9 @@ describe('/metrics', () => {
     assert.equal(moved(after, 'usm_facade_upstream_requests_total', { ...list, status: '429' }), 2);
     assert.equal(moved(after, 'usm_facade_upstream_rate_limited_total', east), 2);
     assert.equal(moved(after, 'usm_facade_upstream_retries_total', east), 2, 'the 429 retried once, the 401 sent again once');
+    // Every attempt counts: the first page (1) and the resent one with its 401 (2) served an answer; the two 429s were wasted.
+    assert.equal(moved(after, 'usm_facade_upstream_calls_by_answer_total', { answer: 'served' }), 3);
+    assert.equal(moved(after, 'usm_facade_upstream_calls_by_answer_total', { answer: 'wasted' }), 2);
     assert.equal(moved(after, 'usm_facade_upstream_token_requests_total', { ...east, outcome: 'granted' }), 2, 'the first token and the one after the revocation');
     assert.equal(moved(after, 'usm_facade_upstream_request_duration_seconds_count', { ...east, endpoint: '/alarms', method: 'GET' }), 5);
     assert.equal(moved(after, 'usm_facade_budget_wait_seconds_count', { ...east, class: 'INTERACTIVE' }), 7, 'five list attempts and two token requests');

@@ -117,6 +117,19 @@ describe('HttpClient against the simulator', () => {
       assert.deepEqual(await outcomes(Array.from({ length: 5 }, () => west.alarmsPage({ size: 1 }))), { ok: 5 });
     });
 
+    it('does not open the breaker for attempts cut short by their own deadline: the upstream was slow for them, not down', async () => {
+      const east = registry.anywhere('acme-east');
+      await east.alarmsPage({ size: 1 });
+      await control(sim, 'POST', '/faults', { deployment: 'acme-east', latencyMs: 400 });
+      for (let i = 0; i < 5; i += 1) {
+        const error = await failure(east.alarmsPage({ size: 1 }, { caller: 'k', workClass: 'INTERACTIVE', deadline: Date.now() + 100 }));
+        assert.equal(error.code, 'UPSTREAM_TIMEOUT');
+      }
+      await control(sim, 'DELETE', '/faults');
+      assert.equal(registry.health().find((h) => h.upstream === 'acme-east')?.breaker, 'closed', 'five deadlines in a row (the threshold is 3)');
+      assert.deepEqual(await outcomes([east.alarmsPage({ size: 1 })]), { ok: 1 });
+    });
+
     it('gives up on a 429 whose Retry-After is longer than the queue limit, with UPSTREAM_RATE_LIMITED', async () => {
       const lab = registry.anywhere('acme-lab');
       await lab.alarmsPage({ size: 1 });

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { FacadeError } from '../../src/errors/facade.error.js';
 import type { RunningSimulator } from '../../src/simulator/simulator.js';
 import { RateBudget } from '../../src/upstream/budget/rate.budget.js';
-import { MemoryRateWindow } from '../../src/upstream/budget/rate.window.js';
-import type { UpstreamCall } from '../../src/upstream/upstream.call.js';
+import { MemoryRateWindow, type RateWindow } from '../../src/upstream/budget/rate.window.js';
+import { expectCalls, type UpstreamCall } from '../../src/upstream/upstream.call.js';
 import type { UpstreamRegistry } from '../../src/upstream/upstream.registry.js';
 import {
   clientStats,
@@ -314,8 +314,9 @@ describe('RateBudget', () => {
     await advance(1011);
     (await second).done();
     (await b.acquire('post', call('A'))).done();
-    assert.deepEqual(b.usage('A'), { calls: { get: 2, post: 1 }, waitedMs: 1011, maxWaitMs: 1011 });
-    assert.deepEqual(b.usage('nobody'), { calls: { get: 0, post: 0 }, waitedMs: 0, maxWaitMs: 0 });
+    // What the calls came to is counted per operation by the registry, not per budget.
+    assert.deepEqual(b.usage('A'), { calls: { get: 2, post: 1 }, waitedMs: 1011, maxWaitMs: 1011, servedCalls: 0, wastedCalls: 0 });
+    assert.deepEqual(b.usage('nobody'), { calls: { get: 0, post: 0 }, waitedMs: 0, maxWaitMs: 0, servedCalls: 0, wastedCalls: 0 });
     clock.time += 61_000;
     assert.deepEqual(b.usage('A').calls, { get: 0, post: 0 }, 'a minute later it is forgotten');
     b.close();
@@ -329,6 +330,186 @@ describe('RateBudget', () => {
     const settled = await Promise.allSettled(waiting);
     assert.equal(settled.filter((s) => s.status === 'rejected').length, 5);
     await assert.rejects(b.acquire('get'), { code: 'UPSTREAM_UNAVAILABLE' });
+  });
+});
+
+describe('RateBudget: every call serves an answer', () => {
+  let clock: ManualClock;
+  beforeEach(() => {
+    clock = new ManualClock();
+    mock.timers.enable({ apis: ['setTimeout'] });
+  });
+  afterEach(() => {
+    mock.timers.reset();
+  });
+
+  /** Moves the clock and timers in steps, so that a timer set by one that fired also fires when due. */
+  async function advance(ms: number): Promise<void> {
+    for (let left = ms; left > 0; left -= 10) {
+      const step = Math.min(10, left);
+      clock.time += step;
+      mock.timers.tick(step);
+      await flush();
+    }
+  }
+
+  function budget(overrides: Partial<ConstructorParameters<typeof RateBudget>[0]> = {}): RateBudget {
+    return new RateBudget({ deployment: 'acme-east', key: 'k', clock: clock.now, ...overrides });
+  }
+
+  const operation = (caller: string, deadline = Number.POSITIVE_INFINITY): UpstreamCall => ({ caller, workClass: 'INTERACTIVE', deadline });
+
+  it('admits from the share the shared window grants this replica, so two replicas turn work away at once instead of after queueing', async () => {
+    // Two replicas of one credential on one window, each offered 2.5 times the whole quota, each request wanted within 3 s.
+    const window = new MemoryRateWindow({ clock: clock.now });
+    const replicas = [budget({ window }), budget({ window })];
+    const tally = replicas.map(() => ({ granted: 0, refusedAtOnce: 0, refusedQueued: 0 }));
+    const all: Promise<void>[] = [];
+    for (let tick = 0; tick < 50; tick += 1) {
+      for (let i = 0; i < 25; i += 1) {
+        replicas.forEach((replica, r) => {
+          all.push(
+            replica.acquire('get', operation('A', clock.time + 3000)).then(
+              (permit) => {
+                tally[r]!.granted += 1;
+                permit.done();
+              },
+              (error: FacadeError) => {
+                if (error.details['queued'] === true) tally[r]!.refusedQueued += 1;
+                else tally[r]!.refusedAtOnce += 1;
+              },
+            ),
+          );
+        });
+      }
+      await advance(100);
+    }
+    await advance(5000);
+    await Promise.all(all);
+    const granted = tally[0]!.granted + tally[1]!.granted;
+    for (const [r, t] of tally.entries()) {
+      // Estimated from the whole limit, each would admit twice what it is served and refuse about half of it after queueing.
+      assert.ok(t.refusedQueued <= 0.1 * t.granted, `replica ${r} admitted about what it could serve in time: ${JSON.stringify(tally)}`);
+      assert.ok(t.granted >= 0.3 * granted, `replica ${r} got its share: ${JSON.stringify(tally)}`);
+    }
+    assert.ok(granted >= 5 * 95, `the window stayed full: ${granted} grants in about 5.5 windows`);
+    replicas.forEach((replica) => replica.close());
+  });
+
+  it('admits a quiet key on a replica that sent little lately for the fair share the shared window says it is sure of', async () => {
+    // A floods through replica 1; B, quiet, asks through replica 2 for a few pages at once. Replica 2 was granted
+    // little lately (B asked little), so its measured share is small; what B is sure of is half the window.
+    const run = async (share: number | undefined) => {
+      const memory = new MemoryRateWindow({ clock: clock.now });
+      const window: RateWindow = {
+        async tryTake(key, limit, windowMs, leaseMs, claim) {
+          const answer = await memory.tryTake(key, limit, windowMs, leaseMs);
+          return answer.taken || share === undefined || claim?.caller !== 'B' ? answer : { ...answer, share };
+        },
+      };
+      const [one, two] = [budget({ window, maxQueueWaitMs: 3000 }), budget({ window, maxQueueWaitMs: 3000 })];
+      const flood = Array.from({ length: 400 }, () => one.acquire('get', operation('A', clock.time + 20_000)).then((p) => p.done(), () => {}));
+      await flush();
+      let refused = 0;
+      const quiet: Promise<void>[] = [];
+      for (let round = 0; round < 6; round += 1) {
+        for (let i = 0; i < 6; i += 1) {
+          quiet.push(two.acquire('get', operation('B', clock.time + 20_000)).then((p) => p.done(), () => void (refused += 1)));
+        }
+        await advance(300);
+      }
+      await advance(8000);
+      await Promise.all([...flood, ...quiet]);
+      [one, two].forEach((b) => b.close());
+      return refused;
+    };
+    assert.equal(await run(47), 0, 'B is admitted for its sure share');
+    assert.ok((await run(undefined)) > 0, 'measured from replica 2\'s own grants alone, B would be refused');
+  });
+
+  it('reports the slots this replica holds: granted and not yet a window past their answer', async () => {
+    const b = budget();
+    const permits = await Promise.all([b.acquire('get'), b.acquire('get'), b.acquire('get')]);
+    assert.equal(b.snapshot().get.held, 3);
+    permits[0]!.done();
+    await advance(1010);
+    assert.equal(b.snapshot().get.held, 2, 'the answered one frees one window after its answer');
+    permits.slice(1).forEach((p) => p.done());
+    await advance(1010);
+    assert.equal(b.snapshot().get.held, 0);
+    b.close();
+  });
+
+  it('serves a continuation before newer operations of the same key and class, and does not refuse it for their queue', async () => {
+    const b = budget({ limits: { get: 2, post: 1 }, share: 1, maxQueueWaitMs: 2500 });
+    const granted: string[] = [];
+    const take = (name: string, call: UpstreamCall) =>
+      b.acquire('get', call).then((permit) => {
+        granted.push(name);
+        permit.done();
+      });
+    const x = operation('A');
+    const first = [take('x1', x), take('z', operation('A'))];
+    await flush();
+    assert.deepEqual(granted, ['x1', 'z'], 'the window (2) is full');
+    const newer = Array.from({ length: 4 }, (_, i) => take(`y${i + 1}`, operation('A')));
+    await flush();
+    // A fifth new operation would wait two more windows: past the 2.5 s it may wait.
+    await assert.rejects(take('y5', operation('A')), (error: FacadeError) => error.code === 'UPSTREAM_RATE_LIMITED');
+    // x's second call continues an operation under way: only continuations of A go before it.
+    const continuation = take('x2', x);
+    await advance(1011);
+    assert.deepEqual(granted.slice(2), ['x2', 'y1'], 'the continuation went first, then the oldest new operation');
+    await advance(3000);
+    await Promise.all([...first, ...newer, continuation]);
+    assert.deepEqual(granted, ['x1', 'z', 'x2', 'y1', 'y2', 'y3', 'y4']);
+    b.close();
+  });
+
+  it('moves up the waiting calls of an operation as soon as one of them is granted', async () => {
+    const b = budget({ limits: { get: 1, post: 1 }, share: 1 });
+    const granted: string[] = [];
+    const take = (name: string, call: UpstreamCall) =>
+      b.acquire('get', call).then((permit) => {
+        granted.push(name);
+        permit.done();
+      });
+    const blocker = take('blocker', operation('A'));
+    await flush();
+    const x = operation('A');
+    // x asks for two pages at once (two aliases); a newer operation y queues between them... then x's first is granted.
+    const waits = [take('x1', x), take('y1', operation('A')), take('x2', x)];
+    await advance(1100);
+    assert.deepEqual(granted, ['blocker', 'x1']);
+    await advance(1100);
+    assert.deepEqual(granted, ['blocker', 'x1', 'x2'], 'x2 went ahead of y1, which was queued before it');
+    await advance(2000);
+    await Promise.all([blocker, ...waits]);
+    b.close();
+  });
+
+  it('refuses at once an operation whose expected calls do not fit before its limit, with retryAfterSeconds, and grants none of them', async () => {
+    const b = budget({ maxQueueWaitMs: 2000 });
+    const backlog = Array.from({ length: 150 }, () => b.acquire('get', operation('A')).then((p) => p.done()));
+    await flush();
+    // 55 wait; 60 more calls would need two more windows (1011 + 1010 ms), 30 fit in the next one.
+    const big = operation('A');
+    expectCalls(big, 60);
+    await assert.rejects(b.acquire('get', big), (error: FacadeError) => {
+      assert.equal(error.code, 'UPSTREAM_RATE_LIMITED');
+      assert.equal(error.details.retryAfterMs, 2021);
+      assert.equal(error.details.retryAfterSeconds, 3);
+      return true;
+    });
+    assert.equal(b.usage('A').calls.get, 95, 'nothing of the refused operation was granted');
+    const small = operation('A');
+    expectCalls(small, 30);
+    // Its 30 calls ask one after another: the first is admitted for all of them, the others come with it.
+    const calls = Array.from({ length: 30 }, () => b.acquire('get', small).then((p) => p.done()));
+    await advance(2000);
+    await Promise.all(calls);
+    await Promise.all(backlog);
+    b.close();
   });
 });
 

@@ -36,7 +36,7 @@ export class ApiKeyResolver {
   })
   upstreamUsage(@Root() key: ApiKey, @Ctx() ctx: GraphContext): UpstreamUsage {
     ctx.keys.authorize(ctx.apiKey, 'keys:manage');
-    return UpstreamUsage.from(ctx.usage.usageOf(key.id));
+    return UpstreamUsage.from(ctx.usage.usageOf(key.id), ctx.usage.answersOf(key.id));
   }
 
   @Query(() => ApiKey, { description: 'The API key this request authenticated with.' })

@@ -54,10 +54,23 @@ export class UpstreamUsage {
   @Field(() => Float, { description: 'Longest single wait, in milliseconds.' })
   maxWaitMs!: number;
 
+  @Field(() => Int, {
+    description:
+      'Upstream requests of the key’s operations over HTTP that served an answer: the operation answered without error.',
+  })
+  servedCalls!: number;
+
+  @Field(() => Int, {
+    description:
+      'Upstream requests of the key’s operations over HTTP that were wasted: the operation failed after sending them ' +
+      '(under overload the facade turns work away before its first call instead).',
+  })
+  wastedCalls!: number;
+
   @Field(() => [UpstreamUsageEntry], { description: 'Per upstream it called, by name.' })
   upstreams!: UpstreamUsageEntry[];
 
-  static from(reports: readonly UpstreamUsageReport[]): UpstreamUsage {
+  static from(reports: readonly UpstreamUsageReport[], answers: { servedCalls: number; wastedCalls: number }): UpstreamUsage {
     const upstreams = reports
       .filter((report) => report.usage.calls.get + report.usage.calls.post > 0)
       .map((report) => UpstreamUsageEntry.from(report));
@@ -65,6 +78,8 @@ export class UpstreamUsage {
       calls: upstreams.reduce((sum, entry) => sum + entry.gets + entry.writes, 0),
       waitedMs: upstreams.reduce((sum, entry) => sum + entry.waitedMs, 0),
       maxWaitMs: upstreams.reduce((max, entry) => Math.max(max, entry.maxWaitMs), 0),
+      servedCalls: answers.servedCalls,
+      wastedCalls: answers.wastedCalls,
       upstreams,
     });
   }

@@ -31,13 +31,38 @@
  *   finds a free slot at once instead of waiting for the next one to free behind a
  *   flood (slots free in bursts, one window after the burst that took them), and the
  *   flood keeps 95% of the rest. A caller alone on a lane uses the whole window.
- * - A caller whose expected wait (the requests served before it, at the current rate)
- *   passes its limit is refused at once with `UPSTREAM_RATE_LIMITED` (and
- *   `retryAfterMs`): the limit is the time left to its deadline, and at most
+ * - Work under way first (`upstream.call.ts`): a request whose operation (the same
+ *   `UpstreamCall`) has already been granted one, here or on another deployment, goes
+ *   ahead of every request of the same caller and class that starts an operation; a
+ *   request of an operation that gets under way while it waits here is moved up the
+ *   same way. Fairness between keys is untouched: the round robin still gives each
+ *   caller one turn per round and the shared window still keeps each caller's share;
+ *   only the choice of which of its own requests a caller spends its turn on changes.
+ *   A key's continuations therefore never wait behind that key's newer operations,
+ *   and never behind more than one turn of each other key.
+ * - Admission is by operation, from this replica's measured share. The expected wait
+ *   of a request is the requests served before it (for a continuation: only the
+ *   continuations of its caller, other callers' turns and higher classes; for an
+ *   operation not yet under way: everything queued, plus the operation's own expected
+ *   requests, `expectCalls`) divided by the requests this replica is granted per
+ *   window, times the window. While the window has refused a take in the last window,
+ *   that is the rate at which it was granted them lately (bounded by the slots it
+ *   holds: granted and not yet a window past their answer): with replicas on one
+ *   shared window that is this replica's share of it, not the whole limit, so each
+ *   replica admits what it can serve, not what all of them together can. Otherwise it
+ *   is the whole current limit. A shared window's refusal also says what the caller is
+ *   sure of here (its fair share, split between the replicas it waits on): the caller's
+ *   own requests ahead at that rate bound its wait too, so a quiet key on a replica that
+ *   sent little lately is not refused for a share it never needed.
+ * - A caller whose expected wait passes its limit is refused at once with
+ *   `UPSTREAM_RATE_LIMITED` (`retryAfterMs`, `retryAfterSeconds`), before any request
+ *   of its operation is sent: the limit is the time left to its deadline, and at most
  *   `maxQueueWaitMs` for `INTERACTIVE` work or `classMaxWaitMs` for the others (shorter,
  *   so a poll or a prefetch that cannot go soon skips its round instead of piling up).
- *   A waiter still queued when its deadline (or its class's wait limit) passes is taken
- *   out and refused the same way, saying it was still queued.
+ *   Once one request of an operation is admitted here, its siblings that arrive before
+ *   any is granted are admitted with it (they were counted). A waiter still queued
+ *   when its deadline (or its class's wait limit) passes is taken out and refused the
+ *   same way, saying it was still queued.
  * - `throttled(cls, retryAfterMs)` reports a 429 from USM despite the budget (another
  *   user of the credential, or a skewed window). The class then pauses for
  *   `Retry-After` (one window when absent), and its rate is halved (at most once per
@@ -50,7 +75,16 @@
 import { FacadeError } from '../../errors/facade.error.js';
 import type { Logger } from '../../log/logger.js';
 import { systemClock, type Clock } from '../clock.js';
-import { FACADE_CALL, tierOf, WORK_CLASSES, type UpstreamCall, type WorkClass } from '../upstream.call.js';
+import {
+  expectedCallsOf,
+  FACADE_CALL,
+  isUnderWay,
+  markUnderWay,
+  tierOf,
+  WORK_CLASSES,
+  type UpstreamCall,
+  type WorkClass,
+} from '../upstream.call.js';
 import { FairQueue } from './fair.queue.js';
 import { MemoryRateWindow, type RateWindow, type WindowAnswer } from './rate.window.js';
 import { UsageLedger, type CallerUsage } from './usage.ledger.js';
@@ -110,6 +144,8 @@ export interface BudgetPermit {
 interface Waiter {
   readonly caller: string;
   readonly tier: number;
+  readonly call: UpstreamCall;
+  continuation: boolean;
   readonly queuedAt: number;
   resolve: (permit: BudgetPermit) => void;
   reject: (error: unknown) => void;
@@ -129,8 +165,18 @@ interface Lane {
   sleep: { timer: NodeJS.Timeout; wake: () => void } | undefined;
   /** When each caller was last granted a request here: who shares the lane lately. */
   lastGrantAt: Map<string, number>;
-  /** When this replica's grants of the last window were made, oldest first (for `snapshot`). */
+  /** When this replica's grants of the last two windows were made, oldest first (`snapshot`, the measured share). */
   recentGrants: number[];
+  /** When the window last refused a take: this replica's share is measured while that is recent. */
+  fullAt: number;
+  /** Permits granted and not yet done. */
+  inFlight: number;
+  /** When permits were done, oldest first: their slots are held for a window after. */
+  releases: number[];
+  /** Waiters of operations not yet under way, by operation: moved up when one of their siblings is granted. */
+  freshByCall: Map<UpstreamCall, Set<Waiter>>;
+  /** Per caller, the slots per window the shared window last said it is sure of here, and when. */
+  sureShares: Map<string, { slots: number; at: number }>;
 }
 
 /** What operators watch of one quota class of a budget, as this replica sees it. */
@@ -141,6 +187,8 @@ export interface LaneSnapshot {
   grantedInWindow: number;
   /** Requests allowed per window right now (share and AIMD included). */
   limit: number;
+  /** Slots of the window this replica holds now: its share while the window is full. */
+  held: number;
 }
 
 const MIN_FACTOR = 0.1;
@@ -162,6 +210,8 @@ export class RateBudget {
   readonly #lanes: Record<RequestClass, Lane>;
   readonly #usage: UsageLedger;
   readonly #headroomShare: number;
+  /** Operations admitted here whose first request is not granted yet: their siblings need no second admission. */
+  readonly #admitted = new WeakSet<UpstreamCall>();
   #closed = false;
 
   constructor(options: RateBudgetOptions) {
@@ -197,6 +247,11 @@ export class RateBudget {
       sleep: undefined,
       lastGrantAt: new Map(),
       recentGrants: [],
+      fullAt: Number.NEGATIVE_INFINITY,
+      inFlight: 0,
+      releases: [],
+      freshByCall: new Map(),
+      sureShares: new Map(),
     });
     this.#lanes = { get: lane('get'), post: lane('post') };
   }
@@ -217,16 +272,46 @@ export class RateBudget {
     const of = (lane: Lane): LaneSnapshot => {
       const waiting = Object.fromEntries(WORK_CLASSES.map((cls) => [cls, 0])) as Record<WorkClass, number>;
       for (const { tier, pending } of lane.queue.demand()) waiting[WORK_CLASSES[tier]!] += pending;
-      this.#forgetGrantsBefore(lane, now - this.#windowMs);
-      return { waiting, grantedInWindow: lane.recentGrants.length, limit: this.currentLimit(lane.cls) };
+      return { waiting, grantedInWindow: this.#grantsSince(lane, now - this.#windowMs), limit: this.currentLimit(lane.cls), held: this.#heldBy(lane, now) };
     };
     return { get: of(this.#lanes.get), post: of(this.#lanes.post) };
+  }
+
+  /** Grants after `at` (within the last two windows). */
+  #grantsSince(lane: Lane, at: number): number {
+    this.#forgetGrantsBefore(lane, this.#clock() - 2 * this.#windowMs);
+    let older = 0;
+    while (older < lane.recentGrants.length && lane.recentGrants[older]! <= at) older += 1;
+    return lane.recentGrants.length - older;
   }
 
   #forgetGrantsBefore(lane: Lane, at: number): void {
     let stale = 0;
     while (stale < lane.recentGrants.length && lane.recentGrants[stale]! <= at) stale += 1;
     if (stale > 0) lane.recentGrants.splice(0, stale);
+  }
+
+  /** Slots this replica holds: granted and not yet a window past their answer. */
+  #heldBy(lane: Lane, now: number): number {
+    let stale = 0;
+    while (stale < lane.releases.length && lane.releases[stale]! <= now - this.#windowMs) stale += 1;
+    if (stale > 0) lane.releases.splice(0, stale);
+    return lane.inFlight + lane.releases.length;
+  }
+
+  /**
+   * How many requests this replica gets per window. While the window is full: the rate
+   * at which it was granted them lately (the larger of the last window's grants and
+   * half the last two windows', since slots free in bursts one window after the burst
+   * that took them), never more than the slots it holds (its share of a shared window);
+   * measured, it counts the answers' latency too, which a slot waits out before its
+   * window starts. Else the whole current limit.
+   */
+  #slotsOf(lane: Lane, now: number): number {
+    const limit = this.currentLimit(lane.cls);
+    if (now - lane.fullAt > this.#windowMs) return limit;
+    const granted = Math.max(this.#grantsSince(lane, now - this.#windowMs), this.#grantsSince(lane, now - 2 * this.#windowMs) / 2);
+    return Math.max(1, Math.min(limit, this.#heldBy(lane, now), Math.floor(granted)));
   }
 
   /** What `caller` was granted here in the last minute. */
@@ -245,22 +330,37 @@ export class RateBudget {
     const now = this.#clock();
     const tier = tierOf(call.workClass);
     const limitMs = Math.min(this.#maxWaitMs[call.workClass], call.deadline - now);
-    const ahead = lane.queue.ahead(call.caller, tier);
-    const expectedWait =
-      Math.max(0, lane.pausedUntil - now, lane.queue.size === 0 ? 0 : lane.nextFreeAt - now) +
-      Math.floor(ahead / this.currentLimit(cls)) * this.#windowMs;
-    if (expectedWait > limitMs) return Promise.reject(this.#refusal(cls, call, expectedWait, false));
+    const continuation = isUnderWay(call);
+    if (!continuation && !this.#admitted.has(call)) {
+      // Everything queued is served first, then this operation's requests, at this replica's rate.
+      const more = expectedCallsOf(call) - 1;
+      const wait = this.#expectedWait(lane, now, call.caller, lane.queue.ahead(call.caller, tier) + more, lane.queue.ownAhead(call.caller, tier) + more);
+      if (wait > limitMs) return Promise.reject(this.#refusal(cls, call, wait, false));
+      if (call !== FACADE_CALL) this.#admitted.add(call);
+    } else if (continuation) {
+      // Only this caller's continuations, other callers' turns and higher classes go first: never the caller's newer work.
+      const wait = this.#expectedWait(lane, now, call.caller, lane.queue.ahead(call.caller, tier, true), lane.queue.ownAhead(call.caller, tier, true));
+      if (wait > limitMs) return Promise.reject(this.#refusal(cls, call, wait, false));
+    }
     return new Promise<BudgetPermit>((resolve, reject) => {
-      const waiter: Waiter = { caller: call.caller, tier, queuedAt: now, resolve, reject, timer: undefined };
+      const waiter: Waiter = { caller: call.caller, tier, call, continuation, queuedAt: now, resolve, reject, timer: undefined };
       // INTERACTIVE work waits until its deadline; the others no longer than their class allows.
       const waitLimit = call.workClass === 'INTERACTIVE' ? call.deadline - now : limitMs;
       if (Number.isFinite(waitLimit)) {
         waiter.timer = setTimeout(() => {
-          if (lane.queue.remove(waiter)) reject(this.#refusal(cls, call, this.#clock() - now, true));
+          if (lane.queue.remove(waiter)) {
+            this.#forgetFresh(lane, waiter);
+            reject(this.#refusal(cls, call, this.#clock() - now, true));
+          }
         }, Math.max(0, waitLimit));
         waiter.timer.unref?.();
       }
       lane.queue.push(waiter);
+      if (!continuation && call !== FACADE_CALL) {
+        const siblings = lane.freshByCall.get(call);
+        if (siblings === undefined) lane.freshByCall.set(call, new Set([waiter]));
+        else siblings.add(waiter);
+      }
       // A request that came alone may fit the headroom the sleeping pump's backlog may not use: look now.
       if (lane.sleep !== undefined && lane.queue.pendingOf(call.caller, tier) === 1) {
         clearTimeout(lane.sleep.timer);
@@ -268,6 +368,39 @@ export class RateBudget {
       }
       void this.#pump(lane);
     });
+  }
+
+  /**
+   * When `ahead` requests are to be served before one more of `caller`: the wait until
+   * the window has room, plus a window per share of slots. Where the shared window has
+   * said what `caller` is sure of here (its fair share), its own requests ahead (`own`)
+   * at that rate bound the wait too: a replica whose callers asked little lately has
+   * been granted little, which says nothing about what a caller of it would get.
+   */
+  #expectedWait(lane: Lane, now: number, caller: string, ahead: number, own: number): number {
+    let windows = Math.floor(ahead / this.#slotsOf(lane, now));
+    const sure = lane.sureShares.get(caller);
+    if (sure !== undefined && now - sure.at <= this.#windowMs) windows = Math.min(windows, Math.floor(own / sure.slots));
+    return Math.max(0, lane.pausedUntil - now, lane.queue.size === 0 ? 0 : lane.nextFreeAt - now) + windows * this.#windowMs;
+  }
+
+  #forgetFresh(lane: Lane, waiter: Waiter): void {
+    if (waiter.continuation) return;
+    const siblings = lane.freshByCall.get(waiter.call);
+    if (siblings === undefined) return;
+    siblings.delete(waiter);
+    if (siblings.size === 0) lane.freshByCall.delete(waiter.call);
+  }
+
+  /** `call` was granted a request: its siblings waiting in either lane now continue an operation under way. */
+  #promoteSiblings(call: UpstreamCall): void {
+    this.#admitted.delete(call);
+    for (const lane of Object.values(this.#lanes)) {
+      const siblings = lane.freshByCall.get(call);
+      if (siblings === undefined) continue;
+      lane.freshByCall.delete(call);
+      for (const sibling of siblings) lane.queue.promote(sibling);
+    }
   }
 
   /** The upstream answered 429 although the budget allowed the request. */
@@ -298,6 +431,7 @@ export class RateBudget {
         clearTimeout(waiter.timer);
         waiter.reject(this.#closedError());
       }
+      lane.freshByCall.clear();
     }
   }
 
@@ -334,10 +468,14 @@ export class RateBudget {
           // Whoever is first now gets the slot: the one it was asked for may have timed out meanwhile.
           const waiter = asked !== head && lane.queue.remove(asked) ? asked : lane.queue.shift();
           const { settle } = answer;
+          const grantedAt = this.#clock();
+          lane.inFlight += 1;
           let settled = false;
           const done = () => {
             if (settled) return;
             settled = true;
+            lane.inFlight -= 1;
+            lane.releases.push(this.#clock());
             settle().catch((error: unknown) => this.#logger?.warn({ deployment: this.#deployment, error }, 'rate window settle failed'));
           };
           if (waiter === undefined) {
@@ -345,11 +483,14 @@ export class RateBudget {
             continue;
           }
           clearTimeout(waiter.timer);
-          const grantedAt = this.#clock();
+          this.#forgetFresh(lane, waiter);
+          markUnderWay(waiter.call);
+          this.#promoteSiblings(waiter.call);
           this.#usage.record(waiter.caller, lane.cls, grantedAt - waiter.queuedAt);
           this.#noteGrant(lane, waiter.caller, grantedAt);
           waiter.resolve({ done });
         } else {
+          lane.fullAt = now;
           lane.nextFreeAt = now + answer.retryInMs;
           await this.#sleep(lane, answer.retryInMs);
         }
@@ -357,6 +498,7 @@ export class RateBudget {
     } catch (error) {
       // A window that throws is a bug (RedisRateWindow falls back on its own); fail the waiters, not the process.
       this.#logger?.error({ deployment: this.#deployment, error }, 'rate window failed');
+      lane.freshByCall.clear();
       for (const waiter of lane.queue.drain()) {
         clearTimeout(waiter.timer);
         waiter.reject(
@@ -371,12 +513,17 @@ export class RateBudget {
     }
   }
 
-  #take(lane: Lane, waiter: Waiter, now: number): Promise<WindowAnswer> {
-    return this.#window.tryTake(`${this.#key}:${lane.cls}`, this.#limitFor(lane, waiter, now), this.#windowMs, this.#leaseMs, {
+  async #take(lane: Lane, waiter: Waiter, now: number): Promise<WindowAnswer> {
+    const answer = await this.#window.tryTake(`${this.#key}:${lane.cls}`, this.#limitFor(lane, waiter, now), this.#windowMs, this.#leaseMs, {
       caller: waiter.caller,
       tier: waiter.tier,
       demand: lane.queue.demand(),
     });
+    if (!answer.taken && answer.share !== undefined) {
+      for (const [caller, sure] of lane.sureShares) if (now - sure.at > this.#windowMs) lane.sureShares.delete(caller);
+      lane.sureShares.set(waiter.caller, { slots: Math.max(1, answer.share), at: now });
+    }
+    return answer;
   }
 
   /** The window size `next` may fill: all of it, unless it has a backlog while others share the lane. */
@@ -391,7 +538,7 @@ export class RateBudget {
 
   #noteGrant(lane: Lane, caller: string, at: number): void {
     lane.recentGrants.push(at);
-    this.#forgetGrantsBefore(lane, at - this.#windowMs);
+    this.#forgetGrantsBefore(lane, at - 2 * this.#windowMs);
     lane.lastGrantAt.delete(caller);
     lane.lastGrantAt.set(caller, at);
     // Oldest first (re-inserted on each grant): forget callers that stopped sharing.
@@ -418,7 +565,7 @@ export class RateBudget {
       : `${this.#deployment}: ${budget} is taken for the next ${Math.ceil(waitMs / 1000)} s, longer than this ${call.workClass.toLowerCase()} request may wait; try again later`;
     return new FacadeError('UPSTREAM_RATE_LIMITED', message, {
       deployment: this.#deployment,
-      details: queued ? { queued: true } : { retryAfterMs: waitMs },
+      details: queued ? { queued: true } : { retryAfterMs: waitMs, retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)) },
     });
   }
 

@@ -20,7 +20,15 @@ import type { Demand } from './fair.queue.js';
 
 export type WindowAnswer =
   | { taken: true; /** The request has its answer (or failed): its slot frees one window from now. */ settle: () => Promise<void> }
-  | { taken: false; retryInMs: number };
+  | {
+      taken: false;
+      retryInMs: number;
+      /**
+       * Slots per window the claimant is sure of at this replica while the window is full
+       * (its fair share across replicas); absent where the window cannot tell (one process).
+       */
+      share?: number;
+    };
 
 /**
  * On whose behalf a slot is asked for, and who else waits at this replica: the shared

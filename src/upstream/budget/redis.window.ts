@@ -27,6 +27,8 @@
  * next request waits at most for the next slot to free), and slots nobody else waits
  * for all go to whoever asks: the share is work-conserving, not a cap. A claimant whose
  * free slots are all kept looks again after one slot's time (`window / limit`).
+ * A refusal says what the claimant is sure of meanwhile (`share`): its fair share, split
+ * evenly between the replicas where it waits, which the budget admits work against.
  */
 import { randomUUID } from 'node:crypto';
 import type { RedisConnection } from '../../store/redis.connection.js';
@@ -45,7 +47,8 @@ local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
  * KEYS: the log, the demand counts (hash), the demand expiries (sorted set).
  * ARGV: limit, window ms, member, lease ms, claimant, claimant's tier, replica, n,
  * then n triples (tier, caller, pending): what this replica has waiting.
- * Returns {1, 0} when taken, else {0, wait ms}.
+ * Returns {1, 0} when taken, else {0, wait ms, share}: the slots per window the claimant
+ * is sure of at this replica (its fair share, split between the replicas it waits on).
  *
  * Members of the log are `<caller>|<replica>:<seq>`, so the slots each caller holds
  * can be counted; demand fields are `<tier>|<caller>|<replica>`.
@@ -78,25 +81,10 @@ end
 redis.call('PEXPIRE', demand, 3 * window)
 redis.call('PEXPIRE', expiry, 3 * window)
 
-redis.call('ZREMRANGEBYSCORE', log, '-inf', now - window)
-local count = redis.call('ZCARD', log)
-if count >= limit then
-  local blocking = redis.call('ZRANGE', log, count - limit, count - limit, 'WITHSCORES')
-  local answered = tonumber(blocking[2])
-  if answered > now then answered = now end
-  local wait = answered + window - now + 1
-  if wait < 1 then wait = 1 end
-  return {0, wait}
-end
-
-local heldBy = {}
-for _, member in ipairs(redis.call('ZRANGE', log, 0, -1)) do
-  local caller = string.match(member, '^(.*)|')
-  if caller then heldBy[caller] = (heldBy[caller] or 0) + 1 end
-end
 local higher = 0
 local peers = {}
 local peerCount = 0
+local myReplicas = 0
 local entries = redis.call('HGETALL', demand)
 for i = 1, #entries, 2 do
   local tier, caller = string.match(entries[i], '^(%d+)|(.*)|[^|]*$')
@@ -110,9 +98,30 @@ for i = 1, #entries, 2 do
       peerCount = peerCount + 1
     end
     peers[caller] = peers[caller] + pending
+  elseif tier == myTier then
+    myReplicas = myReplicas + 1
   end
 end
 local fair = math.max(1, math.floor(limit / (peerCount + 1)))
+-- What the claimant is sure of at this replica while it waits: its fair share, split between the replicas it waits on.
+local share = math.max(1, math.floor(fair / math.max(1, myReplicas)))
+
+redis.call('ZREMRANGEBYSCORE', log, '-inf', now - window)
+local count = redis.call('ZCARD', log)
+if count >= limit then
+  local blocking = redis.call('ZRANGE', log, count - limit, count - limit, 'WITHSCORES')
+  local answered = tonumber(blocking[2])
+  if answered > now then answered = now end
+  local wait = answered + window - now + 1
+  if wait < 1 then wait = 1 end
+  return {0, wait, share}
+end
+
+local heldBy = {}
+for _, member in ipairs(redis.call('ZRANGE', log, 0, -1)) do
+  local caller = string.match(member, '^(.*)|')
+  if caller then heldBy[caller] = (heldBy[caller] or 0) + 1 end
+end
 local reserved = higher
 for caller, pending in pairs(peers) do
   local room = fair - (heldBy[caller] or 0)
@@ -122,7 +131,7 @@ local free = limit - count
 local mine = heldBy[me] or 0
 if free <= reserved and not (higher == 0 and mine < fair) then
   -- The free slots are kept for others; look again in about one slot's time.
-  return {0, math.max(1, math.floor(window / limit))}
+  return {0, math.max(1, math.floor(window / limit)), share}
 end
 
 redis.call('ZADD', log, now + lease, ARGV[3])
@@ -194,7 +203,7 @@ export class RedisRateWindow implements RateWindow {
       demand.push([field.slice(0, at), field.slice(at + 1), '0']);
     }
     this.#reported.set(key, waiting);
-    let reply: [number, number];
+    let reply: [number, number, number?];
     try {
       reply = (await this.#redis.eval(TAKE_SCRIPT, {
         keys: [redisKey, `${this.#prefix}demand:${key}`, `${this.#prefix}demand-expiry:${key}`],
@@ -209,12 +218,12 @@ export class RedisRateWindow implements RateWindow {
           String(demand.length),
           ...demand.flat(),
         ],
-      })) as [number, number];
+      })) as [number, number, number?];
     } catch (error) {
       this.#warn(error);
       return this.#fallback.tryTake(key, limit, windowMs, leaseMs, claim);
     }
-    if (reply[0] !== 1) return { taken: false, retryInMs: Number(reply[1]) };
+    if (reply[0] !== 1) return { taken: false, retryInMs: Number(reply[1]), ...(reply[2] === undefined ? {} : { share: Number(reply[2]) }) };
     return {
       taken: true,
       settle: async () => {

@@ -32,7 +32,10 @@
  *   `breakerThreshold` requests in a row fail with an outage (see `upstream.failure.ts`),
  *   calls fail fast with `UPSTREAM_UNAVAILABLE` without touching the network until
  *   `breakerHalfOpenAfterMs` has passed; then one probe decides. The breaker counts
- *   requests after their retries, so scattered transient errors do not open it.
+ *   requests after their retries, so scattered transient errors do not open it, and not
+ *   an attempt cut short by its call's deadline: under overload many requests are
+ *   granted late, and their time running out says nothing about the upstream (counted,
+ *   they opened the breaker and refused every caller for `breakerHalfOpenAfterMs`).
  * - Every failure is a `FacadeError` naming the deployment (see `upstream.failure.ts`);
  *   no message carries the origin, a header or a token.
  */
@@ -149,6 +152,8 @@ export class HttpClient {
   readonly #logger: Logger | undefined;
   readonly #random: () => number;
   readonly #breaker: CircuitBreakerPolicy;
+  /** Timeouts of attempts whose time was cut short by their call's deadline, not the request timeout. */
+  readonly #cutByDeadline = new WeakSet<Error>();
   readonly #observer: UpstreamObserver | undefined;
 
   constructor(options: HttpClientOptions) {
@@ -177,7 +182,7 @@ export class HttpClient {
 
     this.#random = options.random ?? Math.random;
 
-    this.#breaker = circuitBreaker(handleWhen(isOutage), {
+    this.#breaker = circuitBreaker(handleWhen((error) => isOutage(error) && !this.#cutByDeadline.has(error)), {
       halfOpenAfter: this.#tuning.breakerHalfOpenAfterMs,
       breaker: new ConsecutiveBreaker(this.#tuning.breakerThreshold),
     });
@@ -385,6 +390,7 @@ export class HttpClient {
     }
     // No attempt outlives the call's deadline.
     const timeoutMs = Math.max(1, Math.min(this.#tuning.requestTimeoutMs, call.deadline - this.#clock()));
+    const cutShort = timeoutMs < this.#tuning.requestTimeoutMs;
     // Not AbortSignal.timeout: that costs ~14 µs to make and keeps its timer for the
     // whole timeout after the answer; this one is cleared as soon as the attempt ends.
     const timeout = new AbortController();
@@ -407,7 +413,9 @@ export class HttpClient {
       const bytes = Buffer.from(received.buffer, received.byteOffset, received.byteLength);
       return { status: response.statusCode, headers: response.headers, bytes };
     } catch (error) {
-      throw failureForNetworkError(error, timeout.signal.aborted, this.#describe(request));
+      const failure = failureForNetworkError(error, timeout.signal.aborted, this.#describe(request));
+      if (cutShort && timeout.signal.aborted) this.#cutByDeadline.add(failure);
+      throw failure;
     } finally {
       clearTimeout(timer);
     }
