@@ -43,7 +43,8 @@ import { startMetricsServer } from './observability/metrics.server.js';
 import { TrustedDocuments } from './protection/trusted.documents.js';
 import { FacadeError } from './errors/facade.error.js';
 import { FacadeTracing, type TracingOptions } from './observability/tracing.js';
-import { requestLogPlugin } from './observability/request.log.js';
+import { requestLog } from './observability/request.log.js';
+import { observeAll, recordOnly } from './observability/operation.record.js';
 import { composeObservers } from './upstream/http/upstream.observer.js';
 
 export interface StartFacadeOptions {
@@ -279,24 +280,16 @@ export async function startFacade(config: Config, options: StartFacadeOptions = 
       production: config.nodeEnv === 'production',
       costOf,
       maxOperationCost: config.queryLimits.maxOperationCost,
-      plugins: [
-        // The budget admits an HTTP operation as a whole from its estimate (the server has checked it against the limit by now).
-        {
-          async requestDidStart() {
-            return {
-              async didResolveOperation({ contextValue, document, operation, request }) {
-                if (operation !== undefined && operation !== null) contextValue.expectUpstreamCalls(costOf(document, operation, request.variables));
-              },
-              // What the operation's calls came to, for `ApiKey.upstreamUsage`.
-              async willSendResponse({ contextValue, response }) {
-                const errors = response.body.kind === 'single' ? response.body.singleResult.errors : undefined;
-                registry.recordAnswer(contextValue.apiKey.id, errors === undefined || errors.length === 0, contextValue.upstreamCallsSent.count);
-              },
-            };
-          },
-        },
-        metrics.plugin(),
-        responses.plugin(), ...(tracing === undefined ? [] : [tracing.plugin()]), requestLogPlugin(logger)],
+      plugins: [responses.plugin()],
+      observer: observeAll([
+        metrics.operations,
+        ...(tracing === undefined ? [] : [tracing.operations]),
+        requestLog(logger),
+        // What each key's operations' calls came to, for `ApiKey.upstreamUsage`.
+        recordOnly((record) => {
+          if (record.keyId !== undefined) registry.recordAnswer(record.keyId, record.outcome === 'ok', record.upstreamCalls);
+        }),
+      ]),
       persistedQueries: trusted.persistedQueries(),
       readiness: async () => {
         const store = await backplane.ping();

@@ -9,16 +9,15 @@
  *   `anonymous`), an endpoint as its template (`/alarms/{id}`), never an id, a key, a
  *   token or a URL.
  * - What the facade does is counted as it happens (`upstream`, the UpstreamObserver of
- *   every client; `plugin()`, an Apollo plugin for GraphQL requests); what it holds
+ *   every client; `operations`, the OperationObserver of every GraphQL operation); what it holds
  *   (queues, quota windows, breakers, credentials, caches, live groups) is read from
  *   `sources` when scraped, so the hot paths carry no metrics code of their own.
  * - Nothing here reaches into the rest of the facade: its inputs are the structural
  *   types below, which `main.ts` fills from the upstream registry, the caches and the hub.
  */
-import type { ApolloServerPlugin } from '@apollo/server';
-import { GraphQLError } from 'graphql';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ObservedAttempt } from './observed.attempt.js';
+import { recordOnly, type OperationObserver } from './operation.record.js';
 
 export type { ObservedAttempt };
 
@@ -79,20 +78,20 @@ export class FacadeMetrics {
 
   readonly #graphqlRequests = new Counter({
     name: 'usm_facade_graphql_requests_total',
-    help: 'GraphQL requests over HTTP, by operation type and name (anonymous when unnamed) and outcome (ok, or the first error code)',
-    labelNames: ['operation_type', 'operation_name', 'outcome'] as const,
+    help: 'GraphQL operations, by transport (http, ws, sse), operation type and name (anonymous when unnamed) and outcome (ok, or the first error code); a subscription counts once, when set up or refused',
+    labelNames: ['transport', 'operation_type', 'operation_name', 'outcome'] as const,
     registers: [this.registry],
   });
   readonly #graphqlDuration = new Histogram({
     name: 'usm_facade_graphql_request_duration_seconds',
-    help: 'Time from receiving a GraphQL request over HTTP to its answer',
-    labelNames: ['operation_type', 'operation_name'] as const,
+    help: 'Time from a GraphQL operation\'s start to its answer (a subscription: to being set up)',
+    labelNames: ['transport', 'operation_type', 'operation_name'] as const,
     buckets: REQUEST_BUCKETS,
     registers: [this.registry],
   });
   readonly #callsByAnswer = new Counter({
     name: 'usm_facade_upstream_calls_by_answer_total',
-    help: 'Upstream requests sent for GraphQL operations over HTTP on this replica, by answer: served (the operation answered without error) or wasted (it failed after sending them)',
+    help: 'Upstream requests sent for GraphQL operations on this replica, by answer: served (the operation answered without error) or wasted (it failed after sending them)',
     labelNames: ['answer'] as const,
     registers: [this.registry],
   });
@@ -317,47 +316,20 @@ export class FacadeMetrics {
     this.#failedLogins.inc({ transport });
   }
 
-  /** Counts GraphQL requests over HTTP, their duration, outcome and the refusals among them. */
-  plugin<TContext extends object>(): ApolloServerPlugin<TContext> {
-    const metrics = this;
-    return {
-      // A request refused while its context is made (no key, a wrong one) never starts: count it here.
-      async contextCreationDidFail({ error }) {
-        const code = error instanceof GraphQLError ? error.extensions['code'] : undefined;
-        metrics.#graphqlRequests.inc({ operation_type: 'unknown', operation_name: 'anonymous', outcome: typeof code === 'string' ? code : 'INTERNAL_SERVER_ERROR' });
-      },
-      async requestDidStart() {
-        const stop = process.hrtime.bigint();
-        return {
-          async willSendResponse({ operation, request, response }) {
-            const operationType = operation?.operation ?? 'unknown';
-            const named = request.operationName ?? operation?.name?.value;
-            const operationName = named === undefined || named === null ? 'anonymous' : OPERATION_NAME.test(named) ? named : 'other';
-            const errors = response.body.kind === 'single' ? response.body.singleResult.errors : undefined;
-            const code = errors?.[0]?.extensions?.['code'];
-            const outcome = errors === undefined || errors.length === 0 ? 'ok' : typeof code === 'string' ? code : 'INTERNAL_SERVER_ERROR';
-            metrics.#graphqlRequests.inc({ operation_type: operationType, operation_name: operationName, outcome });
-            // The server's plugin, which runs first, has put the calls the operation sent in `extensions.cost`.
-            const cost = response.body.kind === 'single' ? response.body.singleResult.extensions?.['cost'] : undefined;
-            const sent = (cost as { actualUpstreamCalls?: unknown } | undefined)?.actualUpstreamCalls;
-            if (typeof sent === 'number' && sent > 0) metrics.#callsByAnswer.inc({ answer: outcome === 'ok' ? 'served' : 'wasted' }, sent);
-            metrics.#graphqlDuration.observe(
-              { operation_type: operationType, operation_name: operationName },
-              Number(process.hrtime.bigint() - stop) / 1e9,
-            );
-            for (const error of errors ?? []) {
-              const errorCode = error.extensions?.['code'];
-              const reason = typeof errorCode === 'string' ? REFUSALS[errorCode] : undefined;
-              if (reason !== undefined) metrics.#refusals.inc({ reason });
-              else if (errorCode === 'GRAPHQL_VALIDATION_FAILED' || errorCode === 'GRAPHQL_PARSE_FAILED') {
-                if (/too deeply|too many|too long|depth limit|alias|directive|tokens/i.test(error.message)) metrics.#refusals.inc({ reason: 'query_limit' });
-              }
-            }
-          },
-        };
-      },
-    };
-  }
+  /** Counts GraphQL operations on every transport, their duration, outcome, refusals and what their upstream calls came to. */
+  readonly operations: OperationObserver = recordOnly((record) => {
+    const named = record.operationName;
+    const operationName = named === undefined ? 'anonymous' : OPERATION_NAME.test(named) ? named : 'other';
+    const labels = { transport: record.transport, operation_type: record.operationType, operation_name: operationName };
+    this.#graphqlRequests.inc({ ...labels, outcome: record.outcome });
+    if (record.upstreamCalls > 0) this.#callsByAnswer.inc({ answer: record.outcome === 'ok' ? 'served' : 'wasted' }, record.upstreamCalls);
+    this.#graphqlDuration.observe(labels, record.durationMs / 1000);
+    for (const code of record.errorCodes) {
+      const reason = REFUSALS[code];
+      if (reason !== undefined) this.#refusals.inc({ reason });
+    }
+    if (record.queryLimited) this.#refusals.inc({ reason: 'query_limit' });
+  });
 
   #eachUpstream(each: (deployment: string) => void): void {
     for (const upstream of this.#sources.upstreams?.() ?? []) each(upstream.upstream);

@@ -1,5 +1,5 @@
 /**
- * Traces (OpenTelemetry): a span per GraphQL operation over HTTP and, under it, a span
+ * Traces (OpenTelemetry): a span per GraphQL operation, on every transport, and, under it, a span
  * per upstream attempt (the token exchange included), with undici's HTTP client span
  * under that.
  *
@@ -15,20 +15,21 @@
  *   its exporters, which otherwise keep the process alive.
  * - Not `@opentelemetry/sdk-node`: it registers process-wide providers and is meant to
  *   start before the application loads. graphql is loaded before anything could patch it
- *   anyway, so the spans are explicit: `plugin()` for the operation, `upstream` (an
+ *   anyway, so the spans are explicit: `operations` (an OperationObserver) for the operation, `upstream` (an
  *   UpstreamObserver) for each attempt. undici's instrumentation needs no patching (it
  *   listens on diagnostics_channel); it records only requests under this instance's
  *   attempt spans, and records no header.
  * - The active span crosses awaits through an AsyncLocalStorage context manager, one per
  *   process, installed while some instance is running and removed when the last one shuts
  *   down: its promise hooks cost ~0.1 ms on a 50-alarm page, which a facade without
- *   tracing does not pay. The operation span is attached to the request's async chain
- *   when Apollo's pipeline starts (the chain belongs to that request alone), so what its
- *   resolvers start upstream nests under it.
+ *   tracing does not pay. The operation span is the active one while the operation
+ *   executes (attached to the request's async chain when Apollo's pipeline starts, which
+ *   belongs to that request alone; around the execution on WebSocket and SSE), so what
+ *   its resolvers start upstream nests under it.
  * - No attribute holds a token, a secret, a document, variables, an error message or a
  *   query string of our own making (undici's span has the URL the facade sent: ids and
  *   filters, never a credential, which travel in headers). Attributes:
- *   operation: `graphql.operation.type`, `graphql.operation.name`, `facade.request_id`,
+ *   operation: `graphql.operation.type`, `graphql.operation.name`, `facade.transport`, `facade.request_id`,
  *   `facade.api_key_id`, `facade.outcome`, `facade.error_codes`,
  *   `facade.cost.estimated_upstream_calls`, `facade.cost.upstream_calls`;
  *   attempt: `usm.deployment`, `usm.endpoint` (the path's template), `http.request.method`,
@@ -36,7 +37,6 @@
  *   `error.type` (the error's code) when no answer came.
  */
 import { context, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
-import type { ApolloServerPlugin } from '@apollo/server';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { OTLPTraceExporter as OtlpJsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as OtlpProtobufExporter } from '@opentelemetry/exporter-trace-otlp-proto';
@@ -50,7 +50,7 @@ import {
   type SpanExporter,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
-import { summarizeOperation, type SummarizedContext } from './operation.summary.js';
+import type { OperationObserver } from './operation.record.js';
 import type { ObservedAttempt } from './observed.attempt.js';
 
 export interface TracingOptions {
@@ -178,38 +178,38 @@ export class FacadeTracing {
     },
   };
 
-  /** The span of each GraphQL operation over HTTP; put it after the server's own plugin. */
-  plugin(): ApolloServerPlugin<SummarizedContext> {
-    const tracer = this.#tracer;
-    const manager = this.#manager;
-    return {
-      async requestDidStart() {
-        const parent = manager.active();
-        const span = tracer.startSpan('GraphQL operation', { kind: SpanKind.SERVER }, parent);
-        // Before this hook's first await, so the rest of the pipeline (execution) runs in it.
-        const attached = manager.attach(trace.setSpan(parent, span));
-        return {
-          async willSendResponse(request) {
-            const summary = summarizeOperation(request);
-            span.updateName(summary.operationName === undefined ? summary.operationType : `${summary.operationType} ${summary.operationName}`);
-            span.setAttributes({
-              'graphql.operation.type': summary.operationType,
-              ...(summary.operationName === undefined ? {} : { 'graphql.operation.name': summary.operationName }),
-              ...(summary.requestId === undefined ? {} : { 'facade.request_id': summary.requestId }),
-              ...(summary.keyId === undefined ? {} : { 'facade.api_key_id': summary.keyId }),
-              'facade.outcome': summary.outcome,
-              ...(summary.errorCodes.length === 0 ? {} : { 'facade.error_codes': summary.errorCodes }),
-              ...(summary.estimatedUpstreamCalls === undefined ? {} : { 'facade.cost.estimated_upstream_calls': summary.estimatedUpstreamCalls }),
-              'facade.cost.upstream_calls': summary.upstreamCalls,
-            });
-            if (summary.outcome !== 'ok') span.setStatus({ code: SpanStatusCode.ERROR, message: summary.outcome });
-            span.end();
-            attached.dispose();
-          },
-        };
-      },
-    };
-  }
+  /** A span per GraphQL operation, on every transport (the operation gate tells it). */
+  readonly operations: OperationObserver = {
+    begin: () => {
+      const parent = this.#manager.active();
+      const span = this.#tracer.startSpan('GraphQL operation', { kind: SpanKind.SERVER }, parent);
+      const active = trace.setSpan(parent, span);
+      let attached: { dispose(): void } | undefined;
+      return {
+        run: (execution) => this.#manager.with(active, execution),
+        enter: () => {
+          attached ??= this.#manager.attach(active);
+        },
+        end: (record) => {
+          span.updateName(record.operationName === undefined ? record.operationType : `${record.operationType} ${record.operationName}`);
+          span.setAttributes({
+            'graphql.operation.type': record.operationType,
+            ...(record.operationName === undefined ? {} : { 'graphql.operation.name': record.operationName }),
+            'facade.transport': record.transport,
+            ...(record.requestId === undefined ? {} : { 'facade.request_id': record.requestId }),
+            ...(record.keyId === undefined ? {} : { 'facade.api_key_id': record.keyId }),
+            'facade.outcome': record.outcome,
+            ...(record.errorCodes.length === 0 ? {} : { 'facade.error_codes': record.errorCodes }),
+            ...(record.estimatedUpstreamCalls === undefined ? {} : { 'facade.cost.estimated_upstream_calls': record.estimatedUpstreamCalls }),
+            'facade.cost.upstream_calls': record.upstreamCalls,
+          });
+          if (record.outcome !== 'ok') span.setStatus({ code: SpanStatusCode.ERROR, message: record.outcome });
+          span.end();
+          attached?.dispose();
+        },
+      };
+    },
+  };
 
   /** Ends the undici listener, sends the spans still buffered, and closes the exporters. */
   async shutdown(): Promise<void> {

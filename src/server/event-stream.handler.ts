@@ -5,7 +5,7 @@
  * Contract: distinct connections mode: each `POST` (or `GET` with the operation in the
  * query string) with `Accept: text/event-stream` is one operation, answered as a stream
  * of `next` events and one `complete`. The operation is authenticated, authorized and
- * limited exactly as on WebSocket (`prepare`, then the shared subscription executor):
+ * limited exactly as on WebSocket (the operation gate's `prepare`, `execute`, `subscribe`):
  * a refusal, before the operation runs or once it runs, is a `next` event whose errors
  * carry `extensions.code`, then `complete` (graphql-sse's client, and a router, read the
  * stream, not an HTTP error status and its body). A comment
@@ -15,17 +15,15 @@
  * stream token would outlive the API key checks of the operations sent to it.
  */
 import type express from 'express';
-import type { ExecutionArgs, ExecutionResult, GraphQLError, GraphQLSchema } from 'graphql';
+import type { ExecutionArgs, ExecutionResult, GraphQLSchema } from 'graphql';
 import { createHandler } from 'graphql-sse/lib/use/express';
 import type { Logger } from '../log/logger.js';
-
-/** What the server's shared preparation answers: the operation to run, or why not (errors to send as its payload). */
-export type PreparedOperation = { args: ExecutionArgs } | { errors: readonly GraphQLError[] };
+import type { OperationPayload, PreparedOperation } from './operation.gate.js';
 
 export interface EventStreamOptions {
   schema: GraphQLSchema;
   /** Parses, validates, authenticates and authorizes one operation from its request. */
-  prepare(request: express.Request, params: { query: string; operationName?: string | null; variables?: Record<string, unknown> | null }): Promise<PreparedOperation>;
+  prepare(request: express.Request, params: OperationPayload): Promise<PreparedOperation>;
   /** Runs a subscription (the shared executor). */
   subscribe(args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult>;
   /** Runs a query or mutation. */

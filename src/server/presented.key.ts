@@ -4,7 +4,7 @@
  * payload as `Authorization` (`Bearer <key>` or the bare key), `authorization`,
  * `apiKey` or `x-api-key`. Returns the key text, unchecked, or undefined.
  */
-import type { ContextSource } from './facade.server.js';
+import type { ContextSource } from './operation.gate.js';
 
 const BEARER = /^\s*Bearer\s+(\S+)\s*$/i;
 

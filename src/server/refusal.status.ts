@@ -16,9 +16,12 @@
  * - Requests that are not GraphQL requests at all (no JSON body, too large, another
  *   content type) keep their 4xx whatever the Accept: there is no GraphQL response.
  * Headers a refusal carries (`Retry-After`) are sent with either status.
+ * On WebSocket and SSE a refusal is an operation's only payload (`asPayloadError`: the
+ * same error without its HTTP part).
  */
 import type express from 'express';
-import { httpStatusOf, type ErrorCode } from '../errors/facade.error.js';
+import { GraphQLError } from 'graphql';
+import { FacadeError, httpStatusOf, type ErrorCode } from '../errors/facade.error.js';
 
 const JSON_TYPE = 'application/json';
 
@@ -48,4 +51,38 @@ export function refusalStatus(code: ErrorCode, jsonRules: boolean): number {
 export function answerJsonWhenAccepted(req: express.Request, _res: express.Response, next: express.NextFunction): void {
   if (acceptsJson(req.headers.accept)) req.headers.accept = JSON_TYPE;
   next();
+}
+
+/**
+ * A refusal as GraphQL sends it: the facade's code, and the HTTP status for its
+ * transport (`jsonRules`: the caller accepts application/json). Anything that is not a
+ * `FacadeError` or a `GraphQLError` is a bug: the caller sees a generic error, and the
+ * original goes along for the error formatter to log.
+ */
+export function toGraphQLError(error: unknown, jsonRules = false): GraphQLError {
+  if (error instanceof FacadeError) {
+    const retryAfter = error.details['retryAfterSeconds'];
+    return new GraphQLError(error.message, {
+      // Kept so the error formatter answers the FacadeError's details (the permission, the retry hint).
+      originalError: error,
+      extensions: {
+        ...error.toExtensions(),
+        http: {
+          status: refusalStatus(error.code, jsonRules),
+          ...(typeof retryAfter === 'number' ? { headers: new Map([['retry-after', String(retryAfter)]]) } : {}),
+        },
+      },
+    });
+  }
+  if (error instanceof GraphQLError) return error;
+  return new GraphQLError('Internal server error', {
+    originalError: error instanceof Error ? error : undefined,
+    extensions: { code: 'INTERNAL_SERVER_ERROR' },
+  });
+}
+
+/** A refusal sent as an operation's payload (WebSocket, SSE): without the HTTP-only part. */
+export function asPayloadError(error: GraphQLError): GraphQLError {
+  const { http: _http, ...extensions } = error.extensions;
+  return new GraphQLError(error.message, { extensions });
 }

@@ -99,10 +99,11 @@ describe('/metrics', () => {
 
     const after = await scrape();
     const list = { ...east, endpoint: '/alarms', method: 'GET' };
-    assert.equal(moved(after, 'usm_facade_graphql_requests_total', { operation_type: 'query', operation_name: 'EastPage', outcome: 'ok' }), 2);
-    assert.equal(moved(after, 'usm_facade_graphql_requests_total', { operation_type: 'unknown', operation_name: 'anonymous', outcome: 'UNAUTHENTICATED' }), 1);
-    assert.equal(moved(after, 'usm_facade_graphql_requests_total', { operation_type: 'query', operation_name: 'anonymous', outcome: 'UPSTREAM_RATE_LIMITED' }), 1);
-    assert.equal(moved(after, 'usm_facade_graphql_request_duration_seconds_count', { operation_type: 'query', operation_name: 'EastPage' }), 2);
+    const http = { transport: 'http' };
+    assert.equal(moved(after, 'usm_facade_graphql_requests_total', { ...http, operation_type: 'query', operation_name: 'EastPage', outcome: 'ok' }), 2);
+    assert.equal(moved(after, 'usm_facade_graphql_requests_total', { ...http, operation_type: 'unknown', operation_name: 'anonymous', outcome: 'UNAUTHENTICATED' }), 1);
+    assert.equal(moved(after, 'usm_facade_graphql_requests_total', { ...http, operation_type: 'query', operation_name: 'anonymous', outcome: 'UPSTREAM_RATE_LIMITED' }), 1);
+    assert.equal(moved(after, 'usm_facade_graphql_request_duration_seconds_count', { ...http, operation_type: 'query', operation_name: 'EastPage' }), 2);
     assert.equal(moved(after, 'usm_facade_cache_requests_total', { cache: 'response', result: 'miss' }), 3);
     assert.equal(moved(after, 'usm_facade_cache_requests_total', { cache: 'response', result: 'hit' }), 1);
     // The first page, the revoked token's resend and its 401: three 200s or 401s to /alarms, two 429s.

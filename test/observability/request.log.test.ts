@@ -50,6 +50,7 @@ describe('request log', () => {
     assert.deepEqual(line, {
       level: 30,
       service: 'usm-graphql-facade',
+      transport: 'http',
       requestId: 'log-test-1',
       keyId,
       operationType: 'query',
@@ -89,8 +90,8 @@ describe('request log', () => {
         ['log-parse', 'unknown', undefined, 'GRAPHQL_PARSE_FAILED', ['GRAPHQL_PARSE_FAILED']],
         ['log-invalid', 'query', 'Missing', 'GRAPHQL_VALIDATION_FAILED', ['GRAPHQL_VALIDATION_FAILED']],
         ['log-mutation', 'mutation', 'Revoke', 'NOT_FOUND', ['NOT_FOUND']],
-        // Refused while its context was made: Apollo tells the plugin the error alone.
-        [undefined, 'unknown', undefined, 'UNAUTHENTICATED', undefined],
+        // Refused while its context was made: Apollo tells the gate the error alone.
+        [undefined, 'unknown', undefined, 'UNAUTHENTICATED', ['UNAUTHENTICATED']],
       ],
     );
   });

@@ -58,7 +58,8 @@ describe('traces', () => {
       {
         'graphql.operation.type': 'query',
         'graphql.operation.name': 'Page',
-        'facade.request_id': 'trace-test-1',
+        'facade.transport': 'http',
+      'facade.request_id': 'trace-test-1',
         'facade.api_key_id': 'string',
         'facade.outcome': 'ok',
         'facade.cost.estimated_upstream_calls': cost.estimatedUpstreamCalls,

@@ -28,8 +28,12 @@ describe('request ids', () => {
       port: 0,
       host: '127.0.0.1',
       logger: logs.logger,
-      context: async () => ({ apiKey: { id: 'k1', permissions: [] }, upstreamCallsSent: { count: 0 } }) as unknown as GraphContext,
+      context: async () => ({ apiKey: { id: 'k1', permissions: [] }, upstreamCallsSent: { count: 0 }, expectUpstreamCalls: () => {} }) as unknown as GraphContext,
       authorizeOperation: () => {},
+      costOf: () => 0,
+      maxOperationCost: 100,
+      production: false,
+      maxSubscriptionsPerKey: 100,
     });
   });
   after(() => server.stop());

@@ -1,0 +1,392 @@
+/**
+ * The one path every GraphQL operation takes, whatever carried it: HTTP (Apollo's
+ * pipeline, through `httpPlugin()`), graphql-ws and graphql-sse (through `prepare`, then
+ * `execute` or `subscribe`). The transports only translate what it answers into their
+ * wire forms (`refusal.status.ts`).
+ *
+ * Contract, in the order an operation meets it:
+ * 1. Parse and validate, with the query limits (`queryLimits`), once per document text
+ *    (`VALID_DOCUMENTS_KEPT` of them; HTTP: Apollo's own document cache, same rules).
+ * 2. Authenticate: the injected `context` factory (a `FacadeError` UNAUTHENTICATED refuses).
+ * 3. `admit`: the operation the document names (BAD_REQUEST when it has none of that
+ *    name; a subscription over plain HTTP is BAD_REQUEST too), the key's permissions and
+ *    trusted documents (`authorizeOperation`: FORBIDDEN, PERSISTED_QUERY_NOT_ALLOWED),
+ *    then its predicted upstream calls (`costOf`) against `maxOperationCost`
+ *    (COST_LIMIT_EXCEEDED, nothing sent upstream). The estimate is passed to the upstream
+ *    budget (`GraphContext.expectUpstreamCalls`), which admits the operation as a whole.
+ * 4. Execute or subscribe (a subscription through the shared `SubscriptionExecutor`, which
+ *    holds the per-key limit).
+ * 5. The answer carries `extensions.cost { estimatedUpstreamCalls, actualUpstreamCalls }`
+ *    (a subscription's payloads: per poll, see the executor), and the operation is told
+ *    to the `observer` (request log line, metrics, span, usage ledger) once, refused or
+ *    not (`observability/operation.record.ts`).
+ * A refusal at any step is a `FacadeError` made into a GraphQL error with its code; on
+ * WebSocket and SSE it is the operation's only payload.
+ */
+import type http from 'node:http';
+import type { ApolloServerPlugin } from '@apollo/server';
+import { unwrapResolverError } from '@apollo/server/errors';
+import {
+  execute,
+  getOperationAST,
+  GraphQLError,
+  Kind,
+  parse,
+  specifiedRules,
+  validate,
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+} from 'graphql';
+import { FacadeError } from '../errors/facade.error.js';
+import type { GraphContext } from '../graph/context.js';
+import type { Logger } from '../log/logger.js';
+import { recordOf, type OperationObserver, type OperationWatch, type Transport } from '../observability/operation.record.js';
+import type { QueryLimits } from '../protection/query.limits.js';
+import { isUnexpected, requestErrorMessage } from './error.formatter.js';
+import { acceptsJson, asPayloadError, toGraphQLError } from './refusal.status.js';
+import { REQUEST_ID_HEADER, requestIdOf } from './request.id.js';
+import type { SubscriptionExecutor } from './subscription.executor.js';
+
+/** Where an operation came from, for the context factory (authentication, client address). */
+export interface ContextSource {
+  transport: Transport;
+  headers: http.IncomingHttpHeaders;
+  /** The graphql-ws `connection_init` payload, on WebSocket operations. */
+  connectionParams?: Readonly<Record<string, unknown>>;
+  remoteAddress: string | undefined;
+}
+
+/** An operation as WebSocket and SSE clients send it. */
+export interface OperationPayload {
+  query: string;
+  operationName?: string | null;
+  variables?: Record<string, unknown> | null;
+}
+
+/** What `prepare` answers: the operation to run, or why not (errors to send as its only payload). */
+export type PreparedOperation = { args: ExecutionArgs } | { errors: readonly GraphQLError[] };
+
+export type CostOf = (document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown> | undefined) => number;
+
+export interface OperationGateOptions {
+  schema: GraphQLSchema;
+  /** Authenticates the caller and builds the operation's context; throws `FacadeError` to refuse. */
+  context: (source: ContextSource) => Promise<GraphContext>;
+  /** Throws `FacadeError` (FORBIDDEN, PERSISTED_QUERY_NOT_ALLOWED) when the caller may not run `operation`. */
+  authorizeOperation: (context: GraphContext, document: DocumentNode, operation: OperationDefinitionNode) => void;
+  /** The upstream calls an operation is predicted to make (a subscription: per poll). */
+  costOf: CostOf;
+  /** `MAX_OPERATION_COST`. */
+  maxOperationCost: number;
+  /** Parse options and validation rules that bound a document's shape. Default none. */
+  queryLimits?: QueryLimits;
+  /** `NODE_ENV=production`: messages hide schema hints (suggestions) and exact query limits. */
+  production: boolean;
+  /** Runs subscriptions (per-key limit, shared executions). */
+  subscriptions: SubscriptionExecutor<ContextSource>;
+  /** Told of every operation: the request log, metrics, traces, the usage ledger. */
+  observer: OperationObserver;
+  logger: Logger;
+}
+
+/** WebSocket and SSE documents kept parsed and validated, by their text. */
+const VALID_DOCUMENTS_KEPT = 500;
+
+export const GRAPHQL_PATH = '/graphql';
+export const EVENT_STREAM_PATH = '/graphql/stream';
+
+/** An operation of WebSocket or SSE between `prepare` and its answer. */
+interface Admitted {
+  watch: OperationWatch;
+  startedAt: number;
+  source: ContextSource;
+  requestId: string;
+  operation: OperationDefinitionNode;
+  estimated: number;
+}
+
+const elapsedMs = (startedAt: number) => Math.round((performance.now() - startedAt) * 100) / 100;
+
+export class OperationGate {
+  readonly #options: OperationGateOptions;
+  readonly #validationRules;
+  readonly #validDocuments = new Map<string, DocumentNode>();
+  readonly #admitted = new WeakMap<GraphContext, Admitted>();
+
+  constructor(options: OperationGateOptions) {
+    this.#options = options;
+    this.#validationRules = [...specifiedRules, ...(options.queryLimits?.validationRules ?? [])];
+  }
+
+  /**
+   * Step 3 for an authenticated operation: which operation runs, whether the key may run
+   * it, and what it will cost. Answers the estimate; throws a `FacadeError` to refuse.
+   */
+  admit(
+    context: GraphContext,
+    document: DocumentNode,
+    operation: OperationDefinitionNode | null | undefined,
+    request: { operationName?: string | null; variables?: Record<string, unknown> | null; transport: Transport },
+  ): number {
+    if (operation === null || operation === undefined) throw noSuchOperation(document, request.operationName);
+    if (operation.operation === 'subscription' && request.transport === 'http') {
+      throw new FacadeError(
+        'BAD_REQUEST',
+        `Subscriptions run over WebSocket (graphql-ws) on ${GRAPHQL_PATH} or Server-Sent Events (graphql-sse) on ${EVENT_STREAM_PATH}, not plain HTTP`,
+      );
+    }
+    this.#options.authorizeOperation(context, document, operation);
+    const estimated = this.#options.costOf(document, operation, request.variables ?? undefined);
+    const { maxOperationCost } = this.#options;
+    if (estimated > maxOperationCost) {
+      throw new FacadeError(
+        'COST_LIMIT_EXCEEDED',
+        `This operation could make ${estimated} upstream calls${operation.operation === 'subscription' ? ' per poll' : ''}; ` +
+          `the limit is ${maxOperationCost} (MAX_OPERATION_COST). Ask for fewer items (first/last), fewer deployments ` +
+          'or fewer nested connections, or split it into several operations. Nothing was sent upstream.',
+        { details: { estimatedUpstreamCalls: estimated, maxOperationCost } },
+      );
+    }
+    // A subscription's estimate is per poll, and its polls are the live hub's.
+    if (operation.operation !== 'subscription') context.expectUpstreamCalls(estimated);
+    return estimated;
+  }
+
+  /** Steps 1 to 3 for a WebSocket or SSE operation. */
+  async prepare(source: ContextSource, payload: OperationPayload): Promise<PreparedOperation> {
+    const watch = this.#options.observer.begin(source.transport);
+    const startedAt = performance.now();
+    const requestId = requestIdOf(source.headers[REQUEST_ID_HEADER]);
+    const refuse = (errors: readonly GraphQLError[], context?: GraphContext, operation?: OperationDefinitionNode | null) => {
+      watch.end(
+        recordOf({
+          transport: source.transport,
+          requestId,
+          keyId: context?.apiKey.id,
+          operationType: operation?.operation,
+          operationName: payload.operationName ?? operation?.name?.value,
+          errors,
+          estimatedUpstreamCalls: undefined,
+          upstreamCalls: 0,
+          durationMs: elapsedMs(startedAt),
+        }),
+      );
+      return { errors };
+    };
+    const document = this.#document(payload.query);
+    if (!('kind' in document)) return refuse(document);
+    const operation = getOperationAST(document, payload.operationName);
+    let context: GraphContext | undefined;
+    try {
+      // Authenticated again per operation: a key revoked since the connection opened stops here.
+      context = await this.#options.context(source);
+      const estimated = this.admit(context, document, operation, { ...payload, transport: source.transport });
+      this.#admitted.set(context, { watch, startedAt, source, requestId, operation: operation!, estimated });
+      return { args: { schema: this.#options.schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue: context } };
+    } catch (error) {
+      if (!(error instanceof FacadeError)) this.#options.logger.error({ err: error, transport: source.transport }, 'preparing an operation failed unexpectedly');
+      return refuse([asPayloadError(toGraphQLError(error))], context, operation);
+    }
+  }
+
+  /** A WebSocket or SSE operation refused before it reached the gate (its connection's key did not authenticate, a limit of the connection). */
+  refuse(source: ContextSource, payload: OperationPayload, error: FacadeError): PreparedOperation {
+    const errors = [asPayloadError(toGraphQLError(error))];
+    this.#options.observer.begin(source.transport).end(
+      recordOf({
+        transport: source.transport,
+        requestId: requestIdOf(source.headers[REQUEST_ID_HEADER]),
+        keyId: undefined,
+        operationType: undefined,
+        operationName: payload.operationName,
+        errors,
+        estimatedUpstreamCalls: undefined,
+        upstreamCalls: 0,
+        durationMs: 0,
+      }),
+    );
+    return { errors };
+  }
+
+  /** Step 4 and 5 for a query or mutation over WebSocket or SSE. */
+  readonly execute = async (args: ExecutionArgs): Promise<ExecutionResult> => {
+    const context = args.contextValue as GraphContext;
+    const admitted = this.#admittedOf(context);
+    let result: ExecutionResult;
+    try {
+      result = await admitted.watch.run(() => execute(args));
+    } catch (error) {
+      // graphql-js answers errors as results; a throw here is a bug, and still one line.
+      this.#end(context, admitted, [toGraphQLError(error)]);
+      throw error;
+    }
+    this.#end(context, admitted, result.errors);
+    return { ...result, extensions: { ...result.extensions, cost: this.#cost(context, admitted.estimated) } };
+  };
+
+  /** Step 4 and 5 for a subscription: ends its record once it is set up (or refused by the executor). */
+  readonly subscribe = async (args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> => {
+    const context = args.contextValue as GraphContext;
+    const admitted = this.#admittedOf(context);
+    const running = await admitted.watch.run(() =>
+      this.#options.subscriptions.subscribe(args, {
+        keyId: context.apiKey.id,
+        permissions: context.apiKey.permissions,
+        source: admitted.source,
+        extensions: () => ({ cost: this.#cost(context, admitted.estimated) }),
+      }),
+    );
+    this.#end(context, admitted, Symbol.asyncIterator in running ? undefined : running.errors);
+    return running;
+  };
+
+  /** The HTTP transport: steps 3 to 5 in Apollo's pipeline (which authenticates, parses and validates with the same limits). */
+  httpPlugin(): ApolloServerPlugin<GraphContext> {
+    const { observer, logger } = this.#options;
+    const gate = this;
+    return {
+      // A request refused while its key is checked never starts: it is still an operation.
+      async contextCreationDidFail({ error }) {
+        observer.begin('http').end(
+          recordOf({
+            transport: 'http',
+            requestId: undefined,
+            keyId: undefined,
+            operationType: undefined,
+            operationName: undefined,
+            errors: [error],
+            estimatedUpstreamCalls: undefined,
+            upstreamCalls: 0,
+            durationMs: 0,
+          }),
+        );
+      },
+      async requestDidStart() {
+        const watch = observer.begin('http');
+        // Before this hook's first await: the rest of the request's pipeline runs under the watch.
+        watch.enter();
+        const startedAt = performance.now();
+        let estimated = 0;
+        return {
+          async didResolveOperation({ contextValue, document, operation, request }) {
+            try {
+              estimated = gate.admit(contextValue, document, operation, { ...request, transport: 'http' });
+            } catch (error) {
+              if (error instanceof FacadeError && error.code === 'COST_LIMIT_EXCEEDED') estimated = error.details['estimatedUpstreamCalls'] as number;
+              throw toGraphQLError(error);
+            }
+          },
+          async didEncounterErrors({ errors, request }) {
+            for (const error of errors) {
+              if (!isUnexpected(error)) continue;
+              const requestId = request.http?.headers.get(REQUEST_ID_HEADER);
+              logger.error({ err: unwrapResolverError(error), path: error.path, requestId }, 'unexpected error while resolving');
+            }
+          },
+          async willSendResponse({ response, contextValue, request, operation, document, operationName }) {
+            // Apollo's own refusals (parse, validation) and the gate's, under the JSON rules.
+            const status = response.http.status;
+            if (status !== undefined && status >= 400 && status < 500 && acceptsJson(request.http?.headers.get('accept'))) response.http.status = 200;
+            if (response.body.kind !== 'single') return;
+            const requestId = request.http?.headers.get(REQUEST_ID_HEADER);
+            // A new result object: the response cache may hold the one it replaces.
+            const result = response.body.singleResult;
+            const errors = result.errors?.map((error) =>
+              error.extensions?.['code'] === 'INTERNAL_SERVER_ERROR' ? { ...error, extensions: { ...error.extensions, requestId } } : error,
+            );
+            const cost = gate.#cost(contextValue, estimated);
+            response.body.singleResult = { ...result, ...(errors === undefined ? {} : { errors }), extensions: { ...result.extensions, cost } };
+            // A document that failed validation has no resolved operation, but still says which it is.
+            const named = operation ?? (document === undefined ? undefined : getOperationAST(document, request.operationName));
+            watch.end(
+              recordOf({
+                transport: 'http',
+                requestId,
+                keyId: contextValue.apiKey?.id,
+                operationType: named?.operation,
+                operationName: operationName ?? named?.name?.value,
+                errors,
+                estimatedUpstreamCalls: cost.estimatedUpstreamCalls,
+                upstreamCalls: cost.actualUpstreamCalls,
+                durationMs: elapsedMs(startedAt),
+              }),
+            );
+          },
+        };
+      },
+    };
+  }
+
+  /** The document for `query`, parsed and validated once per text; or why it cannot run. */
+  #document(query: string): DocumentNode | GraphQLError[] {
+    const known = this.#validDocuments.get(query);
+    if (known !== undefined) return known;
+    let document: DocumentNode;
+    try {
+      document = parse(query, this.#options.queryLimits?.parseOptions);
+    } catch (error) {
+      const syntax = error instanceof GraphQLError ? error : new GraphQLError('The query does not parse');
+      return [this.#requestError(syntax, 'GRAPHQL_PARSE_FAILED')];
+    }
+    const invalid = validate(this.#options.schema, document, this.#validationRules);
+    if (invalid.length > 0) return invalid.map((error) => this.#requestError(error, 'GRAPHQL_VALIDATION_FAILED'));
+    // Screens subscribe with the same few documents: parse and validate each once, and share its tree.
+    if (this.#validDocuments.size >= VALID_DOCUMENTS_KEPT) this.#validDocuments.delete(this.#validDocuments.keys().next().value!);
+    this.#validDocuments.set(query, document);
+    return document;
+  }
+
+  /** A parse or validation error as this deployment shows it (no suggestions or limits in production). */
+  #requestError(error: GraphQLError, code: string): GraphQLError {
+    return new GraphQLError(requestErrorMessage(error.message, code, this.#options.production), {
+      nodes: error.nodes,
+      source: error.source,
+      positions: error.positions,
+      extensions: { code },
+    });
+  }
+
+  #admittedOf(context: GraphContext): Admitted {
+    const admitted = this.#admitted.get(context);
+    if (admitted === undefined) throw new Error('the operation’s context was not made by OperationGate.prepare');
+    return admitted;
+  }
+
+  #cost(context: GraphContext | undefined, estimated: number) {
+    return { estimatedUpstreamCalls: estimated, actualUpstreamCalls: context?.upstreamCallsSent.count ?? 0 };
+  }
+
+  #end(context: GraphContext, admitted: Admitted, errors: ReadonlyArray<{ message: string; extensions?: Readonly<Record<string, unknown>> }> | undefined): void {
+    admitted.watch.end(
+      recordOf({
+        transport: admitted.source.transport,
+        requestId: admitted.requestId,
+        keyId: context.apiKey.id,
+        operationType: admitted.operation.operation,
+        operationName: admitted.operation.name?.value,
+        errors,
+        estimatedUpstreamCalls: admitted.estimated,
+        upstreamCalls: context.upstreamCallsSent.count,
+        durationMs: elapsedMs(admitted.startedAt),
+      }),
+    );
+  }
+}
+
+/** The operations a document holds, by name, for a message that says which to choose. */
+function operationNames(document: DocumentNode): string {
+  const names = document.definitions.flatMap((d) => (d.kind === Kind.OPERATION_DEFINITION ? [d.name?.value ?? '(anonymous)'] : []));
+  return names.length === 0 ? 'none' : names.map((name) => (name === '(anonymous)' ? name : `"${name}"`)).join(', ');
+}
+
+/** Why no operation of `document` can run for `operationName`, as a BAD_REQUEST. */
+function noSuchOperation(document: DocumentNode, operationName: string | null | undefined): FacadeError {
+  const message =
+    operationName === null || operationName === undefined
+      ? `The document holds several operations (${operationNames(document)}): name the one to run in operationName`
+      : `The document has no operation named "${operationName}"; it has: ${operationNames(document)}`;
+  return new FacadeError('BAD_REQUEST', message, { details: { operationName: operationName ?? null } });
+}
