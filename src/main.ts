@@ -8,44 +8,44 @@
  */
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ConfigError, loadConfig, type Config, type UpstreamTarget } from './config/config.js';
+import { ConfigError, loadConfig, type Config } from './config/config.js';
 import { createLogger, type Logger } from './log/logger.js';
-import { buildFacadeSchema, withServedSdl } from './graph/schema.builder.js';
-import { DocumentCache } from './loaders/document.cache.js';
-import { createRequestLoaders, type RequestLoaders } from './loaders/request.loaders.js';
-import { followAlarmChanges } from './loaders/alarm-changes.follower.js';
-import { createStore } from './store/store.factory.js';
-import { createUpstreamRegistry } from './upstream/upstream.registry.js';
+import { openBackplane } from './backplane/backplane.js';
 import { CredentialVault } from './credentials/credential.vault.js';
-import { startFacadeServer } from './server/facade.server.js';
-import { ResponseCache } from './server/response.cache.js';
-import { followRevocations } from './server/revocation.follower.js';
-import { presentedKey } from './server/presented.key.js';
-import { protectSchema } from './protection/rate-limit.directive.js';
-import { readsOnlySharedData, requiredPermissions } from './graph/permissions.js';
-import { ApiKeyService } from './keys/api-key.service.js';
-import { RotationScheduler } from './keys/rotation.scheduler.js';
-import { Topic } from './live/pubsub.js';
-import { openBackplane, type Backplane } from './backplane/backplane.js';
+import { servedSdl } from './graph/cost.directives.js';
+import { fieldCostRules, observedTopology } from './graph/cost.rules.js';
+import { contextFactory } from './graph/context.factory.js';
+import { operationAuthorizer, readsOnlySharedData } from './graph/permissions.js';
+import { buildFacadeSchema, withServedSdl } from './graph/schema.builder.js';
+import { startKeys } from './keys/keys.bootstrap.js';
 import { LiveHub } from './live/live.hub.js';
 import type { LiveTimers } from './live/live.timers.js';
-import { expectCalls, type SentCount, type UpstreamCall } from './upstream/upstream.call.js';
-import { queryLimits } from './protection/query.limits.js';
-import { costEstimator } from './protection/cost.estimator.js';
-import { fieldCostRules, type UpstreamTopology } from './graph/cost.rules.js';
-import { servedSdl } from './graph/cost.directives.js';
-import type { DeploymentInfo } from './upstream/upstream.registry.js';
-import { startSimulator, type RunningSimulator } from './simulator/simulator.js';
+import { Topic } from './live/pubsub.js';
+import { followAlarmChanges } from './loaders/alarm-changes.follower.js';
+import { DocumentCache } from './loaders/document.cache.js';
+import { createRequestLoaders } from './loaders/request.loaders.js';
 import { FacadeMetrics } from './observability/metrics.js';
 import { startMetricsServer } from './observability/metrics.server.js';
-import { TrustedDocuments } from './protection/trusted.documents.js';
-import { FacadeError } from './errors/facade.error.js';
-import { FacadeTracing, type TracingOptions } from './observability/tracing.js';
-import { requestLog } from './observability/request.log.js';
 import { observeAll, recordOnly } from './observability/operation.record.js';
+import { readinessCheck } from './observability/readiness.check.js';
+import { requestLog } from './observability/request.log.js';
+import { FacadeTracing, type TracingOptions } from './observability/tracing.js';
+import { costEstimator } from './protection/cost.estimator.js';
+import { queryLimits } from './protection/query.limits.js';
+import { protectSchema } from './protection/rate-limit.directive.js';
+import { TrustedDocuments } from './protection/trusted.documents.js';
+import { startFacadeServer } from './server/facade.server.js';
+import { presentedKey } from './server/presented.key.js';
+import { ResponseCache } from './server/response.cache.js';
+import { followRevocations } from './server/revocation.follower.js';
+import { stopOnSignals } from './server/shutdown.signals.js';
+import type { RunningSimulator } from './simulator/simulator.js';
+import { createStore } from './store/store.factory.js';
 import { composeObservers } from './upstream/http/upstream.observer.js';
+import type { UpstreamCall } from './upstream/upstream.call.js';
+import { createUpstreamRegistry, type DeploymentInfo } from './upstream/upstream.registry.js';
+import { resolveUpstreams } from './upstream/upstream.targets.js';
 
 export interface StartFacadeOptions {
   /** Default: a pino logger at `config.logLevel`. */
@@ -88,44 +88,10 @@ export interface RunningFacade {
   stop(): Promise<void>;
 }
 
-interface ResolvedUpstreams {
-  targets: UpstreamTarget[];
-  simulator: RunningSimulator | undefined;
-}
-
-async function resolveUpstreams(config: Config, logger: Logger): Promise<ResolvedUpstreams> {
-  if (config.upstream.mode === 'configured') {
-    const { central, deployments } = config.upstream;
-    return { targets: central === undefined ? deployments : [...deployments, central], simulator: undefined };
-  }
-  const simulator = await startSimulator({ port: config.upstream.simulatorPort });
-  logger.info(
-    { simulator: simulator.url, central: simulator.central.url, deployments: simulator.deployments.map((d) => d.url) },
-    'no upstream configured (USM_ANYWHERE_* / USM_CENTRAL_*): using the embedded USM simulator',
-  );
-  const targets: UpstreamTarget[] = [
-    ...simulator.deployments.map((d) => ({
-      api: 'anywhere' as const,
-      name: d.name,
-      url: d.url,
-      clientId: d.clientId,
-      clientSecret: d.clientSecret,
-    })),
-    {
-      api: 'central',
-      name: 'central',
-      url: simulator.central.url,
-      clientId: simulator.central.clientId,
-      clientSecret: simulator.central.clientSecret,
-    },
-  ];
-  return { targets, simulator };
-}
-
 export async function startFacade(config: Config, options: StartFacadeOptions = {}): Promise<RunningFacade> {
   const logger = options.logger ?? createLogger({ level: config.logLevel, pretty: config.logPretty });
   const { schema, sdl } = buildFacadeSchema();
-  const { targets, simulator } = await resolveUpstreams(config, logger);
+  const { targets, simulator } = await resolveUpstreams(config.upstream, logger);
   // Everything opened so far is closed in reverse order, on stop or on a failed start.
   const closers: Array<() => Promise<unknown>> = [];
   if (simulator !== undefined) closers.push(() => simulator.stop());
@@ -133,24 +99,14 @@ export async function startFacade(config: Config, options: StartFacadeOptions = 
     for (const close of closers.splice(0).reverse()) await close();
   };
   try {
-    const backplane = await openBackplane({
-      redisUrl: config.redisUrl,
-      redisPrefix: config.redisPrefix,
-      dataDir: config.keys.dataDir,
-      logger,
-    });
+    const backplane = await openBackplane({ redisUrl: config.redisUrl, redisPrefix: config.redisPrefix, dataDir: config.keys.dataDir, logger });
     closers.push(() => backplane.close());
+    const { pubsub } = backplane;
     const metrics = new FacadeMetrics();
     const tracing =
       options.tracing?.exporter !== undefined || config.tracing.enabled ? new FacadeTracing({ ...config.tracing, ...options.tracing }) : undefined;
     // Closed after everything that makes spans, so the last ones are sent.
     if (tracing !== undefined) closers.push(() => tracing.shutdown());
-    // The process builds one schema; each facade counts its rate limits in a store of its own.
-    const limitedSchema = protectSchema(schema, { limits: config.rateLimits, store: backplane.rateLimiterStore });
-    // The simulator makes fresh clients on every start, so rotated credentials of an
-    // earlier run would name clients that no longer exist: keep them in memory there.
-    const credentialStore =
-      simulator !== undefined ? createStore<unknown>({ namespace: 'credentials' }) : backplane.store<unknown>('credentials', { persistent: true });
     const registry = await createUpstreamRegistry({
       targets,
       rateWindow: backplane.rateWindow,
@@ -158,18 +114,19 @@ export async function startFacade(config: Config, options: StartFacadeOptions = 
       tokenLock: backplane.tokenLock,
       logger,
       tuning: config.upstreamTuning,
-      vault: new CredentialVault({ store: credentialStore, secretKey: config.credentials.secretKey }),
+      // The simulator makes fresh clients on every start, so rotated credentials of an
+      // earlier run would name clients that no longer exist: keep them in memory there.
+      vault: new CredentialVault({
+        store: simulator !== undefined ? createStore<unknown>({ namespace: 'credentials' }) : backplane.store<unknown>('credentials', { persistent: true }),
+        secretKey: config.credentials.secretKey,
+      }),
       credentialPollIntervalMs: config.credentials.pollIntervalMs,
       observer: composeObservers(tracing === undefined ? [metrics.upstream] : [metrics.upstream, tracing.upstream]),
     });
     closers.push(() => registry.close());
     // Without Redis a second tier would only copy this process's memory.
-    const shared = backplane.kind === 'redis' ? backplane.store<unknown>('cache') : undefined;
-    const cache = new DocumentCache({ ttls: config.cacheTtls, shared, logger });
-    const replicaId = randomUUID();
+    const cache = new DocumentCache({ ttls: config.cacheTtls, shared: backplane.kind === 'redis' ? backplane.store<unknown>('cache') : undefined, logger });
     const responses = new ResponseCache({ ttlMs: config.cacheTtls.page, cacheable: readsOnlySharedData });
-
-    const { pubsub } = backplane;
     const hub = new LiveHub({
       pubsub,
       leases: backplane.leases,
@@ -186,99 +143,70 @@ export async function startFacade(config: Config, options: StartFacadeOptions = 
       caches: () => ({ ...cache.stats(), response: responses.stats() }),
       live: () => ({ groups: hub.groupCount, subscribers: hub.memberCount, polls: hub.pollStats }),
     });
-    const live = {
-      hub,
-      loadersFor: (call: UpstreamCall) => createRequestLoaders({ registry, cache, call, freshPages: true }),
-      requestDeadlineMs: config.requestDeadlineMs,
+    const replicaId = randomUUID();
+    const forgetAnswers = (deployment: string) => {
+      responses.clear();
+      hub.nudge(deployment);
     };
-    closers.push(
-      await followAlarmChanges({
-        pubsub,
-        cache,
-        deployments: registry.deploymentNames,
-        replicaId,
-        onChange: (deployment) => {
-          responses.clear();
-          hub.nudge(deployment);
-        },
-        logger,
-      }),
-    );
-    const keys = await startKeys(config, backplane, logger, closers, options.keys);
+    closers.push(await followAlarmChanges({ pubsub, cache, deployments: registry.deploymentNames, replicaId, onChange: forgetAnswers, logger }));
+    const { keys, stop: stopKeys } = await startKeys({
+      store: backplane.store('keys', { persistent: true }),
+      pubsub,
+      lock: backplane.lock,
+      throttle: backplane.authThrottle,
+      logger,
+      tenant: config.keys.tenant,
+      adoptSecret: config.keys.adminKey,
+      clock: options.keys?.clock,
+    });
+    closers.push(stopKeys);
     const trusted = new TrustedDocuments({ file: config.trustedDocumentsFile, logger });
-    // Analysts explore the schema in development; in production only keys granted `schema:read`.
-    const introspection = config.nodeEnv === 'production' ? ('schema:read' as const) : ('open' as const);
-    let deploymentsSeen = registry.deploymentNames.length;
-    // Central's list as last seen: the estimate makes no call of its own.
-    const knownDeployments = () => (deploymentsSeen = Math.max(deploymentsSeen, cache.peek<DeploymentInfo[]>('deployments', 'all')?.length ?? 0));
-    const topology: UpstreamTopology = {
+    const topology = observedTopology({
       readable: registry.deploymentNames,
       central: registry.central !== undefined,
-      knownDeployments,
       sharesPages: config.cacheTtls.page > 0,
-    };
+      listed: () => cache.peek<DeploymentInfo[]>('deployments', 'all')?.length,
+    });
     const rules = fieldCostRules(topology);
-    const costOf = costEstimator({ schema, rules, epoch: knownDeployments });
     // Routers refuse by the same rules before a request arrives: `_service` carries them as @cost/@listSize.
     const sdlWithCost = servedSdl({ schema, sdl, topology, rules });
+    const contextOf = contextFactory({
+      keys,
+      registry,
+      cache,
+      pubsub,
+      live: {
+        hub,
+        loadersFor: (call: UpstreamCall) => createRequestLoaders({ registry, cache, call, freshPages: true }),
+        requestDeadlineMs: config.requestDeadlineMs,
+      },
+      requestDeadlineMs: config.requestDeadlineMs,
+      logger,
+      // This replica's answers go now, before the reply to the write; every other replica's when the message lands.
+      onAlarmChanged: (deployment, uuid) => {
+        forgetAnswers(deployment);
+        void pubsub.publish(Topic.AlarmsChanged, deployment, { deployment, alarmIds: [uuid], origin: replicaId });
+      },
+      onFailedLogin: (transport) => metrics.failedLogin(transport),
+    });
     const server = await startFacadeServer({
-      schema: withServedSdl(limitedSchema, sdlWithCost),
+      // The process builds one schema; each facade counts its rate limits in a store of its own.
+      schema: withServedSdl(protectSchema(schema, { limits: config.rateLimits, store: backplane.rateLimiterStore }), sdlWithCost),
       sdl: sdlWithCost(),
       logger,
       port: config.port,
       host: config.host,
-      context: async (source) => {
-        const apiKey = await keys.authenticate(presentedKey(source), { clientAddress: source.remoteAddress }).catch((error: unknown) => {
-          if (error instanceof FacadeError && error.code === 'UNAUTHENTICATED') metrics.failedLogin(source.transport);
-          throw error;
-        });
-        const deadline = Date.now() + config.requestDeadlineMs;
-        const upstreamCallsSent: SentCount = { count: 0 };
-        // The request's upstream work is the key's, interactive, and over at its deadline.
-        const call: UpstreamCall = { caller: apiKey.id, workClass: 'INTERACTIVE', deadline, sent: upstreamCallsSent };
-        let loaders: RequestLoaders | undefined;
-        // Made on first use: a subscription keeps its context for hours, and most never read through it.
-        const loadersOf = () =>
-          (loaders ??= createRequestLoaders({
-            registry,
-            cache,
-            call,
-            // Every replica forgets what it cached of the alarm, so a read after a write is fresh anywhere.
-            onAlarmChanged: (deployment, uuid) => {
-              // This replica's answers go now, before the reply to the write; others' when the message lands.
-              responses.clear();
-              hub.nudge(deployment);
-              void pubsub.publish(Topic.AlarmsChanged, deployment, { deployment, alarmIds: [uuid], origin: replicaId });
-            },
-          }));
-        return {
-          apiKey,
-          keys,
-          pubsub,
-          get loaders() {
-            return loadersOf();
-          },
-          credentials: registry,
-          usage: registry,
-          live,
-          logger,
-          upstreamCallsSent,
-          expectUpstreamCalls: (estimated: number) => expectCalls(call, estimated),
-        };
-      },
-      authorizeOperation: (context, document, operation) => {
-        for (const permission of requiredPermissions(document, operation, { introspection })) keys.authorize(context.apiKey, permission);
-        if (context.apiKey.trustedDocumentsOnly && !trusted.includes(document)) {
-          throw new FacadeError(
-            'PERSISTED_QUERY_NOT_ALLOWED',
-            `Key "${context.apiKey.name}" runs only trusted documents (the ${trusted.size} operations of ${path.basename(config.trustedDocumentsFile)}), ` +
-              'and this is not one of them: send one of those, by its hash (extensions.persistedQuery.sha256Hash) or as text',
-          );
-        }
-      },
+      context: (source) => contextOf({ key: presentedKey(source), clientAddress: source.remoteAddress, transport: source.transport }),
+      authorizeOperation: operationAuthorizer({
+        keys,
+        trusted,
+        trustedDocumentsFile: config.trustedDocumentsFile,
+        // Analysts explore the schema in development; in production only keys granted `schema:read`.
+        introspection: config.nodeEnv === 'production' ? 'schema:read' : 'open',
+      }),
       queryLimits: queryLimits({ limits: config.queryLimits, exposeLimits: config.nodeEnv !== 'production' }),
       production: config.nodeEnv === 'production',
-      costOf,
+      costOf: costEstimator({ schema, rules, epoch: topology.knownDeployments }),
       maxOperationCost: config.queryLimits.maxOperationCost,
       plugins: [responses.plugin()],
       observer: observeAll([
@@ -286,23 +214,10 @@ export async function startFacade(config: Config, options: StartFacadeOptions = 
         ...(tracing === undefined ? [] : [tracing.operations]),
         requestLog(logger),
         // What each key's operations' calls came to, for `ApiKey.upstreamUsage`.
-        recordOnly((record) => {
-          if (record.keyId !== undefined) registry.recordAnswer(record.keyId, record.outcome === 'ok', record.upstreamCalls);
-        }),
+        recordOnly((record) => record.keyId !== undefined && registry.recordAnswer(record.keyId, record.outcome === 'ok', record.upstreamCalls)),
       ]),
       persistedQueries: trusted.persistedQueries(),
-      readiness: async () => {
-        const store = await backplane.ping();
-        return {
-          // Upstream trouble is reported, not a reason to stop serving: every replica shares it, and cached reads still answer.
-          ready: store,
-          checks: {
-            config: 'loaded',
-            store: { kind: backplane.kind, reachable: store },
-            upstreams: registry.health().map(({ upstream, breaker, credential }) => ({ upstream, breaker, credential })),
-          },
-        };
-      },
+      readiness: readinessCheck({ store: backplane, upstreams: () => registry.health() }),
       stringifyResult: responses.stringifyResult,
       maxSubscriptionsPerKey: config.live.maxSubscriptionsPerKey,
       subscriptionSlots: backplane.subscriptionSlots,
@@ -312,64 +227,13 @@ export async function startFacade(config: Config, options: StartFacadeOptions = 
     // A key revoked on another replica from now on closes its connections here too.
     closers.push(await followRevocations({ pubsub, server, logger }));
     logger.info({ url: server.url }, 'facade serving GraphQL');
-    const metricsServer =
-      config.metricsPort === 0 ? undefined : await startMetricsServer({ metrics, port: config.metricsPort, host: config.host, logger });
+    const metricsServer = config.metricsPort === 0 ? undefined : await startMetricsServer({ metrics, port: config.metricsPort, host: config.host, logger });
     if (metricsServer !== undefined) closers.push(() => metricsServer.stop());
     return { url: server.url, port: server.port, simulator, metricsUrl: metricsServer?.url, stop: closeAll };
   } catch (error) {
     await closeAll();
     throw error;
   }
-}
-
-/**
- * The facade's own API keys on the backplane (their store, persistent without Redis;
- * the pubsub that carries rotations and revocations between replicas; the locks and
- * the auth throttle), the default admin key, and the rotation scheduler, all on
- * `options.clock` (the locks keep real time, whatever the key clock says: they bound
- * how long a crashed holder blocks others). Whatever it starts is added to `closers`.
- */
-async function startKeys(
-  config: Config,
-  backplane: Backplane,
-  logger: Logger,
-  closers: Array<() => Promise<unknown>>,
-  options: KeysOptions = {},
-): Promise<ApiKeyService> {
-  const { clock } = options;
-  const { pubsub, lock } = backplane;
-  const keys = new ApiKeyService({
-    store: backplane.store('keys', { persistent: true }),
-    pubsub,
-    logger,
-    lock,
-    throttle: backplane.authThrottle,
-    clock,
-  });
-  closers.push(() => keys.close());
-  await keys.ready;
-
-  const defaultKey = await keys.ensureDefaultKey({ tenant: config.keys.tenant, adoptSecret: config.keys.adminKey });
-  switch (defaultKey.outcome) {
-    case 'CREATED':
-      // Shown once, on the terminal, never through the logger: it is nowhere else in clear.
-      process.stderr.write(
-        `\nCreated the default admin API key "${defaultKey.key.name}" (every permission). It is shown only now:\n\n` +
-          `    ${defaultKey.secret}\n\nSend it as "Authorization: Bearer <key>". Set FACADE_ADMIN_KEY to choose your own.\n\n`,
-      );
-      break;
-    case 'ADOPTED':
-      logger.info({ key: defaultKey.key.name }, 'adopted FACADE_ADMIN_KEY as the default admin key');
-      break;
-    case 'EXISTING':
-      if (defaultKey.warning !== undefined) logger.warn(defaultKey.warning);
-      break;
-  }
-
-  const scheduler = new RotationScheduler({ service: keys, lock, logger, clock });
-  await scheduler.start();
-  closers.push(() => scheduler.stop());
-  return keys;
 }
 
 async function runAsProgram(): Promise<void> {
@@ -385,30 +249,7 @@ async function runAsProgram(): Promise<void> {
   }
   const logger = createLogger({ level: config.logLevel, pretty: config.logPretty });
   const facade = await startFacade(config, { logger });
-  let stopping = false;
-  const shutdown = (signal: NodeJS.Signals) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'stopping: draining in-flight operations');
-    // A drain that hangs must not keep the process: give it a bounded time.
-    const deadline = setTimeout(() => {
-      logger.error('shutdown took longer than 10 s; exiting');
-      process.exit(1);
-    }, 10_000);
-    deadline.unref();
-    facade.stop().then(
-      () => {
-        logger.info('stopped');
-        process.exit(0);
-      },
-      (error: unknown) => {
-        logger.error({ err: error }, 'error while stopping');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', shutdown);
-  process.on('SIGINT', shutdown);
+  stopOnSignals(facade.stop, logger);
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -34,6 +34,27 @@ export interface UpstreamTopology {
   readonly sharesPages: boolean;
 }
 
+/**
+ * The topology of a running facade: the deployments it reads itself, and how many Central
+ * lists once its list has been read (`listed`, from the cache: the estimate makes no call
+ * of its own), never fewer than were known before. `knownDeployments` also serves as the
+ * cost estimator's epoch: estimates kept for a document are made again when it grows.
+ */
+export function observedTopology(options: {
+  readable: readonly string[];
+  central: boolean;
+  sharesPages: boolean;
+  listed: () => number | undefined;
+}): UpstreamTopology {
+  let known = options.readable.length;
+  return {
+    readable: options.readable,
+    central: options.central,
+    sharesPages: options.sharesPages,
+    knownDeployments: () => (known = Math.max(known, options.listed() ?? 0)),
+  };
+}
+
 /** Pages of 500 rows the largest Relay page (100 items, after a cursor) needs from one source. */
 const PAGES_PER_SOURCE = Math.ceil(upstreamPageSize(100, true) / 500);
 /** Central pages read for deployments narrowed out of Central's feed (see the contract). */

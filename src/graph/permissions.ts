@@ -7,12 +7,17 @@
  * closed until someone decides who may use it (a test checks every schema field is
  * listed). `null` means any valid key. `__typename` needs only a valid key;
  * introspection (`__schema`, `__type`) too in development, and `schema:read` where
- * `introspection` is `'schema:read'` (production). The server checks this before executing, on
- * HTTP and on WebSocket alike, so federation's `_entities` is covered too.
+ * `introspection` is `'schema:read'` (production). The operation gate checks this before
+ * executing, on every transport (`operationAuthorizer`), so federation's `_entities` is
+ * covered too; a key limited to trusted documents runs only those
+ * (PERSISTED_QUERY_NOT_ALLOWED otherwise).
  */
+import path from 'node:path';
 import { Kind, type DocumentNode, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
 import { FacadeError } from '../errors/facade.error.js';
 import type { Permission } from '../keys/api-key.permissions.js';
+import type { ApiKey, ApiKeyService } from '../keys/api-key.service.js';
+import type { TrustedDocuments } from '../protection/trusted.documents.js';
 
 export const ROOT_FIELD_PERMISSIONS: Readonly<Record<string, Permission | null>> = {
   'query.deployments': 'alarms:read',
@@ -102,4 +107,25 @@ export function readsOnlySharedData(document: DocumentNode, operation: Operation
     fields.length > 0 &&
     fields.every((field) => ROOT_FIELD_PERMISSIONS[`${operation.operation}.${field}`] === 'alarms:read')
   );
+}
+
+export interface OperationAuthorizerOptions extends RequiredPermissionsOptions {
+  keys: Pick<ApiKeyService, 'authorize'>;
+  trusted: Pick<TrustedDocuments, 'includes' | 'size'>;
+  /** `TRUSTED_DOCUMENTS_FILE`, named in the refusal. */
+  trustedDocumentsFile: string;
+}
+
+/** Whether a key may run an operation: its permissions, then trusted documents; throws FORBIDDEN or PERSISTED_QUERY_NOT_ALLOWED. */
+export function operationAuthorizer(options: OperationAuthorizerOptions) {
+  return (context: { apiKey: ApiKey }, document: DocumentNode, operation: OperationDefinitionNode): void => {
+    for (const permission of requiredPermissions(document, operation, options)) options.keys.authorize(context.apiKey, permission);
+    if (context.apiKey.trustedDocumentsOnly && !options.trusted.includes(document)) {
+      throw new FacadeError(
+        'PERSISTED_QUERY_NOT_ALLOWED',
+        `Key "${context.apiKey.name}" runs only trusted documents (the ${options.trusted.size} operations of ${path.basename(options.trustedDocumentsFile)}), ` +
+          'and this is not one of them: send one of those, by its hash (extensions.persistedQuery.sha256Hash) or as text',
+      );
+    }
+  };
 }

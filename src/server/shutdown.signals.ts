@@ -1,0 +1,34 @@
+/**
+ * How the process stops: on SIGTERM or SIGINT it drains (in-flight operations finish,
+ * connections close, everything opened is closed in reverse order) and exits 0; it exits 1
+ * when stopping fails or takes longer than `limitMs` (a drain that hangs must not keep
+ * the process). A second signal while stopping changes nothing.
+ */
+import type { Logger } from '../log/logger.js';
+
+const STOP_LIMIT_MS = 10_000;
+
+export function stopOnSignals(stop: () => Promise<void>, logger: Logger, limitMs = STOP_LIMIT_MS): void {
+  let stopping = false;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping: draining in-flight operations');
+    setTimeout(() => {
+      logger.error(`shutdown took longer than ${limitMs / 1000} s; exiting`);
+      process.exit(1);
+    }, limitMs).unref();
+    stop().then(
+      () => {
+        logger.info('stopped');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, 'error while stopping');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+}
