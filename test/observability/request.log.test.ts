@@ -6,20 +6,10 @@ import { parseApiKey } from '../../src/keys/api-key.format.js';
 import { createLogger } from '../../src/log/logger.js';
 import { REQUEST_LOG_MESSAGE } from '../../src/observability/request.log.js';
 import { startTestFacade, type TestFacade } from '../support/facade.fixture.js';
-import { captureLogs, type LogCapture } from '../upstream/credential.fixture.js';
+import { captureLogs } from '../upstream/credential.fixture.js';
+import { requestLines } from '../support/request-log.lines.js';
 
 const PAGE = 'query Page { alarms(deployment: "acme-east", first: 2) { edges { node { uuid } } } }';
-
-/** The request log's lines written since `from` characters of the capture. */
-function requestLines(logs: LogCapture, from = 0): Array<Record<string, unknown>> {
-  return logs
-    .text()
-    .slice(from)
-    .split('\n')
-    .filter((line) => line !== '')
-    .map((line) => JSON.parse(line) as Record<string, unknown>)
-    .filter((line) => line['msg'] === REQUEST_LOG_MESSAGE);
-}
 
 describe('request log', () => {
   let facade: TestFacade;

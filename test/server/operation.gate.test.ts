@@ -11,10 +11,10 @@ import { SpanKind } from '@opentelemetry/api';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { createClient as createWsClient } from 'graphql-ws';
 import { createClient as createSseClient } from 'graphql-sse';
-import { REQUEST_LOG_MESSAGE } from '../../src/observability/request.log.js';
 import { startTestFacade, type TestFacade } from '../support/facade.fixture.js';
 import { captureLogs } from '../upstream/credential.fixture.js';
 import { createKey } from '../apikey/apikey.fixture.js';
+import { requestLines } from '../support/request-log.lines.js';
 
 interface Answer {
   data?: unknown;
@@ -116,13 +116,7 @@ describe('one operation gate for HTTP, graphql-ws and graphql-sse', () => {
     assert.equal((await answerOf(ws(facade.adminKey), 'query OverWs { viewer { id } }')).errors, undefined);
     assert.equal((await answerOf(sse(facade.adminKey), 'query OverSse { viewer { id } }')).errors, undefined);
     assert.deepEqual((await answerOf(sse(readerKey), 'mutation RefusedSse { revokeApiKey(id: "000000000000") { id } }')).errors?.[0]?.extensions?.['code'], 'FORBIDDEN');
-    const lines = logs
-      .text()
-      .slice(from)
-      .split('\n')
-      .filter((line) => line !== '')
-      .map((line) => JSON.parse(line) as Record<string, unknown>)
-      .filter((line) => line['msg'] === REQUEST_LOG_MESSAGE);
+    const lines = requestLines(logs, from);
     assert.deepEqual(
       lines.map((line) => [line['transport'], line['operationType'], line['operationName'], line['outcome'], typeof line['keyId'], typeof line['requestId']]),
       [
