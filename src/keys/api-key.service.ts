@@ -26,7 +26,8 @@
 import type Keyv from 'keyv';
 import { FacadeError } from '../errors/facade.error.js';
 import type { Logger } from '../log/logger.js';
-import { Topic, type ApiKeyRevokedPayload, type PubSub, type TopicSubscription, type TopicPayloads } from '../live/pubsub.js';
+import { Topic, type ApiKeyRevokedPayload, type PubSub, type TopicPayloads } from '../live/pubsub.js';
+import type { TopicSubscription } from '../live/subscription.queue.js';
 import { formatApiKey, hashSecret, newKeyId, newSecret, parseApiKey, secretMatches, type RandomBytes } from './api-key.format.js';
 import { DEFAULT_PERMISSIONS, isPermission, PERMISSIONS, type Permission } from './api-key.permissions.js';
 import { ApiKeyRepository, type ApiKeyRecord, type ApiKeyStatus } from './api-key.repository.js';
