@@ -12,6 +12,7 @@
  * writes never race a rotation of the same record.
  */
 import type Keyv from 'keyv';
+import { readIndex, writeDocument } from '../store/keyv.documents.js';
 import type { Permission } from './api-key.permissions.js';
 import type { RotationPolicy } from './rotation.policy.js';
 
@@ -54,7 +55,7 @@ export class ApiKeyRepository {
   }
 
   async listIds(): Promise<string[]> {
-    return (await this.store.get<string[]>(this.indexKey())) ?? [];
+    return readIndex(this.store, this.indexKey());
   }
 
   /** Every listed key, oldest first. */
@@ -79,21 +80,22 @@ export class ApiKeyRepository {
 
   /** Adds a new key. The caller holds the index lock and has checked the id and name are free. */
   async insert(record: ApiKeyRecord): Promise<void> {
-    await this.write(this.recordKey(record.id), record);
-    await this.write(this.nameKey(record.name), record.id);
+    await writeDocument(this.store, this.recordKey(record.id), record);
+    await writeDocument(this.store, this.nameKey(record.name), record.id);
     const ids = await this.listIds();
-    await this.write(this.indexKey(), [...ids.filter((id) => id !== record.id), record.id]);
+    await writeDocument(this.store, this.indexKey(), [...ids.filter((id) => id !== record.id), record.id]);
   }
 
   /** Replaces a listed key's record. The caller holds that key's lock. */
   async replace(record: ApiKeyRecord): Promise<void> {
-    await this.write(this.recordKey(record.id), record);
+    await writeDocument(this.store, this.recordKey(record.id), record);
   }
 
   /** Removes a key. The caller holds the key's lock and the index lock. */
   async remove(record: ApiKeyRecord): Promise<void> {
     const ids = await this.listIds();
-    await this.write(
+    await writeDocument(
+      this.store,
       this.indexKey(),
       ids.filter((id) => id !== record.id),
     );
@@ -107,13 +109,7 @@ export class ApiKeyRepository {
   }
 
   async setLastUsedAt(id: string, at: number): Promise<void> {
-    await this.write(this.usedKey(id), at);
-  }
-
-  private async write(key: string, value: unknown): Promise<void> {
-    if ((await this.store.set(key, value)) === false) {
-      throw new Error(`The key store refused to write ${key}; check the store (DATA_DIR or REDIS_URL) is writable.`);
-    }
+    await writeDocument(this.store, this.usedKey(id), at);
   }
 
   private indexKey(): string {

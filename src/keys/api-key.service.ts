@@ -26,7 +26,8 @@
 import type Keyv from 'keyv';
 import { FacadeError } from '../errors/facade.error.js';
 import type { Logger } from '../log/logger.js';
-import { Topic, type ApiKeyRevokedPayload, type PubSub, type TopicSubscription, type TopicPayloads } from '../live/pubsub.js';
+import { Topic, type ApiKeyRevokedPayload, type PubSub, type TopicPayloads } from '../live/pubsub.js';
+import type { TopicSubscription } from '../live/subscription.queue.js';
 import { formatApiKey, hashSecret, newKeyId, newSecret, parseApiKey, secretMatches, type RandomBytes } from './api-key.format.js';
 import { DEFAULT_PERMISSIONS, isPermission, PERMISSIONS, type Permission } from './api-key.permissions.js';
 import { ApiKeyRepository, type ApiKeyRecord, type ApiKeyStatus } from './api-key.repository.js';
@@ -357,13 +358,7 @@ export class ApiKeyService {
   /** The key stops working on every replica; revoking a revoked key changes nothing. */
   async revoke(id: string, actor: ApiKey): Promise<ApiKey> {
     return this.withKey(id, async (record) => {
-      if (record.isDefault) {
-        throw new FacadeError(
-          'BAD_USER_INPUT',
-          `The default key "${record.name}" cannot be revoked; reset it to replace its secret at once.`,
-          { details: { keyId: record.id } },
-        );
-      }
+      this.assertNotDefault(record, 'revoked');
       if (record.status === 'REVOKED') return this.view(record);
       const now = this.clock();
       const updated: ApiKeyRecord = {
@@ -385,13 +380,7 @@ export class ApiKeyService {
   /** Removes the key for good; answers it as it was. */
   async delete(id: string, actor: ApiKey): Promise<ApiKey> {
     return this.withKey(id, async (record) => {
-      if (record.isDefault) {
-        throw new FacadeError(
-          'BAD_USER_INPUT',
-          `The default key "${record.name}" cannot be deleted; reset it to replace its secret at once.`,
-          { details: { keyId: record.id } },
-        );
-      }
+      this.assertNotDefault(record, 'deleted');
       const key = await this.view(record);
       await this.locks.run(INDEX_LOCK, () => this.repository.remove(record));
       await this.recordAudit('DELETE', actorOf(actor), record, { status: record.status });
@@ -538,6 +527,17 @@ export class ApiKeyService {
       throw new FacadeError('BAD_USER_INPUT', `API key "${record.name}" is revoked and cannot be ${what}; create a new key.`, {
         details: { keyId: record.id },
       });
+    }
+  }
+
+  /** The default key is only ever reset, never revoked or deleted. */
+  private assertNotDefault(record: ApiKeyRecord, what: 'revoked' | 'deleted'): void {
+    if (record.isDefault) {
+      throw new FacadeError(
+        'BAD_USER_INPUT',
+        `The default key "${record.name}" cannot be ${what}; reset it to replace its secret at once.`,
+        { details: { keyId: record.id } },
+      );
     }
   }
 

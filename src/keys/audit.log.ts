@@ -13,6 +13,7 @@ import type Keyv from 'keyv';
 import { FacadeError } from '../errors/facade.error.js';
 import type { Logger } from '../log/logger.js';
 import type { Connection } from '../pagination/connection.types.js';
+import { readIndex, writeDocument } from '../store/keyv.documents.js';
 import { randomBase62, type RandomBytes } from './api-key.format.js';
 import type { LockRunner } from './lock.port.js';
 
@@ -114,10 +115,10 @@ export class AuditLog {
   async record(event: NewAuditEvent): Promise<AuditEvent> {
     const stored: StoredEvent = { id: randomBase62(16, this.random), at: this.clock(), ...event };
     await this.locks.run(`${this.prefix}index`, async () => {
-      await this.write(this.eventKey(stored.id), stored);
+      await writeDocument(this.store, this.eventKey(stored.id), stored);
       const ids = [...(await this.ids()), stored.id];
       const dropped = ids.length > this.maxEvents ? ids.splice(0, ids.length - this.maxEvents) : [];
-      await this.write(this.indexKey(), ids);
+      await writeDocument(this.store, this.indexKey(), ids);
       if (dropped.length > 0) await this.store.delete(dropped.map((id) => this.eventKey(id)));
     });
     const recorded = toEvent(stored);
@@ -128,12 +129,12 @@ export class AuditLog {
     return recorded;
   }
 
-  /** A page of events, newest first. */
   /** How many events the log holds. */
   async count(): Promise<number> {
     return (await this.ids()).length;
   }
 
+  /** A page of events, newest first. */
   async list(args: AuditPageArgs = {}): Promise<Connection<AuditEvent>> {
     const first = args.first ?? DEFAULT_AUDIT_PAGE;
     if (!Number.isInteger(first) || first < 1 || first > MAX_AUDIT_PAGE) {
@@ -171,14 +172,8 @@ export class AuditLog {
     };
   }
 
-  private async ids(): Promise<string[]> {
-    return (await this.store.get<string[]>(this.indexKey())) ?? [];
-  }
-
-  private async write(key: string, value: unknown): Promise<void> {
-    if ((await this.store.set(key, value)) === false) {
-      throw new Error(`The key store refused to write ${key}; check the store (DATA_DIR or REDIS_URL) is writable.`);
-    }
+  private ids(): Promise<string[]> {
+    return readIndex(this.store, this.indexKey());
   }
 
   private indexKey(): string {

@@ -37,7 +37,8 @@ import { FacadeError, type ErrorCode } from '../errors/facade.error.js';
 import type { Logger } from '../log/logger.js';
 import type { LiveTimers } from './live.timers.js';
 import type { PollLease } from './poll.lease.js';
-import { Topic, type LiveGroupPayload, type PubSub, type TopicSubscription } from './pubsub.js';
+import { Topic, type LiveGroupPayload, type PubSub } from './pubsub.js';
+import type { TopicSubscription } from './subscription.queue.js';
 
 export interface PollRequest {
   /** On whose behalf: the API key a newcomer waits with (the group's first poll), else undefined (the facade's live work). */

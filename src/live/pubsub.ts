@@ -11,7 +11,7 @@
  * Payloads must survive JSON (the Redis pubsub sends JSON), so timestamps are ISO
  * strings, never `Date`s.
  */
-import { SubscriptionQueue } from './subscription.queue.js';
+import { SubscriptionQueue, type TopicSubscription } from './subscription.queue.js';
 
 /** Every topic, with its payload type in `TopicPayloads`. The value is the wire name. */
 export enum Topic {
@@ -72,14 +72,6 @@ export interface TopicPayloads {
 }
 
 export const TOPICS: readonly Topic[] = Object.values(Topic);
-
-/** An async iterator of one subscription's payloads; `return()` unsubscribes. */
-export interface TopicSubscription<T> extends AsyncIterableIterator<T> {
-  /** Resolves once messages published from now on will be delivered (at once in memory; after Redis confirms the subscription). */
-  readonly ready: Promise<void>;
-  /** Unsubscribes: a pending `next()` resolves with `done`, and the subscription stops receiving. */
-  return(): Promise<IteratorResult<T>>;
-}
 
 export interface PubSub {
   /** `key` routes to the subscribers of that key only; `undefined` publishes to the topic's unkeyed subscribers. */

@@ -14,8 +14,8 @@
  */
 import type { Logger } from '../log/logger.js';
 import type { RedisConnection } from '../store/redis.connection.js';
-import { channelOf, DEFAULT_MAX_BUFFERED, type PubSub, type TopicSubscription, type Topic, type TopicPayloads } from './pubsub.js';
-import { SubscriptionQueue } from './subscription.queue.js';
+import { channelOf, DEFAULT_MAX_BUFFERED, type PubSub, type Topic, type TopicPayloads } from './pubsub.js';
+import { SubscriptionQueue, type TopicSubscription } from './subscription.queue.js';
 
 export interface RedisPubSubOptions {
   /** A connected command client; messages are published on it. Required. */

@@ -1,5 +1,6 @@
 /**
- * The async iterator every pubsub subscription hands out.
+ * `TopicSubscription`, the async iterator every pubsub subscription hands out, and
+ * `SubscriptionQueue`, which implements it with a bounded buffer.
  *
  * Contract: values pushed before anyone awaits them wait in a buffer of at most
  * `maxBuffered` (so a stalled consumer cannot grow memory without bound): beyond it the
@@ -11,7 +12,14 @@
  * iterator at once, resolves a pending `next()` with `done`, and runs the cleanup given
  * at construction exactly once. `end()` does the same from the producer's side.
  */
-import type { TopicSubscription } from './pubsub.js';
+
+/** An async iterator of one subscription's payloads; `return()` unsubscribes. */
+export interface TopicSubscription<T> extends AsyncIterableIterator<T> {
+  /** Resolves once messages published from now on will be delivered (at once in memory; after Redis confirms the subscription). */
+  readonly ready: Promise<void>;
+  /** Unsubscribes: a pending `next()` resolves with `done`, and the subscription stops receiving. */
+  return(): Promise<IteratorResult<T>>;
+}
 
 export class SubscriptionQueue<T> implements TopicSubscription<T> {
   readonly ready: Promise<void>;

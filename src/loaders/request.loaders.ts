@@ -172,26 +172,20 @@ export function createRequestLoaders(options: RequestLoadersOptions): RequestLoa
     }
   };
 
-  const alarmLoader = new DataLoader<string, AlarmDocument | null>(async (keys) => {
-    await afterListingsInFlight();
-    return mapLimited(keys, concurrency, (key) =>
-      settled(async () => {
-        const [deployment, uuid] = splitKey(key);
-        await checkDeployment(deployment, true);
-        return nullIfMissing(cache.get('alarm', key, () => fetchAlarm(deployment, uuid)));
-      }),
-    );
-  });
-  const eventLoader = new DataLoader<string, EventDocument | null>(async (keys) => {
-    await afterListingsInFlight();
-    return mapLimited(keys, concurrency, (key) =>
-      settled(async () => {
-        const [deployment, uuid] = splitKey(key);
-        await checkDeployment(deployment, false);
-        return nullIfMissing(cache.get('event', key, () => fetchEvent(deployment, uuid)));
-      }),
-    );
-  });
+  /** Documents of one kind by `deployment/uuid` key, looked up once this request's listings are in (they may bring them). */
+  const documentLoader = <T>(kind: 'alarm' | 'event', viaCentral: boolean, fetch: (deployment: string, uuid: string) => Promise<T>) =>
+    new DataLoader<string, T | null>(async (keys) => {
+      await afterListingsInFlight();
+      return mapLimited(keys, concurrency, (key) =>
+        settled(async () => {
+          const [deployment, uuid] = splitKey(key);
+          await checkDeployment(deployment, viaCentral);
+          return nullIfMissing(cache.get(kind, key, () => fetch(deployment, uuid)));
+        }),
+      );
+    });
+  const alarmLoader = documentLoader<AlarmDocument>('alarm', true, fetchAlarm);
+  const eventLoader = documentLoader<EventDocument>('event', false, fetchEvent);
 
   /** Failures are never cached, not even for the rest of this request. */
   const load = <T>(loader: DataLoader<string, T>, key: string): Promise<T> =>

@@ -43,7 +43,8 @@ import {
 import type { TokenFetchLock } from './auth/token.lock.js';
 import type { CredentialSlot } from './auth/credential.slot.js';
 import { credentialKey, TokenManager, type StoredToken } from './auth/token.manager.js';
-import { RateBudget, type RequestClass } from './budget/rate.budget.js';
+import { RateBudget } from './budget/rate.budget.js';
+import type { RequestClass } from './budget/request.class.js';
 import { UsageLedger, type CallerUsage } from './budget/usage.ledger.js';
 import { MemoryRateWindow, type RateWindow } from './budget/rate.window.js';
 import { CentralClient } from './central/central.client.js';

@@ -5,7 +5,7 @@ import { buildFacadeSchema } from '../../src/graph/schema.builder.js';
 import { bindFieldResolvers } from '../../src/graph/field.binder.js';
 import { AlarmResolver } from '../../src/graph/alarm/alarm.resolver.js';
 import { Alarm } from '../../src/graph/alarm/alarm.type.js';
-import { ConnectionArgs } from '../../src/graph/connection/connection.args.js';
+import { ConnectionArgsType } from '../../src/graph/connection/connection.args.js';
 
 const { schema } = buildFacadeSchema();
 const info = {} as GraphQLResolveInfo;
@@ -44,7 +44,7 @@ describe('bindFieldResolvers', () => {
       const [receivedRoot, receivedArgs] = events.mock.calls[0]!.arguments as unknown as [unknown, unknown];
       assert.ok(receivedRoot instanceof Alarm, 'a plain root becomes an Alarm');
       assert.deepEqual([(receivedRoot as Alarm).id, (receivedRoot as Alarm).uuid], [root.id, root.uuid]);
-      assert.ok(receivedArgs instanceof ConnectionArgs);
+      assert.ok(receivedArgs instanceof ConnectionArgsType);
       assert.deepEqual(Object.entries(receivedArgs as object).filter(([, value]) => value !== undefined), [['first', 2], ['after', 'c']]);
 
       const instance = Object.assign(new Alarm(), root);

@@ -14,8 +14,7 @@ import { Arg, Ctx, Directive, Int, Resolver, Root, Subscription } from 'type-gra
 import { rateLimitSdl } from '../../protection/rate-limit.directive.js';
 import { FacadeError } from '../../errors/facade.error.js';
 import { LiveEvent } from '../../live/live.group.js';
-import { afterReplay, SubscriptionQueue } from '../../live/subscription.queue.js';
-import type { TopicSubscription } from '../../live/pubsub.js';
+import { afterReplay, SubscriptionQueue, type TopicSubscription } from '../../live/subscription.queue.js';
 import { normaliseConnectionArgs } from '../../pagination/connection.args.js';
 import type { ConnectionShape } from '../connection/connection.type.js';
 import type { GraphContext } from '../context.js';

@@ -1,6 +1,6 @@
 /** The `AlarmConnection` type and the one function that answers every alarm connection field. */
 import { Connection, type ConnectionShape } from '../connection/connection.type.js';
-import type { ConnectionArgs } from '../connection/connection.args.js';
+import type { ConnectionArgs } from '../../pagination/connection.args.js';
 import { feedConnection } from '../connection/feed.connection.js';
 import type { GraphContext } from '../context.js';
 import { toAlarm } from './alarm.mapper.js';

@@ -7,7 +7,7 @@ import { rateLimitSdl } from '../../protection/rate-limit.directive.js';
 import { FacadeError } from '../../errors/facade.error.js';
 import type { AlarmDocument } from '../../upstream/anywhere/anywhere.schemas.js';
 import type { GraphContext } from '../context.js';
-import { ConnectionArgs } from '../connection/connection.args.js';
+import { ConnectionArgsType } from '../connection/connection.args.js';
 import type { ConnectionShape } from '../connection/connection.type.js';
 import { itemsConnection } from '../connection/feed.connection.js';
 import { Deployment } from '../deployment/deployment.type.js';
@@ -62,7 +62,7 @@ export class AlarmResolver {
   alarms(
     @Arg('deployment', () => String, { nullable: true, description: 'A deployment name; omit for all.' })
     deployment: string | null,
-    @Args(() => ConnectionArgs) args: ConnectionArgs,
+    @Args(() => ConnectionArgsType) args: ConnectionArgsType,
     @Arg('filter', () => AlarmFilter, { nullable: true }) filter: AlarmFilter | null,
     @Arg('orderBy', () => AlarmOrder, { nullable: true }) orderBy: AlarmOrder | null,
     @Ctx() ctx: GraphContext,
@@ -104,7 +104,7 @@ export class AlarmResolver {
   @FieldResolver(() => EventConnection, {
     description: 'The events the alarm correlates, oldest first, from the alarm’s own document (no extra call).',
   })
-  events(@Root() alarm: Alarm, @Args(() => ConnectionArgs) args: ConnectionArgs): ConnectionShape<Event> {
+  events(@Root() alarm: Alarm, @Args(() => ConnectionArgsType) args: ConnectionArgsType): ConnectionShape<Event> {
     const fallbackKey = alarm.document.timestampOccurred ?? 0;
     const items = alarm.document.events.map((doc) => ({
       key: doc.timestampOccurred ?? fallbackKey,

@@ -1,11 +1,12 @@
 /**
- * Relay paging arguments, shared by every connection field (validated by
- * `normaliseConnectionArgs` in src/pagination).
+ * Relay paging arguments, shared by every connection field: the GraphQL form of the
+ * plain `ConnectionArgs` in src/pagination, which validates them (`normaliseConnectionArgs`).
  */
 import { ArgsType, Field, Int } from 'type-graphql';
+import type { ConnectionArgs } from '../../pagination/connection.args.js';
 
 @ArgsType()
-export class ConnectionArgs {
+export class ConnectionArgsType implements ConnectionArgs {
   @Field(() => Int, { nullable: true, description: 'Items after `after`, 0–100 (default 20 when neither first nor last is given).' })
   first?: number | null;
 

@@ -4,9 +4,11 @@
  * Every paginated field uses it; no connection is written by hand.
  */
 import { Field, Int, ObjectType, type ClassType } from 'type-graphql';
+import type { Connection as PlainConnection, PageInfo } from '../../pagination/connection.types.js';
 
-@ObjectType({ simpleResolvers: true, description: 'Where a page of a connection starts and ends, per the Relay connection spec.' })
-export class PageInfo {
+/** The GraphQL form of the plain `PageInfo` in src/pagination. */
+@ObjectType('PageInfo', { simpleResolvers: true, description: 'Where a page of a connection starts and ends, per the Relay connection spec.' })
+export class PageInfoType implements PageInfo {
   @Field({ description: 'More items follow `endCursor` (query again with `after: endCursor`).' })
   hasNextPage!: boolean;
 
@@ -21,9 +23,7 @@ export class PageInfo {
 }
 
 /** What a resolver returns for a connection field. */
-export interface ConnectionShape<TNode> {
-  edges: Array<{ cursor: string; node: TNode }>;
-  pageInfo: PageInfo;
+export interface ConnectionShape<TNode> extends PlainConnection<TNode> {
   /** Called only when `totalCount` is selected: counting may cost an upstream call per deployment. */
   countTotal: () => Promise<number>;
 }
@@ -50,8 +50,8 @@ export function Connection<TNode extends object>(nodeType: ClassType<TNode>, opt
     @Field(() => [Edge], { description: 'The items of this page, in the requested order.' })
     edges!: Edge[];
 
-    @Field(() => PageInfo, { description: 'Cursors and whether more items exist on either side.' })
-    pageInfo!: PageInfo;
+    @Field(() => PageInfoType, { description: 'Cursors and whether more items exist on either side.' })
+    pageInfo!: PageInfoType;
 
     @Field(() => Int, {
       description: `How many items match the filter in all, ignoring first/last/after/before.${

@@ -11,11 +11,11 @@
  * `sliceConnection` makes the connection of a page already sliced (a live poll's), with
  * its total known.
  */
-import { normaliseConnectionArgs, type NormalisedConnectionArgs } from '../../pagination/connection.args.js';
+import { normaliseConnectionArgs, type ConnectionArgs, type NormalisedConnectionArgs } from '../../pagination/connection.args.js';
+import type { PageInfo } from '../../pagination/connection.types.js';
 import { decodeCursor, queryKeyOf } from '../../pagination/cursor.codec.js';
 import { cursorOf, sliceFeed, sliceItems, type FeedItem, type FeedSlice, type FeedSource } from '../../pagination/feed.paginator.js';
-import type { ConnectionArgs } from './connection.args.js';
-import type { ConnectionShape, PageInfo } from './connection.type.js';
+import type { ConnectionShape } from './connection.type.js';
 
 export interface FeedConnectionRequest<T extends FeedItem, N> {
   args: ConnectionArgs;

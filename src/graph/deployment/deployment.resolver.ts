@@ -5,7 +5,7 @@
 import { Arg, Args, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
 import type { GraphContext } from '../context.js';
 import { decodeGlobalId } from '../node/global.id.js';
-import { ConnectionArgs } from '../connection/connection.args.js';
+import { ConnectionArgsType } from '../connection/connection.args.js';
 import type { ConnectionShape } from '../connection/connection.type.js';
 import { AlarmConnection, alarmConnection } from '../alarm/alarm.connection.js';
 import { AlarmFilter, AlarmOrder } from '../alarm/alarm.inputs.js';
@@ -35,7 +35,7 @@ export class DeploymentResolver {
   @FieldResolver(() => AlarmConnection, { description: 'This deployment’s alarms; see `Query.alarms`.' })
   alarms(
     @Root() deployment: Deployment,
-    @Args(() => ConnectionArgs) args: ConnectionArgs,
+    @Args(() => ConnectionArgsType) args: ConnectionArgsType,
     @Arg('filter', () => AlarmFilter, { nullable: true }) filter: AlarmFilter | null,
     @Arg('orderBy', () => AlarmOrder, { nullable: true }) orderBy: AlarmOrder | null,
     @Ctx() ctx: GraphContext,
@@ -46,7 +46,7 @@ export class DeploymentResolver {
   @FieldResolver(() => EventConnection, { description: 'This deployment’s events; see `Query.events`.' })
   events(
     @Root() deployment: Deployment,
-    @Args(() => ConnectionArgs) args: ConnectionArgs,
+    @Args(() => ConnectionArgsType) args: ConnectionArgsType,
     @Arg('filter', () => EventFilter, { nullable: true }) filter: EventFilter | null,
     @Ctx() ctx: GraphContext,
   ): Promise<ConnectionShape<Event>> {

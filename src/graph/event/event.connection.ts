@@ -1,6 +1,6 @@
 /** The `EventConnection` type and the function that answers event connection fields over `/events`. */
 import { Connection, type ConnectionShape } from '../connection/connection.type.js';
-import type { ConnectionArgs } from '../connection/connection.args.js';
+import type { ConnectionArgs } from '../../pagination/connection.args.js';
 import { feedConnection } from '../connection/feed.connection.js';
 import type { GraphContext } from '../context.js';
 import { toEvent } from '../alarm/alarm.mapper.js';

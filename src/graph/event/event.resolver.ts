@@ -2,7 +2,7 @@
 import { Arg, Args, Ctx, Directive, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
 import { rateLimitSdl } from '../../protection/rate-limit.directive.js';
 import type { GraphContext } from '../context.js';
-import { ConnectionArgs } from '../connection/connection.args.js';
+import { ConnectionArgsType } from '../connection/connection.args.js';
 import type { ConnectionShape } from '../connection/connection.type.js';
 import { Deployment } from '../deployment/deployment.type.js';
 import { deploymentNamed } from '../deployment/deployment.resolver.js';
@@ -28,7 +28,7 @@ export class EventResolver {
   events(
     @Arg('deployment', () => String, { nullable: true, description: 'A deployment name; omit for all.' })
     deployment: string | null,
-    @Args(() => ConnectionArgs) args: ConnectionArgs,
+    @Args(() => ConnectionArgsType) args: ConnectionArgsType,
     @Arg('filter', () => EventFilter, { nullable: true }) filter: EventFilter | null,
     @Ctx() ctx: GraphContext,
   ): Promise<ConnectionShape<Event>> {

@@ -87,10 +87,8 @@ import {
 } from '../upstream.call.js';
 import { FairQueue } from './fair.queue.js';
 import { MemoryRateWindow, type RateWindow, type WindowAnswer } from './rate.window.js';
+import type { RequestClass } from './request.class.js';
 import { UsageLedger, type CallerUsage } from './usage.ledger.js';
-
-/** The quota classes USM counts separately. */
-export type RequestClass = 'get' | 'post';
 
 /** USM's documented quota per client and subdomain, per second. */
 const USM_LIMITS: Readonly<Record<RequestClass, number>> = Object.freeze({ get: 100, post: 50 });

@@ -11,7 +11,7 @@
  * process's: each replica counts what it sent.
  */
 import { systemClock, type Clock } from '../clock.js';
-import type { RequestClass } from './rate.budget.js';
+import type { RequestClass } from './request.class.js';
 
 export interface CallerUsage {
   /** Requests granted in the span, by quota class. */
