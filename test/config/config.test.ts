@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadConfig, UPSTREAM_TUNING_DEFAULTS, type Config } from '../../src/config/config.js';
+import { ConfigError, loadConfig, type Config } from '../../src/config/config.js';
+import { UPSTREAM_TUNING_DEFAULTS } from '../../src/upstream/upstream.settings.js';
 
 let dir: string;
 before(() => {
