@@ -103,7 +103,7 @@ function readSections(env: NodeJS.ProcessEnv): SectionValues {
       const parsed = schema.safeParse(env[variable] ?? fallback);
       // Messages only: zod echoes received values in some, and a value may be a secret.
       if (parsed.success) values[field] = parsed.data;
-      else problems.push(...new Set(parsed.error.issues.map((issue) => `${variable}: ${issue.message}`)));
+      else problems.push(...parsed.error.issues.map((issue) => `${variable}: ${issue.message}`));
     }
     sections[name] = values;
   }
