@@ -44,13 +44,14 @@ import { RedisTokenLock, type TokenFetchLock } from '../upstream/auth/token.lock
 import { MemoryRateWindow, type RateWindow } from '../upstream/budget/rate.window.js';
 import { RedisRateWindow } from '../upstream/budget/redis.window.js';
 import { systemClock, type Clock } from '../upstream/clock.js';
+import { DEFAULT_REDIS_PREFIX } from './backplane.settings.js';
 
 export type BackplaneKind = 'memory' | 'redis';
 
 export interface BackplaneOptions {
   /** `REDIS_URL`: share state with every replica on this Redis. Default unset: in-process twins. */
   redisUrl?: string;
-  /** `REDIS_PREFIX`: begins every Redis key, channel and connection name. Default `usm-facade:`. */
+  /** `REDIS_PREFIX`: begins every Redis key, channel and connection name. Default that setting's (`backplane.settings.ts`). */
   redisPrefix?: string;
   /**
    * `DATA_DIR`: without Redis, persistent stores keep their values in `<dataDir>/facade.sqlite`
@@ -95,8 +96,6 @@ export interface Backplane {
   ping(timeoutMs?: number): Promise<boolean>;
   close(): Promise<void>;
 }
-
-const DEFAULT_REDIS_PREFIX = 'usm-facade:';
 
 /** The SQLite file of persistent stores, under `dataDir`. */
 const SQLITE_FILE = 'facade.sqlite';

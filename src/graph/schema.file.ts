@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import { PACKAGE_ROOT } from '../config/package.root.js';
-import { CACHE_TTL_DEFAULTS } from '../config/config.js';
+import { CACHE_TTL_DEFAULTS } from '../loaders/cache.settings.js';
 import { DEFAULT_DEPLOYMENTS } from '../simulator/simulator.js';
 import { buildFacadeSchema } from './schema.builder.js';
 import { fieldCostRules, type UpstreamTopology } from './cost.rules.js';

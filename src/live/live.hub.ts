@@ -19,6 +19,7 @@ import type { Keyv } from 'keyv';
 import { FacadeError } from '../errors/facade.error.js';
 import type { Logger } from '../log/logger.js';
 import { LiveGroup, type LiveMember, type LivePoller, type LivePollStats } from './live.group.js';
+import { LIVE_CONFIG_DEFAULTS } from './live.settings.js';
 import { REAL_TIMERS, type LiveTimers } from './live.timers.js';
 import type { PollLease } from './poll.lease.js';
 import type { PubSub } from './pubsub.js';
@@ -28,9 +29,9 @@ export interface LiveHubOptions {
   leases: PollLease;
   /** Where groups share their turns and latest data (the backplane's `live` store). */
   states: Keyv<unknown>;
-  /** `LIVE_POLL_INTERVAL_MS`: how often each group is polled. Default 5000. */
+  /** `LIVE_POLL_INTERVAL_MS`: how often each group is polled. Default that setting's (`live.settings.ts`). */
   intervalMs?: number;
-  /** `LIVE_MAX_GROUPS`: most distinct live queries this process polls or follows. Default 1000. */
+  /** `LIVE_MAX_GROUPS`: most distinct live queries this process polls or follows. Default that setting's. */
   maxGroups?: number;
   /** Default real timers. */
   timers?: LiveTimers;
@@ -38,8 +39,6 @@ export interface LiveHubOptions {
   random?: () => number;
   logger?: Logger;
 }
-
-export const LIVE_DEFAULTS = { intervalMs: 5000, maxGroups: 1000 } as const;
 
 export class LiveHub {
   readonly intervalMs: number;
@@ -50,8 +49,8 @@ export class LiveHub {
   #closed = false;
 
   constructor(options: LiveHubOptions) {
-    this.intervalMs = options.intervalMs ?? LIVE_DEFAULTS.intervalMs;
-    this.#maxGroups = options.maxGroups ?? LIVE_DEFAULTS.maxGroups;
+    this.intervalMs = options.intervalMs ?? LIVE_CONFIG_DEFAULTS.pollIntervalMs;
+    this.#maxGroups = options.maxGroups ?? LIVE_CONFIG_DEFAULTS.maxGroups;
     this.#settings = {
       intervalMs: this.intervalMs,
       pubsub: options.pubsub,

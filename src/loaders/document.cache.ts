@@ -24,7 +24,7 @@
  *   shared store or by joining a load in flight (hits) and those that loaded (misses).
  */
 import type { Keyv } from 'keyv';
-import { CACHE_TTL_DEFAULTS, type CacheTtls } from '../config/config.js';
+import { CACHE_TTL_DEFAULTS, type CacheTtls } from './cache.settings.js';
 import type { Logger } from '../log/logger.js';
 
 export type CacheKind = 'alarm' | 'event' | 'page' | 'deployments';

@@ -4,16 +4,16 @@
  * secrets, tokens, authorization headers, a WebSocket's `connectionParams` (they carry
  * the API key) and GraphQL `variables` (a credential rotation sends client secrets in
  * them) become `[redacted]`. Lines are JSON, or readable ones (pino-pretty) with
- * `pretty`, which a development terminal gets (`LOG_PRETTY`, see `Config.logPretty`).
+ * `pretty`, which a development terminal gets (`LOG_PRETTY`, see `log.settings.ts`).
  */
 import { pino, type DestinationStream, type Logger } from 'pino';
 import pretty from 'pino-pretty';
-import type { LogLevel } from '../config/config.js';
+import { DEFAULT_LOG_LEVEL, type LogLevel } from './log.settings.js';
 
 export type { Logger };
 
 export interface LoggerOptions {
-  /** Default `info`. */
+  /** Default `DEFAULT_LOG_LEVEL` (`info`), as `LOG_LEVEL` unset outside tests. */
   level?: LogLevel;
   /** Where lines go; default standard output. Tests pass a stream to read them. */
   destination?: NodeJS.WritableStream;
@@ -47,7 +47,7 @@ const REDACTED_PATHS = [
 
 export function createLogger(options: LoggerOptions = {}): Logger {
   const settings = {
-    level: options.level ?? 'info',
+    level: options.level ?? DEFAULT_LOG_LEVEL,
     base: { service: 'usm-graphql-facade' },
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
   };

@@ -52,9 +52,10 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import type { OperationObserver } from './operation.record.js';
 import type { ObservedAttempt } from './observed.attempt.js';
+import { DEFAULT_SERVICE_NAME } from './observability.settings.js';
 
 export interface TracingOptions {
-  /** `OTEL_SERVICE_NAME`; default `usm-graphql-facade`. `OTEL_RESOURCE_ATTRIBUTES` may add more. */
+  /** `OTEL_SERVICE_NAME`; default that setting's. `OTEL_RESOURCE_ATTRIBUTES` may add more. */
   serviceName?: string;
   /** `OTEL_TRACES_EXPORTER`: where spans go, batched; default `['otlp']`. Unused with `exporter`. */
   exporters?: ReadonlyArray<'otlp' | 'console'>;
@@ -124,7 +125,7 @@ export class FacadeTracing {
   constructor(options: TracingOptions = {}) {
     const detected = detectResources({ detectors: [envDetector] });
     this.#provider = new BasicTracerProvider({
-      resource: resourceFromAttributes({ 'service.name': options.serviceName ?? 'usm-graphql-facade' }).merge(detected),
+      resource: resourceFromAttributes({ 'service.name': options.serviceName ?? DEFAULT_SERVICE_NAME }).merge(detected),
       spanProcessors: processorsOf(options),
     });
     this.#tracer = this.#provider.getTracer(TRACER_NAME);

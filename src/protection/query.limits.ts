@@ -16,7 +16,7 @@
  */
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import type { ParseOptions, ValidationRule } from 'graphql';
-import type { QueryLimitsConfig } from '../config/config.js';
+import type { QueryLimitsConfig } from './protection.settings.js';
 
 export interface QueryLimitsOptions {
   limits: Pick<QueryLimitsConfig, 'maxDepth' | 'maxAliases' | 'maxDirectives' | 'maxTokens'>;

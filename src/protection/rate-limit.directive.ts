@@ -43,7 +43,7 @@ import { getNamedType, Kind, type ConstArgumentNode, type ConstDirectiveNode, ty
 import { getDirective, mapSchema, MapperKind } from '@graphql-tools/utils';
 import { rateLimitDirective, type RateLimitArgs } from 'graphql-rate-limit-directive';
 import type { RateLimiterRes } from 'rate-limiter-flexible';
-import { RATE_LIMIT_DEFAULTS, type RateLimit, type RateLimitClass, type RateLimitsConfig } from '../config/config.js';
+import { RATE_LIMIT_DEFAULTS, type RateLimit, type RateLimitClass, type RateLimitsConfig } from './protection.settings.js';
 import { FacadeError } from '../errors/facade.error.js';
 import type { RateLimiterStore } from './rate-limit.store.js';
 

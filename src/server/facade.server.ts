@@ -62,10 +62,10 @@ export interface FacadeServerOptions {
   /** Throws `FacadeError` FORBIDDEN (or PERSISTED_QUERY_NOT_ALLOWED) when the caller may not run `operation`. */
   authorizeOperation: (context: GraphContext, document: DocumentNode, operation: OperationDefinitionNode) => void;
   logger: Logger;
-  /** Default 4000; 0 picks a free port. */
-  port?: number;
-  /** Default `0.0.0.0`. */
-  host?: string;
+  /** `PORT`; 0 picks a free port. */
+  port: number;
+  /** `HOST`. */
+  host: string;
   /** Largest accepted JSON body; default `1mb`. */
   bodyLimit?: string;
   /** Writes each answer's JSON (e.g. the response cache's, which reuses it). Default: Apollo's. */
@@ -207,10 +207,10 @@ export async function startFacadeServer(options: FacadeServerOptions): Promise<R
     }),
   );
 
-  const host = options.host ?? '0.0.0.0';
+  const { host } = options;
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
-    httpServer.listen(options.port ?? 4000, host, () => {
+    httpServer.listen(options.port, host, () => {
       httpServer.off('error', reject);
       resolve();
     });

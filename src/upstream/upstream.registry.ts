@@ -28,7 +28,8 @@
  */
 import type { Dispatcher } from 'undici';
 import { Keyv } from 'keyv';
-import { UPSTREAM_TUNING_DEFAULTS, type UpstreamTarget, type UpstreamTuning } from '../config/config.js';
+import type { UpstreamTarget } from '../config/upstream.target.js';
+import { UPSTREAM_TUNING_DEFAULTS, type UpstreamTuning } from './upstream.settings.js';
 import { FacadeError } from '../errors/facade.error.js';
 import type { Logger } from '../log/logger.js';
 import { CredentialVault } from '../credentials/credential.vault.js';
@@ -102,7 +103,7 @@ export interface UpstreamRegistryOptions {
    * FACADE_SECRET_KEY message.
    */
   vault?: CredentialVault;
-  /** How often to read the vault for rotations made by other replicas; 0 turns it off. Default 10000 ms. */
+  /** How often to read the vault for rotations made by other replicas; 0 turns it off. Default `CREDENTIAL_POLL_INTERVAL_MS`'s. */
   credentialPollIntervalMs?: number;
   /** Told of every attempt any client sends (metrics, traces). Default none. */
   observer?: UpstreamObserver;

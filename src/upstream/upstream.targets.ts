@@ -3,7 +3,8 @@
  * configured, the embedded USM simulator's (started here, so `npm start` serves on a
  * fresh machine). The caller stops the simulator it gets back.
  */
-import type { UpstreamConfig, UpstreamTarget } from '../config/config.js';
+import type { UpstreamConfig } from '../config/upstreams.settings.js';
+import type { UpstreamTarget } from '../config/upstream.target.js';
 import type { Logger } from '../log/logger.js';
 import { startSimulator, type RunningSimulator } from '../simulator/simulator.js';
 

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadConfig, UPSTREAM_TUNING_DEFAULTS, type Config } from '../../src/config/config.js';
+import { ConfigError, loadConfig, type Config } from '../../src/config/config.js';
+import { UPSTREAM_TUNING_DEFAULTS } from '../../src/upstream/upstream.settings.js';
 
 let dir: string;
 before(() => {
@@ -279,6 +280,23 @@ describe('upstream tuning', () => {
         'UPSTREAM_PARSED_DOCUMENTS: must be a whole number from 0 to 100000',
       ],
     );
+  });
+});
+
+describe('ports and numbers', () => {
+  it('refuses a blank number instead of reading it as 0 (PORT= would otherwise listen on a free port)', () => {
+    assert.deepEqual(problemsOf({ PORT: '', METRICS_PORT: ' ', UPSTREAM_RETRY_MAX_ATTEMPTS: '' }), [
+      'PORT: must be a port number from 0 to 65535 (0 picks a free one)',
+      'METRICS_PORT: must be a port number from 0 to 65535 (0 turns the metrics listener off)',
+      'UPSTREAM_RETRY_MAX_ATTEMPTS: must be a whole number from 1 to 20',
+    ]);
+    assert.equal(loadConfig({ PORT: ' 0 ' }).port, 0);
+  });
+
+  it('refuses a largest retry delay below the first one, naming both variables', () => {
+    assert.deepEqual(problemsOf({ UPSTREAM_RETRY_BASE_DELAY_MS: '500', UPSTREAM_RETRY_MAX_DELAY_MS: '100' }), [
+      'UPSTREAM_RETRY_MAX_DELAY_MS: must not be smaller than UPSTREAM_RETRY_BASE_DELAY_MS',
+    ]);
   });
 });
 

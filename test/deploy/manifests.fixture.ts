@@ -1,11 +1,12 @@
 /**
  * Readers for what deploy/, the Dockerfile and the code say, for manifests.test.ts: the
  * Kubernetes manifests and the compose file as plain objects, the Dockerfile as stages
- * of instructions, and the variable names src/config/config.ts reads.
+ * of instructions, and the variable names the config sections declare.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
+import { SETTING_SECTIONS } from '../../src/config/config.js';
 import { PACKAGE_ROOT } from '../../src/config/package.root.js';
 
 export const DEPLOY_DIR = path.join(PACKAGE_ROOT, 'deploy');
@@ -16,17 +17,9 @@ export const DOCKERIGNORE = path.join(PACKAGE_ROOT, '.dockerignore');
 
 export const readText = (file: string): string => readFileSync(file, 'utf8');
 
-/**
- * The keys of the zod object `envSchema` in src/config/config.ts: every variable the
- * facade reads (config.ts is the only module that reads `process.env`). Read from the
- * source text, since the schema is not exported.
- */
+/** Every variable the facade reads: the settings of every section `config.ts` composes. */
 export function configVariables(): Set<string> {
-  const source = readText(path.join(PACKAGE_ROOT, 'src', 'config', 'config.ts'));
-  const start = source.indexOf('const envSchema = z.object({');
-  const end = source.indexOf('\n});', start);
-  if (start < 0 || end < 0) throw new Error('src/config/config.ts: `const envSchema = z.object({ … });` not found');
-  return new Set([...source.slice(start, end).matchAll(/^ {2}([A-Z][A-Z0-9_]*):/gm)].map((match) => match[1]!));
+  return new Set(Object.values(SETTING_SECTIONS).flatMap((settings) => Object.values(settings).map((each) => each.env)));
 }
 
 /** How long src/main.ts lets a drain take after SIGTERM before it exits anyway, in seconds. */

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parse, specifiedRules, validate } from 'graphql';
 import { buildFacadeSchema } from '../../src/graph/schema.builder.js';
-import { QUERY_LIMITS_DEFAULTS } from '../../src/config/config.js';
+import { QUERY_LIMITS_DEFAULTS } from '../../src/protection/protection.settings.js';
 import { hideSuggestions, limitMessage, queryLimits } from '../../src/protection/query.limits.js';
 
 const { schema } = buildFacadeSchema();

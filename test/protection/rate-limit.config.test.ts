@@ -1,7 +1,8 @@
 /** `RATE_LIMIT_*`: each class's `<limit>/<seconds>`, `0` for none, and what a bad value is told. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError, loadConfig, RATE_LIMIT_DEFAULTS } from '../../src/config/config.js';
+import { ConfigError, loadConfig } from '../../src/config/config.js';
+import { RATE_LIMIT_DEFAULTS } from '../../src/protection/protection.settings.js';
 
 const RULE =
   'must be <limit>/<seconds>, a limit of 1–1000000 calls per 1–86400 seconds (e.g. 600/60 for 600 a minute), or 0 for no limit';

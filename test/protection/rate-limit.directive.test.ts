@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execute, parse, subscribe, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import { RATE_LIMIT_DEFAULTS, type RateLimitsConfig } from '../../src/config/config.js';
+import { RATE_LIMIT_DEFAULTS, type RateLimitsConfig } from '../../src/protection/protection.settings.js';
 import { protectSchema, RATE_LIMIT_TYPE_DEFS, rateLimitSdl } from '../../src/protection/rate-limit.directive.js';
 import { createMemoryLimiterStore, createRedisLimiterStore } from '../../src/protection/rate-limit.store.js';
 import { connectRedis } from '../../src/store/redis.connection.js';

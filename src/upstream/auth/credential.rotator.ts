@@ -35,7 +35,8 @@
  * - `credentials()` reports each upstream's client ID, state, latest error, token
  *   expiry and last rotation; never a secret. No message or log line carries one.
  */
-import type { UpstreamTarget } from '../../config/config.js';
+import type { UpstreamTarget } from '../../config/upstream.target.js';
+import { DEFAULT_CREDENTIAL_POLL_INTERVAL_MS } from '../../credentials/credentials.settings.js';
 import { MISSING_SECRET_KEY_MESSAGE, SUPERSEDED_KEPT, type CredentialVault, type VaultEntry } from '../../credentials/credential.vault.js';
 import { FacadeError, type ErrorCode } from '../../errors/facade.error.js';
 import type { Logger } from '../../log/logger.js';
@@ -104,7 +105,7 @@ export interface CredentialRotatorOptions {
   vault: CredentialVault;
   /** Makes the token manager of one credential. Required. */
   tokensFor: (spec: TokenManagerSpec) => TokenManager;
-  /** How often to read the vault for rotations made by other replicas; 0 turns it off. Default 10000 ms. */
+  /** How often to read the vault for rotations made by other replicas; 0 turns it off. Default `CREDENTIAL_POLL_INTERVAL_MS`'s. */
   pollIntervalMs?: number;
   /** `rotatedAt` and report times. Default `Date.now`. */
   clock?: Clock;
@@ -133,7 +134,7 @@ export class CredentialRotator {
     this.#tokensFor = options.tokensFor;
     this.#clock = options.clock ?? systemClock;
     this.#logger = options.logger;
-    const every = options.pollIntervalMs ?? 10_000;
+    const every = options.pollIntervalMs ?? DEFAULT_CREDENTIAL_POLL_INTERVAL_MS;
     if (every > 0) {
       this.#timer = setInterval(() => this.#poll(), every);
       this.#timer.unref();

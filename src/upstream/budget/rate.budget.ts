@@ -12,9 +12,9 @@
  *   so however uneven the latency — a burst's last request may reach USM well after its
  *   first — USM never sees more than `floor(limit × share)` requests in a window. The
  *   price is throughput: each slot serves one request per window plus latency. The
- *   window is `windowMs + windowMarginMs`; the margin (default 10 ms) covers clocks
- *   that tick at slightly different rates and millisecond rounding. The share (default
- *   95%) leaves headroom for other users of the credential.
+ *   window is `windowMs + windowMarginMs`; the margin (`UPSTREAM_BUDGET_WINDOW_MARGIN_MS`)
+ *   covers clocks that tick at slightly different rates and millisecond rounding. The
+ *   share (`UPSTREAM_BUDGET_SHARE`) leaves headroom for other users of the credential.
  * - Who goes next (`fair.queue.ts`): work classes in strict priority (`INTERACTIVE`, then
  *   `LIVE`, then `BACKGROUND`), so a lower class never delays a higher one by more than
  *   the requests already sent; within a class the callers (API keys) take turns, one
@@ -75,6 +75,7 @@
 import { FacadeError } from '../../errors/facade.error.js';
 import type { Logger } from '../../log/logger.js';
 import { systemClock, type Clock } from '../clock.js';
+import { UPSTREAM_TUNING_DEFAULTS } from '../upstream.settings.js';
 import {
   expectedCallsOf,
   FACADE_CALL,
@@ -97,12 +98,6 @@ export function requestClassOf(method: string): RequestClass {
   return method.toUpperCase() === 'GET' ? 'get' : 'post';
 }
 
-/** Longest expected wait of the classes below `INTERACTIVE`, by default. */
-export const CLASS_MAX_WAIT_DEFAULTS: Readonly<Record<Exclude<WorkClass, 'INTERACTIVE'>, number>> = Object.freeze({
-  LIVE: 2_000,
-  BACKGROUND: 5_000,
-});
-
 export interface RateBudgetOptions {
   /** Deployment name for messages. Required. */
   deployment: string;
@@ -112,22 +107,22 @@ export interface RateBudgetOptions {
   window?: RateWindow;
   /** Default `USM_LIMITS` (100 GET, 50 POST per window). */
   limits?: Readonly<Record<RequestClass, number>>;
-  /** Share of the limits to use, in (0, 1]. Default 0.95. */
+  /** Share of the limits to use, in (0, 1]. Default `UPSTREAM_BUDGET_SHARE`'s (see `upstream.settings.ts`, as for the waits below). */
   share?: number;
   /** USM's window. Default 1000 ms. */
   windowMs?: number;
-  /** Added to the window. Default 10 ms. */
+  /** Added to the window. Default `UPSTREAM_BUDGET_WINDOW_MARGIN_MS`'s. */
   windowMarginMs?: number;
   /**
    * How long a permit whose `done()` never comes holds its slot (plus a window).
    * Default 16000 ms; set it above the longest a request may take.
    */
   leaseMs?: number;
-  /** Longest expected wait an `INTERACTIVE` caller is queued for. Default 10000 ms. */
+  /** Longest expected wait an `INTERACTIVE` caller is queued for. Default `UPSTREAM_QUEUE_MAX_WAIT_MS`'s. */
   maxQueueWaitMs?: number;
   /** Share of the window kept for requests that arrive alone while a backlog fills the rest, in [0, 0.5]. Default 0.05. */
   headroomShare?: number;
-  /** Longest wait of the other classes, expected and actual. Default `CLASS_MAX_WAIT_DEFAULTS` (LIVE 2 s, BACKGROUND 5 s). */
+  /** Longest wait of the other classes, expected and actual. Default `UPSTREAM_LIVE_MAX_WAIT_MS`'s and `UPSTREAM_BACKGROUND_MAX_WAIT_MS`'s. */
   classMaxWaitMs?: Partial<Record<Exclude<WorkClass, 'INTERACTIVE'>, number>>;
   /** Default `Date.now`. */
   clock?: Clock;
@@ -213,7 +208,7 @@ export class RateBudget {
   #closed = false;
 
   constructor(options: RateBudgetOptions) {
-    const share = options.share ?? 0.95;
+    const share = options.share ?? UPSTREAM_TUNING_DEFAULTS.budgetShare;
     if (!(share > 0 && share <= 1)) throw new RangeError(`RateBudget: share must be in (0, 1]; got ${share}`);
     this.#deployment = options.deployment;
     this.#key = options.key;
@@ -221,12 +216,12 @@ export class RateBudget {
     this.#window = options.window ?? new MemoryRateWindow({ clock: this.#clock });
     this.#limits = options.limits ?? USM_LIMITS;
     this.#share = share;
-    this.#windowMs = (options.windowMs ?? 1000) + (options.windowMarginMs ?? 10);
+    this.#windowMs = (options.windowMs ?? 1000) + (options.windowMarginMs ?? UPSTREAM_TUNING_DEFAULTS.budgetWindowMarginMs);
     this.#leaseMs = options.leaseMs ?? 16_000;
     this.#maxWaitMs = {
-      INTERACTIVE: options.maxQueueWaitMs ?? 10_000,
-      ...CLASS_MAX_WAIT_DEFAULTS,
-      ...options.classMaxWaitMs,
+      INTERACTIVE: options.maxQueueWaitMs ?? UPSTREAM_TUNING_DEFAULTS.queueMaxWaitMs,
+      LIVE: options.classMaxWaitMs?.LIVE ?? UPSTREAM_TUNING_DEFAULTS.liveMaxWaitMs,
+      BACKGROUND: options.classMaxWaitMs?.BACKGROUND ?? UPSTREAM_TUNING_DEFAULTS.backgroundMaxWaitMs,
     };
     this.#logger = options.logger;
     this.#usage = new UsageLedger({ clock: this.#clock });

@@ -15,7 +15,7 @@
  * `tenantId`.
  */
 import { z } from 'zod';
-import { deploymentNameOf } from '../../config/config.js';
+import { deploymentNameOf } from '../../config/upstream.target.js';
 import { FacadeError } from '../../errors/facade.error.js';
 import { parseBody, type ParseContext } from '../http/response.parser.js';
 import {

@@ -41,7 +41,7 @@
  */
 import { BrokenCircuitError, circuitBreaker, CircuitState, ConsecutiveBreaker, handleWhen, type CircuitBreakerPolicy } from 'cockatiel';
 import { Agent, type Dispatcher } from 'undici';
-import { UPSTREAM_TUNING_DEFAULTS, type UpstreamTuning } from '../../config/config.js';
+import { UPSTREAM_TUNING_DEFAULTS, type UpstreamTuning } from '../upstream.settings.js';
 import { FacadeError } from '../../errors/facade.error.js';
 import type { Logger } from '../../log/logger.js';
 import { RateBudget, requestClassOf } from '../budget/rate.budget.js';
@@ -116,7 +116,7 @@ export interface HttpClientOptions {
   dispatcher?: Dispatcher;
   /** Default: an in-memory `RateBudget` for this client alone. */
   budget?: RateBudget;
-  /** Default `UPSTREAM_TUNING_DEFAULTS` (each field documented in `config.ts`). */
+  /** Default `UPSTREAM_TUNING_DEFAULTS` (each field documented in `upstream.settings.ts`). */
   tuning?: Partial<UpstreamTuning>;
   /** Reads `Retry-After` dates and deadlines. Default `Date.now`. */
   clock?: Clock;

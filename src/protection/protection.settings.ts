@@ -1,0 +1,137 @@
+/**
+ * What one operation may be and cost, how often a key may call each class of root
+ * field, and which documents are trusted. Declared once here; `config.ts` reads them
+ * into `Config.queryLimits`, `Config.rateLimits` and `Config.trustedDocumentsFile`.
+ * Under `NODE_ENV=production` refusals do not say the exact limit.
+ */
+import path from 'node:path';
+import { z } from 'zod';
+import { PACKAGE_ROOT } from '../config/package.root.js';
+import { defaultsOf, setting, text, wholeNumber, type ValuesOf } from '../config/setting.js';
+
+/** Limits on the shape and the upstream cost of one operation, checked before anything executes. */
+export const QUERY_LIMIT_SETTINGS = {
+  maxDepth: setting({
+    env: 'MAX_QUERY_DEPTH',
+    default: '8',
+    schema: wholeNumber(2, 100),
+    doc:
+      "Field levels, the leaf included (graphql-armor's default is 6): the deepest legitimate path in this schema is a " +
+      'deployment\'s alarms with their events, `deployment { alarms { edges { node { events { edges { node { name } } } } } } } }`, ' +
+      '8 field levels. Fragments, inline ones too (`_entities`, `node`), add no level.',
+  }),
+  maxAliases: setting({
+    env: 'MAX_QUERY_ALIASES',
+    default: '15',
+    schema: wholeNumber(0, 10_000),
+    doc: "Aliased fields in one operation (graphql-armor's default).",
+  }),
+  maxDirectives: setting({
+    env: 'MAX_QUERY_DIRECTIVES',
+    default: '50',
+    schema: wholeNumber(0, 10_000),
+    doc: "Directives in one operation (graphql-armor's default).",
+  }),
+  maxTokens: setting({
+    env: 'MAX_QUERY_TOKENS',
+    default: '1000',
+    schema: wholeNumber(50, 1_000_000),
+    doc: "Lexical tokens in one document; parsing stops past it (graphql-armor's default).",
+  }),
+  maxOperationCost: setting({
+    env: 'MAX_OPERATION_COST',
+    default: '100',
+    schema: wholeNumber(1, 100_000),
+    doc:
+      'Upstream calls one operation may be predicted to make (for a subscription: per poll); past it COST_LIMIT_EXCEEDED. ' +
+      '100 calls is one second of the whole GET quota.',
+  }),
+};
+
+export type QueryLimitsConfig = ValuesOf<typeof QUERY_LIMIT_SETTINGS>;
+
+export const QUERY_LIMITS_DEFAULTS: Readonly<QueryLimitsConfig> = defaultsOf(QUERY_LIMIT_SETTINGS);
+
+/** One `@rateLimit`: `limit` calls of a field in each window of `duration` seconds, for each API key. */
+export interface RateLimit {
+  limit: number;
+  /** Seconds: the fixed window after the first call in which `limit` calls are allowed. */
+  duration: number;
+}
+
+const RATE_LIMIT_RULE =
+  'must be <limit>/<seconds>, a limit of 1–1000000 calls per 1–86400 seconds (e.g. 600/60 for 600 a minute), or 0 for no limit';
+
+/** `<limit>/<seconds>` as a `RateLimit`, `0` as null (off). */
+const rateLimit = () =>
+  z.string().transform((value, ctx): RateLimit | null => {
+    if (value.trim() === '0') return null;
+    const match = /^(\d{1,7})\/(\d{1,5})$/.exec(value.trim());
+    const limit = Number(match?.[1]);
+    const duration = Number(match?.[2]);
+    if (match === null || limit < 1 || limit > 1_000_000 || duration < 1 || duration > 86_400) {
+      ctx.addIssue({ code: 'custom', message: RATE_LIMIT_RULE });
+      return z.NEVER;
+    }
+    return { limit, duration };
+  });
+
+/**
+ * Per-client rate limits (`@rateLimit`, see `rate-limit.directive.ts`), by class of root
+ * field. Each field counts on its own for each API key, on every replica together with
+ * `REDIS_URL`. `0` turns a class off (null). The SDL shows the defaults, and no two
+ * classes share one: the SDL's numbers are how a field's class is known at run time.
+ */
+export const RATE_LIMIT_SETTINGS = {
+  reads: setting({
+    env: 'RATE_LIMIT_READS',
+    default: '600/60',
+    schema: rateLimit(),
+    doc: '`Query.alarms`, `Query.events`, `Query.nodes`, and subscribing to `alarmPage` and `alarmCreated` (a subscribe counts once).',
+  }),
+  labelWrites: setting({
+    env: 'RATE_LIMIT_LABEL_WRITES',
+    default: '120/60',
+    schema: rateLimit(),
+    doc: '`addAlarmLabel`, `removeAlarmLabel`.',
+  }),
+  keyManagement: setting({
+    env: 'RATE_LIMIT_KEY_MANAGEMENT',
+    default: '30/60',
+    schema: rateLimit(),
+    doc: '`createApiKey`, `rotateApiKey`, `resetApiKey`, `revokeApiKey`, `deleteApiKey`, `setApiKeyRotation`.',
+  }),
+  credentials: setting({
+    env: 'RATE_LIMIT_CREDENTIALS',
+    default: '5/300',
+    schema: rateLimit(),
+    doc: '`rotateUpstreamCredentials`.',
+  }),
+};
+
+export type RateLimitsConfig = ValuesOf<typeof RATE_LIMIT_SETTINGS>;
+
+/** The classes of rate-limited fields. */
+export type RateLimitClass = keyof RateLimitsConfig;
+
+/** The defaults, which the SDL shows: each a limit, never off. */
+export const RATE_LIMIT_DEFAULTS: Readonly<Record<RateLimitClass, Readonly<RateLimit>>> = Object.freeze(
+  Object.fromEntries(
+    Object.entries(defaultsOf(RATE_LIMIT_SETTINGS)).map(([kind, limit]) => {
+      if (limit === null) throw new Error(`${RATE_LIMIT_SETTINGS[kind as RateLimitClass].env}: its default must be a limit, not 0: the SDL shows it`);
+      return [kind, Object.freeze(limit)];
+    }),
+  ) as Record<RateLimitClass, RateLimit>,
+);
+
+export const TRUSTED_DOCUMENT_SETTINGS = {
+  trustedDocumentsFile: setting({
+    env: 'TRUSTED_DOCUMENTS_FILE',
+    default: path.join(PACKAGE_ROOT, 'client', 'generated', 'persisted-documents.json'),
+    schema: text('must be the path of a persisted-documents JSON file'),
+    doc:
+      "The manifest `npm run codegen` writes (default: this checkout's; a relative path is from the working directory). " +
+      'Its documents are served by hash (automatic persisted queries), and they are the only ones a key created with ' +
+      '`trustedDocumentsOnly` may run.',
+  }),
+};
