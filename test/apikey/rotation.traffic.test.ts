@@ -2,7 +2,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestFacade, type TestFacade } from '../support/facade.fixture.js';
 import { postGraphQL } from '../support/graphql.client.js';
-import { fakeClock, HOUR, MINUTE, type FakeClock } from '../keys/keys.fixture.js';
+import { HOUR, MINUTE } from '../keys/keys.fixture.js';
+import { ManualClock } from '../support/manual.clock.js';
 import { assertUnauthenticated, bearer, createKey, dataOf, RESET, ROTATE, VIEWER, type Created } from './apikey.fixture.js';
 
 /**
@@ -56,10 +57,10 @@ class SteadyTraffic {
 
 describe('rotating a key under steady traffic (fake key clock)', () => {
   let facade: TestFacade;
-  let clock: FakeClock;
+  let clock: ManualClock;
   before(async () => {
-    clock = fakeClock(Date.now());
-    facade = await startTestFacade({}, { facade: { keys: { clock: clock.now } } });
+    clock = new ManualClock(Date.now());
+    facade = await startTestFacade({}, { facade: { keys: { clock } } });
   });
   after(async () => {
     await facade.stop();
@@ -75,7 +76,7 @@ describe('rotating a key under steady traffic (fake key clock)', () => {
       assert.equal(graceEnds, clock.now() + HOUR);
       // The client is slow to pick up the new secret: most of the grace period passes first.
       await traffic.answered(20);
-      clock.advance(59 * MINUTE);
+      await clock.advance(59 * MINUTE);
       await traffic.answered(20);
       traffic.secret = rotated.secret;
       await traffic.answered(20);
@@ -130,7 +131,7 @@ describe('rotating a key under steady traffic (fake key clock)', () => {
     }
     assert.equal(rotatedAt, new Date(due).toISOString());
     assert.equal((await postGraphQL(facade.url, VIEWER, {}, bearer(scheduled.secret))).status, 200, 'the old secret is in its grace period');
-    clock.advance(15 * 24 * HOUR);
+    await clock.advance(15 * 24 * HOUR);
     assertUnauthenticated(await postGraphQL(facade.url, VIEWER, {}, bearer(scheduled.secret)));
   });
 });

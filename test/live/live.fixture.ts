@@ -1,8 +1,8 @@
 /**
- * A facade whose live groups run on hand-driven timers, and helpers to subscribe over
+ * A facade whose live groups run on a hand-driven clock, and helpers to subscribe over
  * graphql-ws, inject alarms at the simulator and count the polls it saw.
  */
-import { ManualTimers } from './manual.timers.js';
+import { ManualClock } from '../support/manual.clock.js';
 import { startTestFacade, type TestFacade } from '../support/facade.fixture.js';
 import { createKey } from '../apikey/apikey.fixture.js';
 
@@ -12,19 +12,19 @@ export const TURN_MS = INTERVAL_MS * 1.1;
 
 export interface LiveFacade {
   facade: TestFacade;
-  timers: ManualTimers;
+  clock: ManualClock;
   /** A key that may read alarms (and write labels). */
   key: string;
 }
 
 export async function startLiveFacade(env: Record<string, string> = {}): Promise<LiveFacade> {
-  const timers = new ManualTimers();
+  const clock = new ManualClock();
   const facade = await startTestFacade(
     { LIVE_POLL_INTERVAL_MS: String(INTERVAL_MS), ...env },
-    { facade: { live: { timers, random: () => 0 } } },
+    { facade: { live: { clock, random: () => 0 } } },
   );
   const { secret } = await createKey(facade, { name: 'wall screen', permissions: ['ALARMS_READ', 'ALARMS_WRITE'] });
-  return { facade, timers, key: secret };
+  return { facade, clock, key: secret };
 }
 
 export interface SimAlarm {
