@@ -132,6 +132,7 @@ export function record(
         const left = deadline - Date.now();
         if (left <= 0) throw new Error(`no payload within ${timeoutMs} ms (had ${payloads.length})`);
         await new Promise<void>((resolve) => {
+          // Real time on purpose: a real WebSocket is under test; the timer only bounds the wait for its next payload.
           const timer = setTimeout(resolve, left);
           wake = () => {
             clearTimeout(timer);
@@ -155,6 +156,7 @@ export async function untilListCallsAnswered(simulatorUrl: string, after: number
     const calls = await alarmListCalls(simulatorUrl, after);
     if (calls.filter((call) => call.status !== null).length >= count) return;
     if (Date.now() > deadline) throw new Error(`fewer than ${count} answered alarm list calls after ${after} within 5 s`);
+    // Real time on purpose: the poll is a real HTTP call to the simulator, seen only in its log.
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
