@@ -13,8 +13,8 @@
  * keeps the process alive. `stop()` disarms and waits for a run in progress.
  */
 import type { Logger } from '../log/logger.js';
-import type { ApiKeyService, ScheduledRotation } from './api-key.service.js';
 import { MAX_TIMER_MS, systemClock, type Cancel, type Clock } from '../time/clock.js';
+import type { ApiKeyService, ScheduledRotation } from './api-key.service.js';
 import type { LockPort } from './lock.port.js';
 
 export interface RotationSchedulerOptions {
