@@ -20,11 +20,11 @@ import { operationAuthorizer, readsOnlySharedData } from './graph/permissions.js
 import { buildFacadeSchema, withServedSdl } from './graph/schema.builder.js';
 import { startKeys } from './keys/keys.bootstrap.js';
 import { LiveHub } from './live/live.hub.js';
-import type { LiveTimers } from './live/live.timers.js';
 import { Topic } from './live/pubsub.js';
 import { followAlarmChanges } from './loaders/alarm-changes.follower.js';
 import { DocumentCache } from './loaders/document.cache.js';
 import { createRequestLoaders } from './loaders/request.loaders.js';
+import type { Clock } from './time/clock.js';
 import { FacadeMetrics } from './observability/metrics.js';
 import { startMetricsServer } from './observability/metrics.server.js';
 import { observeAll, recordOnly } from './observability/operation.record.js';
@@ -62,19 +62,19 @@ export interface StartFacadeOptions {
 }
 
 export interface LiveOptions {
-  /** The clock and timers live groups poll on. Default real ones; tests drive them by hand. */
-  timers?: LiveTimers;
+  /** The clock live groups poll on. Default `systemClock`; tests drive one by hand. */
+  clock?: Clock;
   /** The poll jitter's source, 0 ≤ x < 1. Default `Math.random`. */
   random?: () => number;
 }
 
 export interface KeysOptions {
   /**
-   * Epoch ms that the key service and the rotation scheduler read: when secrets were
-   * made, when grace periods end, when rotations fall due. Default `Date.now`. Tests
+   * The clock the key service and the rotation scheduler read and wait on: when secrets
+   * were made, when grace periods end, when rotations fall due. Default `systemClock`. Tests
    * pass a hand-driven clock to end a grace period without waiting for it.
    */
-  clock?: () => number;
+  clock?: Clock;
 }
 
 export interface RunningFacade {
@@ -133,7 +133,7 @@ export async function startFacade(config: Config, options: StartFacadeOptions = 
       states: backplane.store('live'),
       intervalMs: config.live.pollIntervalMs,
       maxGroups: config.live.maxGroups,
-      timers: options.live?.timers,
+      clock: options.live?.clock,
       random: options.live?.random,
       logger,
     });

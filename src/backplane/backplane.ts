@@ -43,7 +43,7 @@ import { createMemoryLimiterStore, createRedisLimiterStore, type RateLimiterStor
 import { RedisTokenLock, type TokenFetchLock } from '../upstream/auth/token.lock.js';
 import { MemoryRateWindow, type RateWindow } from '../upstream/budget/rate.window.js';
 import { RedisRateWindow } from '../upstream/budget/redis.window.js';
-import { systemClock, type Clock } from '../upstream/clock.js';
+import { systemClock, type Cancel, type Clock } from '../time/clock.js';
 import { DEFAULT_REDIS_PREFIX } from './backplane.settings.js';
 
 export type BackplaneKind = 'memory' | 'redis';
@@ -61,7 +61,7 @@ export interface BackplaneOptions {
   dataDir?: string;
   /** Where connection and store errors go. Default: nowhere. */
   logger?: Logger;
-  /** Epoch ms of the in-process rate window (and of the Redis window's fallback). Default `Date.now`. */
+  /** The in-process rate window's (and the Redis window's fallback's), and `ping`'s timeout. Default `systemClock`. */
   clock?: Clock;
   /** How long Redis has to answer at start-up. Default 5000 ms. */
   connectTimeoutMs?: number;
@@ -168,12 +168,12 @@ function assemble(prefix: string, connections: Connections | undefined, options:
     async ping(timeoutMs = 1_000): Promise<boolean> {
       if (redis === undefined) return true;
       if (!redis.isReady) return false;
-      let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+      let cancel: Cancel | undefined;
+      const late = new Promise<boolean>((resolve) => (cancel = clock.schedule(timeoutMs, () => resolve(false))));
       try {
         return await Promise.race([redis.ping().then((answer) => answer === 'PONG', () => false), late]);
       } finally {
-        clearTimeout(timer);
+        cancel?.();
       }
     },
 

@@ -28,6 +28,7 @@ import { FacadeError } from '../errors/facade.error.js';
 import type { Logger } from '../log/logger.js';
 import { Topic, type ApiKeyRevokedPayload, type PubSub, type TopicPayloads } from '../live/pubsub.js';
 import type { TopicSubscription } from '../live/subscription.queue.js';
+import { systemClock, type Clock } from '../time/clock.js';
 import { formatApiKey, hashSecret, newKeyId, newSecret, parseApiKey, secretMatches, type RandomBytes } from './api-key.format.js';
 import { DEFAULT_PERMISSIONS, isPermission, PERMISSIONS, type Permission } from './api-key.permissions.js';
 import { ApiKeyRepository, type ApiKeyRecord, type ApiKeyStatus } from './api-key.repository.js';
@@ -105,8 +106,8 @@ export interface ApiKeyServiceOptions {
   logger: Logger;
   /** Coordinates replicas; pass a Redis lock when several replicas share one store. Default: a lock for this process. */
   lock?: LockPort;
-  /** Epoch ms; default `Date.now`. */
-  clock?: () => number;
+  /** When secrets are made, grace periods end and rotations fall due. Default `systemClock`. */
+  clock?: Clock;
   /** Default `crypto.randomBytes`. */
   random?: RandomBytes;
   /** Counts failed authentications per client address. Default: none. */
@@ -135,7 +136,7 @@ export class ApiKeyService {
   private readonly pubsub: PubSub;
   private readonly logger: Logger;
   private readonly locks: LockRunner;
-  private readonly clock: () => number;
+  private readonly clock: Clock;
   private readonly random: RandomBytes | undefined;
   private readonly throttle: AuthThrottle | undefined;
   private readonly defaultGracePeriodMs: number;
@@ -150,7 +151,7 @@ export class ApiKeyService {
     this.repository = new ApiKeyRepository(options.store);
     this.pubsub = options.pubsub;
     this.logger = options.logger;
-    this.clock = options.clock ?? (() => Date.now());
+    this.clock = options.clock ?? systemClock;
     this.random = options.random;
     this.throttle = options.throttle;
     this.locks = new LockRunner(options.lock ?? createMemoryLock({ clock: this.clock }), options.locking);
@@ -209,7 +210,7 @@ export class ApiKeyService {
               'reset that key to replace its secret, or unset FACADE_ADMIN_KEY.';
         return { outcome: 'EXISTING', key: await this.view(existing), ...(warning === undefined ? {} : { warning }) };
       }
-      const now = this.clock();
+      const now = this.clock.now();
       const name = `${options.tenant}@${new Date(now).toISOString()}`;
       this.assertName(name, 'tenant');
       const id = adopted?.ok === true ? adopted.id : newKeyId(this.random);
@@ -248,7 +249,7 @@ export class ApiKeyService {
     if (!parsed.ok) {
       return this.refuse(context, 'The API key is malformed; present the whole key as issued (usmf_…).');
     }
-    const now = this.clock();
+    const now = this.clock.now();
     const cached = this.cache.get(parsed.id);
     let record = cached !== undefined && cached.until > now ? cached.record : undefined;
     if (record === undefined || !acceptsSecret(record, parsed.secret, now)) {
@@ -300,7 +301,7 @@ export class ApiKeyService {
           details: { field: 'name' },
         });
       }
-      const now = this.clock();
+      const now = this.clock.now();
       const secret = newSecret(this.random);
       const record: ApiKeyRecord = {
         ...this.newRecord(newKeyId(this.random), name, permissions, validated?.policy ?? null, now, secret),
@@ -342,7 +343,7 @@ export class ApiKeyService {
     const validated = rotation === null ? null : validateRotationPolicy(rotation);
     return this.withKey(id, async (record) => {
       this.assertActive(record, 'given a rotation policy');
-      const now = this.clock();
+      const now = this.clock.now();
       const policy = validated?.policy ?? null;
       const updated: ApiKeyRecord = { ...record, rotation: policy, nextRotationAt: policy === null ? null : now + policy.intervalMs };
       await this.repository.replace(updated);
@@ -360,7 +361,7 @@ export class ApiKeyService {
     return this.withKey(id, async (record) => {
       this.assertNotDefault(record, 'revoked');
       if (record.status === 'REVOKED') return this.view(record);
-      const now = this.clock();
+      const now = this.clock.now();
       const updated: ApiKeyRecord = {
         ...record,
         status: 'REVOKED',
@@ -409,7 +410,7 @@ export class ApiKeyService {
         record.status !== 'ACTIVE' ||
         record.rotation === null ||
         record.nextRotationAt !== expectedNextRotationAt ||
-        record.nextRotationAt > this.clock()
+        record.nextRotationAt > this.clock.now()
       ) {
         return false;
       }
@@ -430,7 +431,7 @@ export class ApiKeyService {
     trigger: Trigger,
     actor: AuditActor,
   ): Promise<CreatedApiKey> {
-    const now = this.clock();
+    const now = this.clock.now();
     const secret = newSecret(this.random);
     const previousValidUntil = gracePeriodMs > 0 ? now + gracePeriodMs : null;
     const updated: ApiKeyRecord = {
@@ -508,7 +509,7 @@ export class ApiKeyService {
   }
 
   private async view(record: ApiKeyRecord): Promise<ApiKey> {
-    return toApiKey(record, this.clock(), await this.repository.lastUsedAt(record.id));
+    return toApiKey(record, this.clock.now(), await this.repository.lastUsedAt(record.id));
   }
 
   private assertName(name: string, field: string): void {

@@ -14,6 +14,7 @@ import { FacadeError } from '../errors/facade.error.js';
 import type { Logger } from '../log/logger.js';
 import type { Connection } from '../pagination/connection.types.js';
 import { readIndex, writeDocument } from '../store/keyv.documents.js';
+import { systemClock, type Clock } from '../time/clock.js';
 import { randomBase62, type RandomBytes } from './api-key.format.js';
 import type { LockRunner } from './lock.port.js';
 
@@ -41,8 +42,8 @@ export interface AuditLogOptions {
   logger: Logger;
   /** Serialises index updates across callers and replicas. */
   locks: LockRunner;
-  /** Epoch ms; default `Date.now`. */
-  clock?: () => number;
+  /** Default `systemClock`. */
+  clock?: Clock;
   /** Default `crypto.randomBytes`; event ids come from it. */
   random?: RandomBytes;
   /** Prefix of every keyv key the log writes. Default `audit:`. */
@@ -97,7 +98,7 @@ export class AuditLog {
   private readonly store: Keyv;
   private readonly logger: Logger;
   private readonly locks: LockRunner;
-  private readonly clock: () => number;
+  private readonly clock: Clock;
   private readonly random: RandomBytes | undefined;
   private readonly prefix: string;
   private readonly maxEvents: number;
@@ -106,14 +107,14 @@ export class AuditLog {
     this.store = options.store;
     this.logger = options.logger;
     this.locks = options.locks;
-    this.clock = options.clock ?? (() => Date.now());
+    this.clock = options.clock ?? systemClock;
     this.random = options.random;
     this.prefix = options.prefix ?? 'audit:';
     this.maxEvents = options.maxEvents ?? 10_000;
   }
 
   async record(event: NewAuditEvent): Promise<AuditEvent> {
-    const stored: StoredEvent = { id: randomBase62(16, this.random), at: this.clock(), ...event };
+    const stored: StoredEvent = { id: randomBase62(16, this.random), at: this.clock.now(), ...event };
     await this.locks.run(`${this.prefix}index`, async () => {
       await writeDocument(this.store, this.eventKey(stored.id), stored);
       const ids = [...(await this.ids()), stored.id];

@@ -14,6 +14,7 @@
  * and, for the lock port, retries until `waitMs` pass, then throws naming the lock.
  */
 import { randomBytes } from 'node:crypto';
+import { systemClock, type Clock } from '../time/clock.js';
 
 export interface LockPort {
   acquire(name: string, ttlMs: number): Promise<boolean>;
@@ -21,18 +22,18 @@ export interface LockPort {
 }
 
 export interface MemoryLockOptions {
-  /** Epoch ms; default `Date.now`. */
-  clock?: () => number;
+  /** Default `systemClock`. */
+  clock?: Clock;
 }
 
 export function createMemoryLock(options: MemoryLockOptions = {}): LockPort {
-  const clock = options.clock ?? (() => Date.now());
+  const clock = options.clock ?? systemClock;
   const held = new Map<string, number>();
   return {
     async acquire(name, ttlMs) {
       const until = held.get(name);
-      if (until !== undefined && until > clock()) return false;
-      held.set(name, clock() + ttlMs);
+      if (until !== undefined && until > clock.now()) return false;
+      held.set(name, clock.now() + ttlMs);
       return true;
     },
     async release(name) {
@@ -81,8 +82,8 @@ export interface LockRunnerOptions {
   waitMs?: number;
   /** Pause between attempts while waiting. Default 25 ms. */
   retryEveryMs?: number;
-  /** Default: a real `setTimeout` pause. */
-  sleep?: (ms: number) => Promise<void>;
+  /** Pauses between attempts. Default `systemClock`. */
+  clock?: Clock;
 }
 
 export class LockRunner {
@@ -90,7 +91,7 @@ export class LockRunner {
   private readonly ttlMs: number;
   private readonly waitMs: number;
   private readonly retryEveryMs: number;
-  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly clock: Clock;
 
   constructor(
     private readonly port: LockPort,
@@ -99,7 +100,7 @@ export class LockRunner {
     this.ttlMs = options.ttlMs ?? 10_000;
     this.waitMs = options.waitMs ?? 5_000;
     this.retryEveryMs = options.retryEveryMs ?? 25;
-    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.clock = options.clock ?? systemClock;
   }
 
   /** Runs `work` holding `name`: after earlier callers in this process, and while no other replica holds it. */
@@ -120,7 +121,7 @@ export class LockRunner {
       if (waited >= this.waitMs) {
         throw new Error(`Lock "${name}" is still held by another replica after ${this.waitMs} ms; retry the operation.`);
       }
-      await this.sleep(this.retryEveryMs);
+      await this.clock.sleep(this.retryEveryMs);
       waited += this.retryEveryMs;
     }
     try {

@@ -13,24 +13,17 @@
  * keeps the process alive. `stop()` disarms and waits for a run in progress.
  */
 import type { Logger } from '../log/logger.js';
+import { MAX_TIMER_MS, systemClock, type Cancel, type Clock } from '../time/clock.js';
 import type { ApiKeyService, ScheduledRotation } from './api-key.service.js';
 import type { LockPort } from './lock.port.js';
-
-/** The timer functions the scheduler arms; default the global ones (which node:test `mock.timers` replaces). */
-export interface SchedulerTimers {
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
 
 export interface RotationSchedulerOptions {
   service: ApiKeyService;
   /** The same lock every replica uses (Redis with several replicas). */
   lock: LockPort;
   logger: Logger;
-  /** Epoch ms; default `Date.now`. */
-  clock?: () => number;
-  /** Default: the global `setTimeout`/`clearTimeout`, looked up at each call. */
-  timers?: SchedulerTimers;
+  /** When rotations fall due, and the timer that waits for them. Default `systemClock`. */
+  clock?: Clock;
   /** How long a replica's claim on one rotation lasts. Default 60 000 ms. */
   lockTtlMs?: number;
   /** Longest time between two reads of the schedule. Default 300 000 ms (5 min). */
@@ -39,21 +32,17 @@ export interface RotationSchedulerOptions {
   retryAfterFailureMs?: number;
 }
 
-/** setTimeout's ceiling; a later due time is reached in several hops. */
-const MAX_TIMER_MS = 2_147_483_647;
-
 type Outcome = 'ROTATED' | 'NOT_DUE' | 'CLAIMED_ELSEWHERE' | 'FAILED';
 
 export class RotationScheduler {
   private readonly service: ApiKeyService;
   private readonly lock: LockPort;
   private readonly logger: Logger;
-  private readonly clock: () => number;
-  private readonly timers: SchedulerTimers;
+  private readonly clock: Clock;
   private readonly lockTtlMs: number;
   private readonly resyncEveryMs: number;
   private readonly retryAfterFailureMs: number;
-  private timer: unknown;
+  private cancelTimer: Cancel | undefined;
   private running: Promise<number> | undefined;
   private rerun = false;
   private started = false;
@@ -63,11 +52,7 @@ export class RotationScheduler {
     this.service = options.service;
     this.lock = options.lock;
     this.logger = options.logger;
-    this.clock = options.clock ?? (() => Date.now());
-    this.timers = options.timers ?? {
-      setTimeout: (callback, ms) => setTimeout(callback, ms),
-      clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-    };
+    this.clock = options.clock ?? systemClock;
     this.lockTtlMs = options.lockTtlMs ?? 60_000;
     this.resyncEveryMs = options.resyncEveryMs ?? 300_000;
     this.retryAfterFailureMs = options.retryAfterFailureMs ?? 60_000;
@@ -118,7 +103,7 @@ export class RotationScheduler {
 
   /** One read of the schedule: rotate what is due, arm for what is next. */
   private async pass(): Promise<number> {
-    const now = this.clock();
+    const now = this.clock.now();
     let next = now + this.resyncEveryMs;
     let performed = 0;
     try {
@@ -162,17 +147,16 @@ export class RotationScheduler {
   private arm(at: number): void {
     this.disarm();
     if (!this.started) return;
-    const delay = Math.min(MAX_TIMER_MS, Math.max(0, at - this.clock()));
-    const handle = this.timers.setTimeout(() => {
-      this.timer = undefined;
+    // A later due time is reached in several hops: each re-reads the schedule.
+    const delay = Math.min(MAX_TIMER_MS, Math.max(0, at - this.clock.now()));
+    this.cancelTimer = this.clock.schedule(delay, () => {
+      this.cancelTimer = undefined;
       void this.runDue();
-    }, delay);
-    (handle as { unref?: () => void } | undefined)?.unref?.();
-    this.timer = handle;
+    });
   }
 
   private disarm(): void {
-    if (this.timer !== undefined) this.timers.clearTimeout(this.timer);
-    this.timer = undefined;
+    this.cancelTimer?.();
+    this.cancelTimer = undefined;
   }
 }

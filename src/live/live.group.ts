@@ -35,7 +35,7 @@ import { createHash } from 'node:crypto';
 import type { Keyv } from 'keyv';
 import { FacadeError, type ErrorCode } from '../errors/facade.error.js';
 import type { Logger } from '../log/logger.js';
-import type { LiveTimers } from './live.timers.js';
+import type { Cancel, Clock } from '../time/clock.js';
 import type { PollLease } from './poll.lease.js';
 import { Topic, type LiveGroupPayload, type PubSub } from './pubsub.js';
 import type { TopicSubscription } from './subscription.queue.js';
@@ -99,7 +99,7 @@ export interface LiveGroupSettings {
   leases: PollLease;
   /** Turns and latest data, shared by the replicas (namespace `live`). */
   states: Keyv<unknown>;
-  timers: LiveTimers;
+  clock: Clock;
   random: () => number;
   logger?: Logger;
 }
@@ -136,7 +136,7 @@ export class LiveGroup<S, D, V> {
   #latest: LiveEvent<V>[] = [];
   #holding = false;
   #polling: Promise<void> | undefined;
-  #timer: unknown;
+  #cancelTurn: Cancel | undefined;
   #stretch = 1;
   #nextPollAt = 0;
   #lastNudgeAt = Number.NEGATIVE_INFINITY;
@@ -173,7 +173,7 @@ export class LiveGroup<S, D, V> {
 
   /** After a write to a deployment this group reads: the holder polls now (at most five times an interval). */
   nudge(): void {
-    const now = this.#settings.timers.now();
+    const now = this.#settings.clock.now();
     if (!this.#holding || this.#polling !== undefined || this.#stopped) return;
     if (now - this.#lastNudgeAt < this.#settings.intervalMs / 5) return;
     this.#lastNudgeAt = now;
@@ -182,8 +182,8 @@ export class LiveGroup<S, D, V> {
 
   async stop(): Promise<void> {
     this.#stopped = true;
-    if (this.#timer !== undefined) this.#settings.timers.clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.#cancelTurn?.();
+    this.#cancelTurn = undefined;
     await this.#polling?.catch(() => undefined);
     await this.#channel?.return();
     if (this.#holding) await this.#settings.leases.release(this.key).catch(() => undefined);
@@ -208,19 +208,19 @@ export class LiveGroup<S, D, V> {
   }
 
   async #turn(): Promise<void> {
-    this.#timer = undefined;
+    this.#cancelTurn = undefined;
     if (this.#stopped) return;
     const held = await this.#hold();
     if (this.#stopped) return;
     if (held && !this.#holding) await this.#adopt();
     this.#holding = held;
     this.#schedule(held ? this.#intervalWithJitter() : this.#followerDelay());
-    if (held && this.#polling === undefined && this.#settings.timers.now() >= this.#nextPollAt) await this.#poll(undefined);
+    if (held && this.#polling === undefined && this.#settings.clock.now() >= this.#nextPollAt) await this.#poll(undefined);
   }
 
   #schedule(delayMs: number): void {
     if (this.#stopped) return;
-    this.#timer = this.#settings.timers.setTimeout(() => this.#turn(), delayMs);
+    this.#cancelTurn = this.#settings.clock.schedule(delayMs, () => this.#turn());
   }
 
   #intervalWithJitter(): number {
@@ -252,8 +252,8 @@ export class LiveGroup<S, D, V> {
 
   /** One poll as the holder: publish what changed, remember the turn. `requestedBy` marks a newcomer's first poll. */
   #poll(requestedBy: string | undefined): Promise<void> {
-    const { timers, intervalMs } = this.#settings;
-    const started = timers.now();
+    const { clock, intervalMs } = this.#settings;
+    const started = clock.now();
     const polling = (async () => {
       const previous = this.#turnState;
       let result: PollResult<S, D>;
@@ -263,7 +263,7 @@ export class LiveGroup<S, D, V> {
         await this.#failed(error, started);
         return;
       }
-      const polledAt = timers.now();
+      const polledAt = clock.now();
       this.#stats.ok += 1;
       this.#stretch = 1;
       this.#nextPollAt = started + intervalMs;
@@ -291,11 +291,11 @@ export class LiveGroup<S, D, V> {
 
   /** A newcomer on a replica that does not poll, when nobody has data to give it: one poll for it, delivered here only. */
   async #pollForNewcomer(requestedBy: string): Promise<void> {
-    const { timers, intervalMs } = this.#settings;
+    const { clock, intervalMs } = this.#settings;
     try {
-      const result = await this.#poller.poll(this.#turnState.state, { requestedBy, deadline: timers.now() + intervalMs });
+      const result = await this.#poller.poll(this.#turnState.state, { requestedBy, deadline: clock.now() + intervalMs });
       if (result.publish !== undefined && this.#latest.length === 0 && !this.#stopped) {
-        this.#deliver(result.publish, hashOf(JSON.stringify(result.publish)), timers.now());
+        this.#deliver(result.publish, hashOf(JSON.stringify(result.publish)), clock.now());
       }
     } catch (error) {
       this.#settings.logger?.debug({ err: error, group: this.key }, 'live group: a newcomer’s own poll failed; it waits for the holder');
@@ -303,7 +303,7 @@ export class LiveGroup<S, D, V> {
   }
 
   async #failed(error: unknown, started: number): Promise<void> {
-    const { intervalMs, logger, timers } = this.#settings;
+    const { intervalMs, logger, clock } = this.#settings;
     if (error instanceof FacadeError && error.code === 'UPSTREAM_RATE_LIMITED') {
       this.#stats.skipped += 1;
       this.#stretch = Math.min(this.#stretch * 2, MAX_STRETCH);
@@ -320,7 +320,7 @@ export class LiveGroup<S, D, V> {
         : { code: 'INTERNAL_SERVER_ERROR' as const, message: 'The live query failed; it is polled again' };
     if (!(error instanceof FacadeError)) logger?.error({ err: error, group: this.key }, 'live group: poll failed unexpectedly');
     this.#turnState = { ...this.#turnState, failing: true };
-    await this.#publish({ group: this.key, polledAt: timers.now(), error: failure });
+    await this.#publish({ group: this.key, polledAt: clock.now(), error: failure });
     await this.#save(`${this.key}:turn`, this.#turnState, intervalMs * TURN_TTL_INTERVALS);
   }
 

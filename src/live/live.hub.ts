@@ -18,9 +18,9 @@
 import type { Keyv } from 'keyv';
 import { FacadeError } from '../errors/facade.error.js';
 import type { Logger } from '../log/logger.js';
+import { systemClock, type Clock } from '../time/clock.js';
 import { LiveGroup, type LiveMember, type LivePoller, type LivePollStats } from './live.group.js';
 import { LIVE_CONFIG_DEFAULTS } from './live.settings.js';
-import { REAL_TIMERS, type LiveTimers } from './live.timers.js';
 import type { PollLease } from './poll.lease.js';
 import type { PubSub } from './pubsub.js';
 
@@ -33,8 +33,8 @@ export interface LiveHubOptions {
   intervalMs?: number;
   /** `LIVE_MAX_GROUPS`: most distinct live queries this process polls or follows. Default that setting's. */
   maxGroups?: number;
-  /** Default real timers. */
-  timers?: LiveTimers;
+  /** What groups poll on. Default `systemClock`. */
+  clock?: Clock;
   /** The jitter's source; default `Math.random`. */
   random?: () => number;
   logger?: Logger;
@@ -56,7 +56,7 @@ export class LiveHub {
       pubsub: options.pubsub,
       leases: options.leases,
       states: options.states,
-      timers: options.timers ?? REAL_TIMERS,
+      clock: options.clock ?? systemClock,
       random: options.random ?? Math.random,
       logger: options.logger,
       stats: this.#pollStats,

@@ -12,6 +12,7 @@
  * one Redis with one atomic script per call.
  */
 import { randomUUID } from 'node:crypto';
+import { systemClock, type Clock } from '../time/clock.js';
 
 export interface PollLease {
   hold(name: string, ttlMs: number): Promise<boolean>;
@@ -19,21 +20,21 @@ export interface PollLease {
 }
 
 export interface MemoryLeaseOptions {
-  /** Epoch ms; default `Date.now`. */
-  now?: () => number;
+  /** Default `systemClock`. */
+  clock?: Clock;
   /** The leases this port competes for; pass one map to two ports to make them rivals. Default its own. */
   leases?: Map<string, { holder: string; until: number }>;
 }
 
 export function createMemoryLease(options: MemoryLeaseOptions = {}): PollLease {
-  const now = options.now ?? Date.now;
+  const clock = options.clock ?? systemClock;
   const leases = options.leases ?? new Map<string, { holder: string; until: number }>();
   const me = randomUUID();
   return {
     async hold(name, ttlMs) {
       const lease = leases.get(name);
-      if (lease !== undefined && lease.holder !== me && lease.until > now()) return false;
-      leases.set(name, { holder: me, until: now() + ttlMs });
+      if (lease !== undefined && lease.holder !== me && lease.until > clock.now()) return false;
+      leases.set(name, { holder: me, until: clock.now() + ttlMs });
       return true;
     },
     async release(name) {

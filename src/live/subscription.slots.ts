@@ -11,8 +11,7 @@
  * its slots back within `ttlMs`, and one that stops gives them back at once (`close`).
  * Each take and release is one atomic script.
  */
-import type { LiveTimers } from './live.timers.js';
-import { REAL_TIMERS } from './live.timers.js';
+import { systemClock, type Cancel, type Clock } from '../time/clock.js';
 
 export interface SubscriptionSlots {
   take(keyId: string, id: string, max: number): Promise<boolean>;
@@ -53,8 +52,8 @@ export interface RedisSlotsOptions {
   prefix?: string;
   /** How long a slot outlives a replica that stopped refreshing it. Default 60 s. */
   ttlMs?: number;
-  /** Default real timers. */
-  timers?: LiveTimers;
+  /** Times the refreshes. Default `systemClock`. */
+  clock?: Clock;
 }
 
 const NOW = `local t = redis.call('TIME') local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
@@ -79,13 +78,13 @@ export function createRedisSlots(options: RedisSlotsOptions): SubscriptionSlots 
   const { client } = options;
   const prefix = options.prefix ?? 'usmf:slots:';
   const ttlMs = options.ttlMs ?? 60_000;
-  const timers = options.timers ?? REAL_TIMERS;
+  const clock = options.clock ?? systemClock;
   const held = new Map<string, Set<string>>();
-  let timer: unknown;
+  let cancelRefresh: Cancel | undefined;
   let closed = false;
 
   const refresh = async (): Promise<void> => {
-    timer = undefined;
+    cancelRefresh = undefined;
     await Promise.all(
       [...held].map(([keyId, ids]) =>
         client.eval(REFRESH, { keys: [prefix + keyId], arguments: [String(ttlMs), ...ids] }).catch(() => undefined),
@@ -94,7 +93,7 @@ export function createRedisSlots(options: RedisSlotsOptions): SubscriptionSlots 
     schedule();
   };
   const schedule = () => {
-    if (!closed && timer === undefined && held.size > 0) timer = timers.setTimeout(() => refresh(), ttlMs / 3);
+    if (!closed && cancelRefresh === undefined && held.size > 0) cancelRefresh = clock.schedule(ttlMs / 3, () => refresh());
   };
 
   return {
@@ -116,7 +115,7 @@ export function createRedisSlots(options: RedisSlotsOptions): SubscriptionSlots 
     },
     async close() {
       closed = true;
-      if (timer !== undefined) timers.clearTimeout(timer);
+      cancelRefresh?.();
       const all = [...held];
       held.clear();
       await Promise.all(

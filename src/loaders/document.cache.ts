@@ -26,6 +26,7 @@
 import type { Keyv } from 'keyv';
 import { CACHE_TTL_DEFAULTS, type CacheTtls } from './cache.settings.js';
 import type { Logger } from '../log/logger.js';
+import { systemClock, type Clock } from '../time/clock.js';
 
 export type CacheKind = 'alarm' | 'event' | 'page' | 'deployments';
 
@@ -41,8 +42,8 @@ export interface DocumentCacheOptions {
   shared?: Keyv<unknown>;
   /** Most entries kept in memory; default 20,000. */
   maxEntries?: number;
-  /** Epoch ms; default `Date.now`. */
-  now?: () => number;
+  /** Default `systemClock`. */
+  clock?: Clock;
   logger?: Logger;
 }
 
@@ -57,7 +58,7 @@ export class DocumentCache {
   readonly ttls: CacheTtls;
   readonly #shared: Keyv<unknown> | undefined;
   readonly #maxEntries: number;
-  readonly #now: () => number;
+  readonly #clock: Clock;
   readonly #logger: Logger | undefined;
   readonly #local = new Map<string, Entry>();
   readonly #inFlight = new Map<string, Promise<unknown>>();
@@ -74,7 +75,7 @@ export class DocumentCache {
     this.ttls = { ...CACHE_TTL_DEFAULTS, ...options.ttls };
     this.#shared = options.shared;
     this.#maxEntries = options.maxEntries ?? 20_000;
-    this.#now = options.now ?? Date.now;
+    this.#clock = options.clock ?? systemClock;
     this.#logger = options.logger;
   }
 
@@ -191,7 +192,7 @@ export class DocumentCache {
   #readLocal(id: string): Entry | undefined {
     const entry = this.#local.get(id);
     if (entry === undefined) return undefined;
-    if (entry.expiresAt <= this.#now()) {
+    if (entry.expiresAt <= this.#clock.now()) {
       this.#local.delete(id);
       return undefined;
     }
@@ -204,7 +205,7 @@ export class DocumentCache {
   #writeLocal(id: string, value: unknown, ttl: number, deployments?: readonly string[]): void {
     if (ttl <= 0) return;
     this.#local.delete(id);
-    this.#local.set(id, { value, expiresAt: this.#now() + ttl, ...(deployments ? { deployments } : {}) });
+    this.#local.set(id, { value, expiresAt: this.#clock.now() + ttl, ...(deployments ? { deployments } : {}) });
     while (this.#local.size > this.#maxEntries) {
       const oldest = this.#local.keys().next().value as string;
       this.#local.delete(oldest);

@@ -20,6 +20,7 @@
  */
 import type { ApolloServerPlugin, GraphQLRequestContext } from '@apollo/server';
 import type { DocumentNode, FormattedExecutionResult, OperationDefinitionNode } from 'graphql';
+import { systemClock, type Clock } from '../time/clock.js';
 
 export interface ResponseCacheOptions {
   /** How long an answer is reused; 0 turns the cache off. */
@@ -28,8 +29,8 @@ export interface ResponseCacheOptions {
   cacheable: (document: DocumentNode, operation: OperationDefinitionNode) => boolean;
   /** Default 1,000. */
   maxEntries?: number;
-  /** Epoch ms; default `Date.now`. */
-  now?: () => number;
+  /** Default `systemClock`. */
+  clock?: Clock;
 }
 
 interface Entry {
@@ -51,7 +52,7 @@ export class ResponseCache {
   readonly #stats = { hits: 0, misses: 0 };
 
   constructor(options: ResponseCacheOptions) {
-    this.#options = { maxEntries: 1_000, now: Date.now, ...options };
+    this.#options = { maxEntries: 1_000, clock: systemClock, ...options };
   }
 
   clear(): void {
@@ -94,7 +95,7 @@ export class ResponseCache {
             key = cache.#keyOf(requestContext);
             if (key === undefined) return null;
             const entry = cache.#entries.get(key);
-            if (entry === undefined || entry.expiresAt <= cache.#options.now()) {
+            if (entry === undefined || entry.expiresAt <= cache.#options.clock.now()) {
               if (entry !== undefined) cache.#entries.delete(key);
               cache.#stats.misses += 1;
               return null;
@@ -106,7 +107,7 @@ export class ResponseCache {
           async willSendResponse(requestContext) {
             const body = requestContext.response.body;
             if (key === undefined || hit || body.kind !== 'single' || body.singleResult.errors !== undefined) return;
-            cache.#entries.set(key, { result: body.singleResult, expiresAt: cache.#options.now() + cache.#options.ttlMs });
+            cache.#entries.set(key, { result: body.singleResult, expiresAt: cache.#options.clock.now() + cache.#options.ttlMs });
             // Written by the first `stringifyResult` call, which follows this hook.
             if (body.singleResult.data != null) cache.#json.set(body.singleResult.data, null);
             if (cache.#entries.size > cache.#options.maxEntries) {

@@ -49,7 +49,7 @@ import type { RequestClass } from './budget/request.class.js';
 import { UsageLedger, type CallerUsage } from './budget/usage.ledger.js';
 import { MemoryRateWindow, type RateWindow } from './budget/rate.window.js';
 import { CentralClient } from './central/central.client.js';
-import { systemClock, type Clock } from './clock.js';
+import { systemClock, type Clock } from '../time/clock.js';
 import { createOriginAgent, HttpClient } from './http/http.client.js';
 import type { UpstreamObserver } from './http/upstream.observer.js';
 import type { LaneSnapshot } from './budget/rate.budget.js';
@@ -91,7 +91,7 @@ export interface UpstreamRegistryOptions {
   /** Lets one holder at a time fetch a credential's token (needed with a shared `tokenStore`). Default none. */
   tokenLock?: TokenFetchLock;
   logger: Logger;
-  /** Token expiry and the default in-memory rate window. Default `Date.now`. */
+  /** What every part of the registry reads and waits on: tokens, budgets, clients, the default in-memory rate window. Default `systemClock`. */
   clock?: Clock;
   /** Makes the dispatcher for an origin. Default: `createOriginAgent(tuning)`. */
   dispatcherFactory?: (origin: string) => Dispatcher;

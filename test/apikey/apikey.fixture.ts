@@ -223,6 +223,7 @@ export function wsSubscribe<T>(client: Client, query: string, pick: (data: Recor
         const left = deadline - Date.now();
         if (left <= 0) throw new Error(`no subscription payload within ${timeoutMs} ms`);
         await new Promise<void>((resolve) => {
+          // Real time on purpose: a real WebSocket is under test; the timer only bounds the wait for its next message.
           const timer = setTimeout(resolve, left);
           waiters.push(() => {
             clearTimeout(timer);
@@ -242,6 +243,7 @@ export async function within<T>(ms: number, promise: Promise<T>, what: string): 
     return await Promise.race([
       promise,
       new Promise<never>((_, reject) => {
+        // Real time on purpose: this bounds waits on real sockets and processes, it never decides when something happens.
         timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms);
       }),
     ]);

@@ -23,6 +23,7 @@ import {
   ROTATE,
   SET_ROTATION,
   VIEWER,
+  within,
   type Created,
 } from './apikey.fixture.js';
 
@@ -119,14 +120,24 @@ class FacadeProcess {
     return this.err;
   }
 
-  /** Waits (bounded) until stderr matches `pattern`. */
+  /** Resolves once stderr matches `pattern`, looking again at each chunk (within 5 s). */
   async stderrMatching(pattern: RegExp): Promise<RegExpExecArray> {
-    const deadline = Date.now() + 5_000;
-    for (;;) {
-      const match = pattern.exec(this.err);
-      if (match !== null) return match;
-      assert.ok(Date.now() < deadline, `stderr never matched ${pattern}:\n${this.err}`);
-      await new Promise((resolve) => setTimeout(resolve, 10));
+    const stderr = this.child.stderr!;
+    const matched = new Promise<RegExpExecArray>((resolve) => {
+      // Listens after the constructor's listener, so `err` already holds the chunk.
+      const look = () => {
+        const match = pattern.exec(this.err);
+        if (match === null) return;
+        stderr.off('data', look);
+        resolve(match);
+      };
+      stderr.on('data', look);
+      look();
+    });
+    try {
+      return await within(5_000, matched, `stderr matching ${pattern}`);
+    } catch (error) {
+      throw new Error(`${(error as Error).message}; stderr:\n${this.err}`);
     }
   }
 

@@ -2,8 +2,24 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestFacade, type TestFacade } from '../support/facade.fixture.js';
 import { postGraphQL } from '../support/graphql.client.js';
-import { fakeClock, HOUR, MINUTE, type FakeClock } from '../keys/keys.fixture.js';
-import { assertUnauthenticated, bearer, createKey, dataOf, RESET, ROTATE, VIEWER, type Created } from './apikey.fixture.js';
+import { HOUR, MINUTE } from '../keys/keys.fixture.js';
+import { ManualClock } from '../support/manual.clock.js';
+import {
+  assertUnauthenticated,
+  bearer,
+  connectWs,
+  createKey,
+  dataOf,
+  RESET,
+  ROTATE,
+  ROTATED,
+  VIEWER,
+  within,
+  wsExecute,
+  wsSubscribe,
+  type ApiKeyRotation,
+  type Created,
+} from './apikey.fixture.js';
 
 /**
  * A client that keeps calling `viewer` with whatever secret it currently holds, from
@@ -15,6 +31,8 @@ class SteadyTraffic {
   readonly failures: Array<{ status: number; body: unknown }> = [];
   private running = true;
   private readonly loops: Array<Promise<void>>;
+  /** Who waits for the total to reach what, woken by each answer. */
+  private readonly waiting: Array<{ total: number; wake: () => void }> = [];
 
   constructor(
     private readonly url: string,
@@ -29,14 +47,10 @@ class SteadyTraffic {
     return [...this.ok.values()].reduce((a, b) => a + b, 0) + this.failures.length;
   }
 
-  /** Resolves once `count` more requests have been answered. */
-  async answered(count: number): Promise<void> {
-    const target = this.total + count;
-    const deadline = Date.now() + 5_000;
-    while (this.total < target) {
-      assert.ok(Date.now() < deadline, `traffic stalled at ${this.total} requests`);
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
+  /** Resolves once `count` more requests have been answered (within 5 s). */
+  answered(count: number): Promise<void> {
+    const total = this.total + count;
+    return within(5_000, new Promise<void>((wake) => this.waiting.push({ total, wake })), `${count} more answers after ${this.total}`);
   }
 
   async stop(): Promise<void> {
@@ -50,16 +64,21 @@ class SteadyTraffic {
       const response = await postGraphQL(this.url, VIEWER, {}, bearer(secret));
       if (response.status === 200 && response.body.errors === undefined) this.ok.set(secret, (this.ok.get(secret) ?? 0) + 1);
       else this.failures.push({ status: response.status, body: response.body });
+      for (const waiter of [...this.waiting]) {
+        if (this.total < waiter.total) continue;
+        this.waiting.splice(this.waiting.indexOf(waiter), 1);
+        waiter.wake();
+      }
     }
   }
 }
 
 describe('rotating a key under steady traffic (fake key clock)', () => {
   let facade: TestFacade;
-  let clock: FakeClock;
+  let clock: ManualClock;
   before(async () => {
-    clock = fakeClock(Date.now());
-    facade = await startTestFacade({}, { facade: { keys: { clock: clock.now } } });
+    clock = new ManualClock(Date.now());
+    facade = await startTestFacade({}, { facade: { keys: { clock } } });
   });
   after(async () => {
     await facade.stop();
@@ -75,7 +94,7 @@ describe('rotating a key under steady traffic (fake key clock)', () => {
       assert.equal(graceEnds, clock.now() + HOUR);
       // The client is slow to pick up the new secret: most of the grace period passes first.
       await traffic.answered(20);
-      clock.advance(59 * MINUTE);
+      await clock.advance(59 * MINUTE);
       await traffic.answered(20);
       traffic.secret = rotated.secret;
       await traffic.answered(20);
@@ -118,19 +137,25 @@ describe('rotating a key under steady traffic (fake key clock)', () => {
   it("rotates a key whose interval fell due, with the policy's grace period, when the key clock passes the due time", async () => {
     const scheduled = await createKey(facade, { name: 'scheduled', rotation: { interval: 'P30D', gracePeriod: 'P15D' } });
     const due = Date.parse(scheduled.key.nextRotationAt!);
-    clock.set(due);
-    // A schedule change makes the scheduler read the schedule at once; this one is on another key.
-    await createKey(facade, { name: 'nudge' });
-    const deadline = Date.now() + 2_000;
-    let rotatedAt: string | null = null;
-    while (rotatedAt === null && Date.now() < deadline) {
-      const { apiKeys } = dataOf(await facade.gql<{ apiKeys: Array<{ id: string; lastRotatedAt: string | null }> }>('{ apiKeys { id lastRotatedAt } }'));
-      rotatedAt = apiKeys.find((key) => key.id === scheduled.key.id)!.lastRotatedAt;
-      if (rotatedAt === null) await new Promise((resolve) => setTimeout(resolve, 20));
+    // The key's own connection hears of its rotation: that, not a poll, says when the scheduler has run.
+    const connection = connectWs(facade, { Authorization: `Bearer ${scheduled.secret}` });
+    try {
+      await within(2_000, connection.acknowledged, 'the connection is acknowledged');
+      const rotations = wsSubscribe(connection.client, ROTATED, (data) => data['apiKeyRotated'] as ApiKeyRotation);
+      assert.equal((await wsExecute(connection.client, VIEWER)).errors, undefined);
+      clock.set(due);
+      // A schedule change makes the scheduler read the schedule at once; this one is on another key.
+      await createKey(facade, { name: 'nudge' });
+      const rotation = await rotations.next();
+      assert.equal(rotation.trigger, 'SCHEDULED');
+      assert.equal(rotation.rotatedAt, new Date(due).toISOString());
+    } finally {
+      await connection.dispose();
     }
-    assert.equal(rotatedAt, new Date(due).toISOString());
+    const { apiKeys } = dataOf(await facade.gql<{ apiKeys: Array<{ id: string; lastRotatedAt: string | null }> }>('{ apiKeys { id lastRotatedAt } }'));
+    assert.equal(apiKeys.find((key) => key.id === scheduled.key.id)!.lastRotatedAt, new Date(due).toISOString());
     assert.equal((await postGraphQL(facade.url, VIEWER, {}, bearer(scheduled.secret))).status, 200, 'the old secret is in its grace period');
-    clock.advance(15 * 24 * HOUR);
+    await clock.advance(15 * 24 * HOUR);
     assertUnauthenticated(await postGraphQL(facade.url, VIEWER, {}, bearer(scheduled.secret)));
   });
 });

@@ -85,6 +85,7 @@ function subscribe(replica: ClusterReplica, deployment: string, key: string): Su
       const seen = pages.find(accept);
       if (seen !== undefined) return Promise.resolve(seen);
       return new Promise((resolve, reject) => {
+        // Real time on purpose: replicas are real processes; this only bounds the wait for their pages.
         const timer = setTimeout(() => reject(new Error(`replica ${replica.index}, ${deployment}: never saw ${what}`)), 10 * INTERVAL_MS);
         waiters.push({ accept, resolve: (page) => (clearTimeout(timer), resolve(page)) });
       });
@@ -114,6 +115,7 @@ async function everyPagePolledAfter(cluster: RunningCluster, mark: number): Prom
     const polled = await Promise.all(DEPLOYMENTS.map(async (d) => (await pagePolls(cluster, d)).some((at) => at > mark)));
     if (polled.every(Boolean)) return;
     if (Date.now() > deadline) throw new Error(`not every live page was polled within ${5 * INTERVAL_MS} ms: ${polled}`);
+    // Real time on purpose: replicas are real processes polling on their own clocks.
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
@@ -182,6 +184,7 @@ describe('a replica killed mid-traffic', () => {
       }
     };
     const writers = cluster.replicas.map(writer);
+    // Real time on purpose: the writers talk to real replica processes.
     while (done.size < 6) await new Promise((resolve) => setTimeout(resolve, 20));
 
     await victim.kill('SIGKILL');

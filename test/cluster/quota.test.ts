@@ -52,6 +52,7 @@ describe('three replicas on one Redis, offered five times the quota', () => {
           }),
         );
       }
+      // Real time on purpose: replicas are real processes sharing a real 1 s quota window.
       await new Promise((resolve) => setTimeout(resolve, TICK_MS));
     }
     await Promise.all(calls);

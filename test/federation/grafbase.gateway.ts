@@ -115,6 +115,7 @@ async function untilAnswering(url: string, exited: () => string | undefined): Pr
     );
     if (answered) return;
     if (Date.now() > deadline) throw new Error(`did not answer at ${url} within ${READY_WITHIN_MS / 1000} s`);
+    // Real time on purpose: a real gateway process is starting.
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
@@ -155,6 +156,7 @@ export async function startGrafbase(options: GrafbaseOptions): Promise<RunningGr
     if (exited() !== undefined) return;
     const gone = once(child, 'exit');
     child.kill('SIGTERM');
+    // Real time on purpose: a real gateway process that ignores SIGTERM is killed.
     const timer = setTimeout(() => child.kill('SIGKILL'), STOP_WITHIN_MS);
     await gone;
     clearTimeout(timer);

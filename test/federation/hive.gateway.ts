@@ -63,6 +63,7 @@ export async function startHiveGateway(options: { supergraph: string; env?: Reco
   const stop = async () => {
     if (running.delete(child)) {
       child.kill('SIGTERM');
+      // Real time on purpose: a real gateway process that ignores SIGTERM is killed after 5 s.
       const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
       await exited;
       clearTimeout(timer);
@@ -82,6 +83,7 @@ export async function startHiveGateway(options: { supergraph: string; env?: Reco
       await stop();
       throw new Error(`Hive Gateway did not start (${ready === 'exited' ? 'it exited' : 'no answer within 60 s'}):\n${output.slice(-4_000)}`);
     }
+    // Real time on purpose: a real gateway process is starting.
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return { url: `${base}/graphql`, pid: child.pid!, log: () => readFileSync(logFile, 'utf8'), stop };

@@ -76,7 +76,7 @@ describe('the facade behind Hive Gateway', () => {
     gateway = await startHiveGateway({ supergraph });
     // The gateway loads its WebSocket transport on first use, and each subscription that
     // starts meanwhile opens a socket of its own (bench router-live measures it): one first.
-    await live.timers.advance(Math.max(0, Date.now() - live.timers.now()));
+    await live.clock.advance(Math.max(0, Date.now() - live.clock.now()));
     const warm = gatewayWs(gateway, live.key);
     const first = record(warm, page(1));
     assert.equal((await first.next(20_000)).errors, undefined);
@@ -94,7 +94,7 @@ describe('the facade behind Hive Gateway', () => {
    * deadline is read on that clock, so it is brought to the wall clock before each test.
    */
   beforeEach(async () => {
-    await live.timers.advance(Math.max(0, Date.now() - live.timers.now()));
+    await live.clock.advance(Math.max(0, Date.now() - live.clock.now()));
   });
 
   const viaGateway = <T>(query: string, key: string, variables: Record<string, unknown> = {}) =>
@@ -153,7 +153,7 @@ describe('the facade behind Hive Gateway', () => {
   });
 
   it(`gives ${DASHBOARDS} dashboards on one key their first page and a new alarm, the gateway multiplexing them onto one WebSocket`, async () => {
-    const { facade, timers, key } = live;
+    const { facade, clock, key } = live;
     const mark = await logEnd(facade.simulatorUrl);
     // Half the wall on SSE (a stream each), half on five WebSockets to the gateway.
     const wsClients = Array.from({ length: 5 }, () => gatewayWs(gateway, key));
@@ -172,7 +172,7 @@ describe('the facade behind Hive Gateway', () => {
       assert.equal(sockets.authenticated, 1, `the gateway multiplexes the ${DASHBOARDS} subscriptions of one key onto one WebSocket`);
       await untilListCallsAnswered(facade.simulatorUrl, mark, 5);
       const [created] = await injectAlarms(facade.simulatorUrl, DEPLOYMENT);
-      await timers.advance(TURN_MS);
+      await clock.advance(TURN_MS);
       const updates = await Promise.all(dashboards.map((dashboard) => dashboard.next(20_000)));
       for (const update of updates) assert.equal(headOf(update), created!.uuid);
     } finally {
@@ -183,7 +183,7 @@ describe('the facade behind Hive Gateway', () => {
   });
 
   it('carries alarmCreated and SSE (client → gateway) too', async () => {
-    const { facade, timers, key } = live;
+    const { facade, clock, key } = live;
     const sse = createSseClient({ url: gateway.url, headers: { authorization: `Bearer ${key}` }, retryAttempts: 0 });
     const ws = gatewayWs(gateway, key);
     try {
@@ -194,7 +194,7 @@ describe('the facade behind Hive Gateway', () => {
       assert.equal(first.errors, undefined, JSON.stringify(first.errors));
       await untilListCallsAnswered(facade.simulatorUrl, mark, 2);
       const [alarm] = await injectAlarms(facade.simulatorUrl, DEPLOYMENT);
-      await timers.advance(TURN_MS);
+      await clock.advance(TURN_MS);
       assert.equal(headOf(await pageOverSse.next(10_000)), alarm!.uuid);
       const news = await created.next(10_000);
       assert.equal(news.errors, undefined, JSON.stringify(news.errors));
@@ -246,7 +246,7 @@ describe('the facade behind Hive Gateway', () => {
     const small = await startLiveFacade({ LIVE_MAX_SUBSCRIPTIONS_PER_KEY: '2' });
     const { body } = await small.facade.gql<{ _service: { sdl: string } }>('{ _service { sdl } }');
     const narrow = await startHiveGateway({ supergraph: composeSupergraph([{ name: 'usm', url: small.facade.url, sdl: body.data!._service.sdl }]) });
-    await small.timers.advance(Math.max(0, Date.now() - small.timers.now()));
+    await small.clock.advance(Math.max(0, Date.now() - small.clock.now()));
     const ws = gatewayWs(narrow, small.key);
     try {
       const running = [record(ws, page(1)), record(ws, page(2))];

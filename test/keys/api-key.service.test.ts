@@ -6,11 +6,11 @@ import { formatApiKey, newKeyId, newSecret, parseApiKey } from '../../src/keys/a
 import { PERMISSIONS } from '../../src/keys/api-key.permissions.js';
 import { createMemoryAuthThrottle } from '../../src/keys/auth.throttle.js';
 import { createMemoryPubSub, Topic } from '../../src/live/pubsub.js';
+import { ManualClock } from '../support/manual.clock.js';
 import {
   captureLogs,
   DAY,
   facadeError,
-  fakeClock,
   HOUR,
   keysHarness,
   MINUTE,
@@ -59,7 +59,7 @@ describe('the default key', () => {
   it('adopts FACADE_ADMIN_KEY, storing only its hash', async () => {
     const store = new Keyv();
     const logs = captureLogs();
-    const service = new ApiKeyService({ store, pubsub: createMemoryPubSub(), logger: logs.logger, clock: () => T0 });
+    const service = new ApiKeyService({ store, pubsub: createMemoryPubSub(), logger: logs.logger, clock: new ManualClock(T0) });
     const given = formatApiKey(newKeyId(), newSecret());
     const adopted = await service.ensureDefaultKey({ tenant: 'acme', adoptSecret: given });
     assert.equal(adopted.outcome, 'ADOPTED');
@@ -74,7 +74,7 @@ describe('the default key', () => {
   });
 
   it('refuses a FACADE_ADMIN_KEY that is malformed or mistyped, and creates nothing', async () => {
-    const service = new ApiKeyService({ store: new Keyv(), pubsub: createMemoryPubSub(), logger: captureLogs().logger, clock: () => T0 });
+    const service = new ApiKeyService({ store: new Keyv(), pubsub: createMemoryPubSub(), logger: captureLogs().logger, clock: new ManualClock(T0) });
     await assert.rejects(service.ensureDefaultKey({ tenant: 'acme', adoptSecret: 'hunter2' }), facadeError('BAD_USER_INPUT', /FACADE_ADMIN_KEY is not in the key format/));
     const typo = formatApiKey(newKeyId(), 'A'.repeat(32)).replace('AAAA', 'AAAB');
     await assert.rejects(service.ensureDefaultKey({ tenant: 'acme', adoptSecret: typo }), facadeError('BAD_USER_INPUT', /FACADE_ADMIN_KEY is mistyped/));
@@ -145,10 +145,10 @@ describe('authenticate', () => {
       return set(key, value);
     }) as typeof h.store.set;
     await h.service.authenticate(h.adminSecret);
-    h.clock.advance(30 * SECOND);
+    await h.clock.advance(30 * SECOND);
     await h.service.authenticate(h.adminSecret);
     assert.deepEqual((await h.service.get(h.admin.id)).lastUsedAt, new Date(T0));
-    h.clock.advance(30 * SECOND);
+    await h.clock.advance(30 * SECOND);
     await h.service.authenticate(h.adminSecret);
     assert.deepEqual((await h.service.get(h.admin.id)).lastUsedAt, new Date(T0 + MINUTE));
     assert.deepEqual(writes, [`apikeys:used:${h.admin.id}`, `apikeys:used:${h.admin.id}`]);
@@ -262,9 +262,9 @@ describe('rotate', () => {
     assert.deepEqual(rotated.key.previousSecretValidUntil, new Date(T0 + HOUR));
     assert.deepEqual(rotated.key.lastRotatedAt, new Date(T0));
     assert.equal((await h.service.authenticate(rotated.secret)).id, created.key.id);
-    h.clock.advance(HOUR - 1);
+    await h.clock.advance(HOUR - 1);
     assert.equal((await h.service.authenticate(created.secret)).id, created.key.id);
-    h.clock.advance(1);
+    await h.clock.advance(1);
     await assert.rejects(h.service.authenticate(created.secret), facadeError('UNAUTHENTICATED', /invalid or expired/));
     assert.equal((await h.service.authenticate(rotated.secret)).id, created.key.id);
     assert.equal((await h.service.get(created.key.id)).previousSecretValidUntil, null);
@@ -286,7 +286,7 @@ describe('rotate', () => {
       } catch {
         failures += 1;
       }
-      h.clock.advance(5 * SECOND);
+      await h.clock.advance(5 * SECOND);
     }
     assert.equal(failures, 0);
     assert.equal(served, 360);
@@ -304,7 +304,7 @@ describe('rotate', () => {
   it('moves the next scheduled rotation to one interval after a manual rotation', async () => {
     const h = await harness();
     const created = await h.service.create({ name: 'policy', rotation: { interval: 'P30D', gracePeriod: 'P15D' } }, h.admin);
-    h.clock.advance(10 * DAY);
+    await h.clock.advance(10 * DAY);
     assert.deepEqual((await h.service.rotate(created.key.id, {}, h.admin)).key.nextRotationAt, new Date(T0 + 40 * DAY));
   });
 
@@ -437,7 +437,7 @@ describe('revoke', () => {
     const { key } = await h.service.create({ name: 'dashboard' }, h.admin);
     await h.service.revoke(key.id, h.admin);
     const before = await observableState(h.service);
-    h.clock.advance(MINUTE);
+    await h.clock.advance(MINUTE);
     await h.service.revoke(key.id, h.admin);
     assert.deepEqual(await observableState(h.service), before);
   });
@@ -446,8 +446,8 @@ describe('revoke', () => {
     const store = new Keyv();
     const pubsub = createMemoryPubSub();
     const a = await harness({ store, pubsub });
-    const clock = fakeClock();
-    const b = new ApiKeyService({ store, pubsub, logger: captureLogs().logger, clock: clock.now });
+    const clock = new ManualClock(T0);
+    const b = new ApiKeyService({ store, pubsub, logger: captureLogs().logger, clock });
     const created = await a.service.create({ name: 'dashboard' }, a.admin);
     await b.authenticate(created.secret);
     await a.service.revoke(created.key.id, a.admin);
@@ -491,9 +491,9 @@ describe('the audit trail', () => {
   it('records who did what to which key for each change, newest first, never a secret', async () => {
     const h = await harness();
     const created = await h.service.create({ name: 'dashboard', rotation: { interval: 'P30D', gracePeriod: 'P15D' } }, h.admin);
-    h.clock.advance(MINUTE);
+    await h.clock.advance(MINUTE);
     const rotated = await h.service.rotate(created.key.id, { gracePeriodMs: HOUR }, h.admin);
-    h.clock.advance(MINUTE);
+    await h.clock.advance(MINUTE);
     const reset = await h.service.reset(created.key.id, h.admin);
     await h.service.setRotation(created.key.id, null, h.admin);
     await h.service.revoke(created.key.id, h.admin);

@@ -3,22 +3,23 @@ import assert from 'node:assert/strict';
 import Keyv from 'keyv';
 import { AuditLog, encodeAuditCursor } from '../../src/keys/audit.log.js';
 import { createMemoryLock, LockRunner } from '../../src/keys/lock.port.js';
-import { captureLogs, facadeError, fakeClock, MINUTE, T0 } from './keys.fixture.js';
+import { ManualClock } from '../support/manual.clock.js';
+import { captureLogs, facadeError, MINUTE, T0 } from './keys.fixture.js';
 
 function auditLog(options: { maxEvents?: number } = {}) {
-  const clock = fakeClock();
+  const clock = new ManualClock(T0);
   let counter = 0;
   // Ids come from the injected random source: bytes 0,1,2… give readable ids per event.
   const random = (size: number) => Buffer.alloc(size, counter++ % 62);
   const store = new Keyv();
-  const log = new AuditLog({ store, logger: captureLogs().logger, locks: new LockRunner(createMemoryLock()), clock: clock.now, random, ...options });
+  const log = new AuditLog({ store, logger: captureLogs().logger, locks: new LockRunner(createMemoryLock()), clock, random, ...options });
   return { log, clock, store };
 }
 
-async function recordMany(log: AuditLog, clock: ReturnType<typeof fakeClock>, count: number) {
+async function recordMany(log: AuditLog, clock: ManualClock, count: number) {
   for (let i = 0; i < count; i += 1) {
     await log.record({ action: 'CREATE', actor: { kind: 'SYSTEM' }, keyId: `key${i}`, keyName: `key-${i}`, details: {} });
-    clock.advance(MINUTE);
+    await clock.advance(MINUTE);
   }
 }
 

@@ -9,31 +9,13 @@ import { FacadeError, type ErrorCode } from '../../src/errors/facade.error.js';
 import { createLogger, type Logger } from '../../src/log/logger.js';
 import { createMemoryPubSub, type PubSub } from '../../src/live/pubsub.js';
 import { ApiKeyService, type ApiKey, type ApiKeyServiceOptions } from '../../src/keys/api-key.service.js';
+import { ManualClock } from '../support/manual.clock.js';
 
 export const T0 = Date.parse('2025-03-01T08:00:00.000Z');
 export const SECOND = 1000;
 export const MINUTE = 60 * SECOND;
 export const HOUR = 60 * MINUTE;
 export const DAY = 24 * HOUR;
-
-export interface FakeClock {
-  now(): number;
-  advance(ms: number): void;
-  set(ms: number): void;
-}
-
-export function fakeClock(start = T0): FakeClock {
-  let current = start;
-  return {
-    now: () => current,
-    advance: (ms) => {
-      current += ms;
-    },
-    set: (ms) => {
-      current = ms;
-    },
-  };
-}
 
 export interface LogCapture {
   logger: Logger;
@@ -67,7 +49,7 @@ export interface KeysHarness {
   service: ApiKeyService;
   store: Keyv;
   pubsub: PubSub;
-  clock: FakeClock;
+  clock: ManualClock;
   logs: LogCapture;
   /** The default admin key and its secret. */
   admin: ApiKey;
@@ -76,11 +58,11 @@ export interface KeysHarness {
 }
 
 /** A service with its default key made; `overrides` replace any option. */
-export async function keysHarness(overrides: Partial<ApiKeyServiceOptions> & { clock?: never } = {}, clock = fakeClock()): Promise<KeysHarness> {
+export async function keysHarness(overrides: Partial<ApiKeyServiceOptions> & { clock?: never } = {}, clock = new ManualClock(T0)): Promise<KeysHarness> {
   const store = overrides.store ?? new Keyv();
   const pubsub = overrides.pubsub ?? createMemoryPubSub();
   const logs = captureLogs();
-  const service = new ApiKeyService({ store, pubsub, logger: logs.logger, clock: clock.now, ...overrides });
+  const service = new ApiKeyService({ store, pubsub, logger: logs.logger, clock, ...overrides });
   const ensured = await service.ensureDefaultKey({ tenant: 'acme' });
   const adminSecret = ensured.outcome === 'CREATED' ? ensured.secret : assert.fail('expected a new default key');
   return {

@@ -2,18 +2,19 @@ import { afterEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createMemoryLock, createRedisLock, LockRunner } from '../../src/keys/lock.port.js';
 import { redisScope, type RedisScope } from '../live/redis.fixture.js';
-import { fakeClock, SECOND } from './keys.fixture.js';
+import { ManualClock } from '../support/manual.clock.js';
+import { SECOND, T0 } from './keys.fixture.js';
 
 describe('createMemoryLock', () => {
   it('grants a name to one holder until released or until its time-to-live passes', async () => {
-    const clock = fakeClock();
-    const lock = createMemoryLock({ clock: clock.now });
+    const clock = new ManualClock(T0);
+    const lock = createMemoryLock({ clock });
     assert.equal(await lock.acquire('rotation:k1', 10 * SECOND), true);
     assert.equal(await lock.acquire('rotation:k1', 10 * SECOND), false);
     assert.equal(await lock.acquire('rotation:k2', 10 * SECOND), true);
     await lock.release('rotation:k1');
     assert.equal(await lock.acquire('rotation:k1', 10 * SECOND), true);
-    clock.advance(10 * SECOND);
+    await clock.advance(10 * SECOND);
     assert.equal(await lock.acquire('rotation:k1', 10 * SECOND), true);
   });
 });
@@ -73,9 +74,15 @@ describe('LockRunner', () => {
   it('waits for another replica, then gives up naming the lock', async () => {
     const lock = createMemoryLock();
     await lock.acquire('apikey:k1', 60 * SECOND);
-    const slept: number[] = [];
-    const runner = new LockRunner(lock, { waitMs: 100, retryEveryMs: 25, sleep: async (ms) => void slept.push(ms) });
-    await assert.rejects(runner.run('apikey:k1', async () => 'never'), /Lock "apikey:k1" is still held by another replica after 100 ms; retry the operation\./);
-    assert.deepEqual(slept, [25, 25, 25, 25]);
+    const clock = new ManualClock(T0);
+    const runner = new LockRunner(lock, { waitMs: 100, retryEveryMs: 25, clock });
+    let settled = false;
+    const refused = assert.rejects(runner.run('apikey:k1', async () => 'never'), /Lock "apikey:k1" is still held by another replica after 100 ms; retry the operation\./);
+    void refused.then(() => (settled = true), () => (settled = true));
+    await clock.advance(99);
+    assert.equal(settled, false, 'still trying every 25 ms');
+    await clock.advance(1);
+    await refused;
+    assert.equal(clock.pending, 0);
   });
 });

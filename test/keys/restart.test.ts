@@ -8,7 +8,8 @@ import KeyvSqlite from '@keyv/sqlite';
 import { ApiKeyService } from '../../src/keys/api-key.service.js';
 import { parseApiKey } from '../../src/keys/api-key.format.js';
 import { createMemoryPubSub } from '../../src/live/pubsub.js';
-import { captureLogs, DAY, facadeError, fakeClock, HOUR, T0 } from './keys.fixture.js';
+import { ManualClock } from '../support/manual.clock.js';
+import { captureLogs, DAY, facadeError, HOUR, T0 } from './keys.fixture.js';
 
 describe('a restart over the same SQLite store', () => {
   let dir: string;
@@ -28,10 +29,10 @@ describe('a restart over the same SQLite store', () => {
   });
 
   it('keeps every key, policy and audit event, and the store and logs hold no secret', async () => {
-    const clock = fakeClock(T0);
+    const clock = new ManualClock(T0);
     const firstLogs = captureLogs();
     const firstStore = openStore();
-    const first = new ApiKeyService({ store: firstStore, pubsub: createMemoryPubSub(), logger: firstLogs.logger, clock: clock.now });
+    const first = new ApiKeyService({ store: firstStore, pubsub: createMemoryPubSub(), logger: firstLogs.logger, clock });
     const ensured = await first.ensureDefaultKey({ tenant: 'acme' });
     assert.equal(ensured.outcome, 'CREATED');
     const adminSecret = (ensured as { secret: string }).secret;
@@ -39,7 +40,7 @@ describe('a restart over the same SQLite store', () => {
     const dashboard = await first.create({ name: 'dashboard', rotation: { interval: 'P30D', gracePeriod: 'P15D' } }, admin);
     const labeler = await first.create({ name: 'labeler', permissions: ['alarms:read', 'alarms:write'] }, admin);
     const retired = await first.create({ name: 'retired' }, admin);
-    clock.advance(HOUR);
+    await clock.advance(HOUR);
     const rotated = await first.rotate(dashboard.key.id, { gracePeriodMs: DAY }, admin);
     await first.setRotation(labeler.key.id, { interval: 'P7D', gracePeriod: 'P1D' }, admin);
     await first.revoke(retired.key.id, admin);
@@ -51,7 +52,7 @@ describe('a restart over the same SQLite store', () => {
     stores.splice(stores.indexOf(firstStore), 1);
 
     const secondLogs = captureLogs();
-    const second = new ApiKeyService({ store: openStore(), pubsub: createMemoryPubSub(), logger: secondLogs.logger, clock: clock.now });
+    const second = new ApiKeyService({ store: openStore(), pubsub: createMemoryPubSub(), logger: secondLogs.logger, clock });
     assert.deepEqual(await second.list(), keysBefore);
     assert.deepEqual(await second.audit.list({ first: 100 }), auditBefore);
     assert.equal(auditBefore.edges.length, 7);

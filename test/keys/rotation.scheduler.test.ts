@@ -1,4 +1,4 @@
-import { afterEach, describe, it, mock } from 'node:test';
+import { afterEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import Keyv from 'keyv';
 import { ApiKeyService } from '../../src/keys/api-key.service.js';
@@ -6,28 +6,18 @@ import { createMemoryLock, createRedisLock, type LockPort } from '../../src/keys
 import { RotationScheduler } from '../../src/keys/rotation.scheduler.js';
 import { createMemoryPubSub, Topic } from '../../src/live/pubsub.js';
 import { redisScope, type RedisScope } from '../live/redis.fixture.js';
-import { captureLogs, DAY, fakeClock, HOUR, keysHarness, MINUTE, T0, type FakeClock, type KeysHarness } from './keys.fixture.js';
-
-/** Lets every pending promise chain of the in-memory store settle (setImmediate is not mocked). */
-const settle = () => new Promise((resolve) => setImmediate(resolve));
-
-/** A clock that reads the mocked Date, for services under `mock.timers`. */
-const mockedDateClock: FakeClock = { now: () => Date.now(), advance: () => assert.fail('use mock.timers.tick'), set: () => assert.fail('use mock.timers') };
-
-/** Timers that never fire, for tests that drive `runDue()` themselves. */
-const idleTimers = { setTimeout: () => ({}), clearTimeout: () => undefined };
+import { ManualClock } from '../support/manual.clock.js';
+import { captureLogs, DAY, HOUR, keysHarness, MINUTE, T0, type KeysHarness } from './keys.fixture.js';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
-  mock.timers.reset();
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
 async function scheduledHarness(): Promise<{ h: KeysHarness; scheduler: RotationScheduler; keyId: string; secret: string }> {
-  mock.timers.enable({ apis: ['setTimeout', 'Date'], now: T0 });
-  const h = await keysHarness({}, mockedDateClock);
+  const h = await keysHarness();
   const created = await h.service.create({ name: 'dashboard', rotation: { interval: 'P1D', gracePeriod: 'PT1H' } }, h.admin);
-  const scheduler = new RotationScheduler({ service: h.service, lock: createMemoryLock(), logger: h.logs.logger });
+  const scheduler = new RotationScheduler({ service: h.service, lock: createMemoryLock(), logger: h.logs.logger, clock: h.clock });
   cleanups.push(async () => {
     await scheduler.stop();
     await h.close();
@@ -41,11 +31,10 @@ describe('RotationScheduler', () => {
     const rotations = h.pubsub.subscribe(Topic.ApiKeyRotated, keyId);
     assert.equal(await scheduler.start(), 0);
 
-    mock.timers.tick(DAY - 1);
-    await settle();
+    await h.clock.advance(DAY - 1);
     assert.equal((await h.service.get(keyId)).lastRotatedAt, null);
 
-    mock.timers.tick(1);
+    await h.clock.advance(1);
     const message = (await rotations.next()).value!;
     assert.equal(message.trigger, 'SCHEDULED');
     assert.equal(message.previousValidUntil, new Date(T0 + DAY + HOUR).toISOString());
@@ -62,31 +51,23 @@ describe('RotationScheduler', () => {
   it('keeps rotating every interval', async () => {
     const { h, scheduler, keyId } = await scheduledHarness();
     await scheduler.start();
-    for (let day = 1; day <= 3; day += 1) {
-      mock.timers.tick(DAY);
-      await settle();
-      await settle();
-    }
+    await h.clock.advance(3 * DAY);
     assert.deepEqual((await h.service.get(keyId)).lastRotatedAt, new Date(T0 + 3 * DAY));
     const rotations = (await h.service.audit.list({ first: 100 })).edges.filter((e) => e.node.action === 'ROTATE');
     assert.equal(rotations.length, 3);
   });
 
   it('re-arms when a new policy brings the next rotation closer', async () => {
-    mock.timers.enable({ apis: ['setTimeout', 'Date'], now: T0 });
-    const h = await keysHarness({}, mockedDateClock);
+    const h = await keysHarness();
     const { key } = await h.service.create({ name: 'monthly', rotation: { interval: 'P30D', gracePeriod: 'P15D' } }, h.admin);
-    const scheduler = new RotationScheduler({ service: h.service, lock: createMemoryLock(), logger: h.logs.logger, resyncEveryMs: 60 * DAY });
+    const scheduler = new RotationScheduler({ service: h.service, lock: createMemoryLock(), logger: h.logs.logger, clock: h.clock, resyncEveryMs: 60 * DAY });
     cleanups.push(async () => {
       await scheduler.stop();
       await h.close();
     });
     await scheduler.start();
     await h.service.setRotation(key.id, { interval: 'P2D', gracePeriod: 'P1D' }, h.admin);
-    await settle();
-    mock.timers.tick(2 * DAY);
-    await settle();
-    await settle();
+    await h.clock.advance(2 * DAY);
     assert.deepEqual((await h.service.get(key.id)).lastRotatedAt, new Date(T0 + 2 * DAY));
   });
 
@@ -94,29 +75,22 @@ describe('RotationScheduler', () => {
     const { h, scheduler, keyId } = await scheduledHarness();
     await scheduler.start();
     await scheduler.stop();
-    mock.timers.tick(2 * DAY);
-    await settle();
+    await h.clock.advance(2 * DAY);
+    assert.equal(h.clock.pending, 0, 'no timer left armed');
     assert.equal((await h.service.get(keyId)).lastRotatedAt, null);
   });
 
   it('catches up on start, once, with a rotation that fell due while the facade was down', async () => {
     const store = new Keyv();
-    const before = await keysHarness({ store }, fakeClock(T0));
+    const before = await keysHarness({ store }, new ManualClock(T0));
     const { key } = await before.service.create({ name: 'dashboard', rotation: { interval: 'P1D', gracePeriod: 'PT6H' } }, before.admin);
     await before.close();
 
     const restartedAt = T0 + 3 * DAY + HOUR;
     const logs = captureLogs();
-    const service = new ApiKeyService({ store, pubsub: createMemoryPubSub(), logger: logs.logger, clock: () => restartedAt });
-    const armed: number[] = [];
-    const scheduler = new RotationScheduler({
-      service,
-      lock: createMemoryLock(),
-      logger: logs.logger,
-      clock: () => restartedAt,
-      timers: { setTimeout: (_callback, ms) => armed.push(ms), clearTimeout: () => undefined },
-      resyncEveryMs: 7 * DAY,
-    });
+    const clock = new ManualClock(restartedAt);
+    const service = new ApiKeyService({ store, pubsub: createMemoryPubSub(), logger: logs.logger, clock });
+    const scheduler = new RotationScheduler({ service, lock: createMemoryLock(), logger: logs.logger, clock, resyncEveryMs: 7 * DAY });
     cleanups.push(async () => {
       await scheduler.stop();
       await service.close();
@@ -125,12 +99,14 @@ describe('RotationScheduler', () => {
     const caughtUp = await service.get(key.id);
     assert.deepEqual(caughtUp.lastRotatedAt, new Date(restartedAt));
     assert.deepEqual(caughtUp.nextRotationAt, new Date(restartedAt + DAY));
-    assert.equal(armed.at(-1), DAY, 'the timer is armed for the next rotation');
+    await clock.advance(DAY - 1);
+    assert.deepEqual((await service.get(key.id)).lastRotatedAt, new Date(restartedAt), 'not rotated again before the next due time');
+    await clock.advance(1);
+    assert.deepEqual((await service.get(key.id)).lastRotatedAt, new Date(restartedAt + DAY), 'the timer is armed for the next rotation');
   });
 
   it('retries a rotation whose claim failed', async () => {
-    mock.timers.enable({ apis: ['setTimeout', 'Date'], now: T0 });
-    const h = await keysHarness({}, mockedDateClock);
+    const h = await keysHarness();
     const { key } = await h.service.create({ name: 'dashboard', rotation: { interval: 'P1D', gracePeriod: 'PT1H' } }, h.admin);
     const memory = createMemoryLock();
     let failures = 1;
@@ -138,19 +114,16 @@ describe('RotationScheduler', () => {
       acquire: async (name, ttl) => (failures-- > 0 ? Promise.reject(new Error('redis down')) : memory.acquire(name, ttl)),
       release: (name) => memory.release(name),
     };
-    const scheduler = new RotationScheduler({ service: h.service, lock: flaky, logger: h.logs.logger, retryAfterFailureMs: MINUTE });
+    const scheduler = new RotationScheduler({ service: h.service, lock: flaky, logger: h.logs.logger, clock: h.clock, retryAfterFailureMs: MINUTE });
     cleanups.push(async () => {
       await scheduler.stop();
       await h.close();
     });
     await scheduler.start();
-    mock.timers.tick(DAY);
-    await settle();
+    await h.clock.advance(DAY);
     assert.equal((await h.service.get(key.id)).lastRotatedAt, null);
     assert.match(h.logs.text(), /could not claim a due rotation; retrying/);
-    mock.timers.tick(MINUTE);
-    await settle();
-    await settle();
+    await h.clock.advance(MINUTE);
     assert.deepEqual((await h.service.get(key.id)).lastRotatedAt, new Date(T0 + DAY + MINUTE));
   });
 
@@ -162,7 +135,7 @@ describe('RotationScheduler', () => {
       scope = redisScope();
       const store = new Keyv();
       const pubsub = createMemoryPubSub();
-      const setup = await keysHarness({ store, pubsub }, fakeClock(T0));
+      const setup = await keysHarness({ store, pubsub }, new ManualClock(T0));
       const keyIds: string[] = [];
       for (let i = 0; i < 5; i += 1) {
         const { key } = await setup.service.create({ name: `agent-${i}`, rotation: { interval: 'P1D', gracePeriod: 'PT1H' } }, setup.admin);
@@ -174,9 +147,11 @@ describe('RotationScheduler', () => {
       const replicas = await Promise.all(
         ['a', 'b'].map(async () => {
           const logs = captureLogs();
-          const service = new ApiKeyService({ store, pubsub, logger: logs.logger, clock: () => due });
+          // Never advanced: the test drives `runDue()` itself.
+          const clock = new ManualClock(due);
+          const service = new ApiKeyService({ store, pubsub, logger: logs.logger, clock });
           const lock = createRedisLock({ client: await scope.client(), prefix: scope.prefix });
-          return { service, scheduler: new RotationScheduler({ service, lock, logger: logs.logger, clock: () => due, timers: idleTimers }) };
+          return { service, scheduler: new RotationScheduler({ service, lock, logger: logs.logger, clock }) };
         }),
       );
       cleanups.push(async () => {
@@ -197,13 +172,13 @@ describe('RotationScheduler', () => {
       assert.deepEqual(rotateEvents.map((e) => e.node.keyId).sort(), [...keyIds].sort());
 
       // A replica that wakes late, after the claims expired, finds nothing due any more.
-      const late = new RotationScheduler({ service: replicas[1]!.service, lock: createMemoryLock(), logger: captureLogs().logger, clock: () => due, timers: idleTimers });
+      const late = new RotationScheduler({ service: replicas[1]!.service, lock: createMemoryLock(), logger: captureLogs().logger, clock: new ManualClock(due) });
       assert.equal(await late.runDue(), 0);
     });
   });
 
   it('never rotates twice for one due time, even without a lock (compare-and-set)', async () => {
-    const h = await keysHarness({}, fakeClock(T0));
+    const h = await keysHarness({}, new ManualClock(T0));
     cleanups.push(() => h.close());
     const { key } = await h.service.create({ name: 'dashboard', rotation: { interval: 'P1D', gracePeriod: 'PT1H' } }, h.admin);
     h.clock.set(T0 + DAY);

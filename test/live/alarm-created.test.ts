@@ -37,7 +37,7 @@ describe('alarmCreated over graphql-ws', () => {
   });
 
   it('sends each new alarm once, a late one (occurred long ago, received now) included', async () => {
-    const { facade, timers } = live;
+    const { facade, clock } = live;
     const start = await logEnd(facade.simulatorUrl);
     const subscription = record(ws.client, CREATED);
     // The group's first poll takes the watermark; nothing that was there is "new".
@@ -46,7 +46,7 @@ describe('alarmCreated over graphql-ws', () => {
     const [late] = await injectAlarms(facade.simulatorUrl, DEPLOYMENT, [{ timestamp_occured: weekAgo }]);
     const [fresh] = await injectAlarms(facade.simulatorUrl, DEPLOYMENT);
     const mark = await logEnd(facade.simulatorUrl);
-    await timers.advance(TURN_MS);
+    await clock.advance(TURN_MS);
     const first = alarmOf(await subscription.next());
     const second = alarmOf(await subscription.next());
     assert.deepEqual([first.uuid, second.uuid], inReceiptOrder([late!, fresh!]).map((a) => a.uuid), 'in receipt order');
@@ -54,26 +54,26 @@ describe('alarmCreated over graphql-ws', () => {
     assert.equal(new Date(delivered.occurredAt).getTime(), weekAgo, 'the late alarm, though it occurred a week ago');
     assert.equal((await alarmListCalls(facade.simulatorUrl, mark)).length, 1, 'one list call for the interval');
 
-    for (let i = 0; i < 2; i += 1) await timers.advance(TURN_MS);
+    for (let i = 0; i < 2; i += 1) await clock.advance(TURN_MS);
     const [third] = await injectAlarms(facade.simulatorUrl, DEPLOYMENT);
-    await timers.advance(TURN_MS);
+    await clock.advance(TURN_MS);
     assert.equal(alarmOf(await subscription.next()).uuid, third!.uuid, 'nothing was sent twice, or for quiet intervals');
     subscription.stop();
   });
 
   it('replays exactly the alarms received after `since`, then goes on live with no repeat at the seam', async () => {
-    const { facade, timers } = live;
+    const { facade, clock } = live;
     const start = await logEnd(facade.simulatorUrl);
     const watcher = record(ws.client, CREATED);
     await untilListCallsAnswered(facade.simulatorUrl, start);
     const [seen] = await injectAlarms(facade.simulatorUrl, DEPLOYMENT);
-    await timers.advance(TURN_MS);
+    await clock.advance(TURN_MS);
     const lastSeen = alarmOf(await watcher.next());
     assert.equal(lastSeen.uuid, seen!.uuid);
 
     // A dashboard disconnects; three alarms arrive; the group (kept by the watcher) publishes two of them.
     const missed = await injectAlarms(facade.simulatorUrl, DEPLOYMENT, [{}, {}]);
-    await timers.advance(TURN_MS);
+    await clock.advance(TURN_MS);
     missed.push(...(await injectAlarms(facade.simulatorUrl, DEPLOYMENT)));
 
     const reconnected = record(ws.client, CREATED, { since: lastSeen.receivedAt });
@@ -84,7 +84,7 @@ describe('alarmCreated over graphql-ws', () => {
       'the three missed alarms, oldest first, and not the last one seen',
     );
     const [after] = await injectAlarms(facade.simulatorUrl, DEPLOYMENT);
-    await timers.advance(TURN_MS);
+    await clock.advance(TURN_MS);
     assert.equal(alarmOf(await reconnected.next()).uuid, after!.uuid, 'the third missed alarm, found live by this poll, is not sent again');
     assert.equal(reconnected.payloads.length, 4);
     watcher.stop();

@@ -40,14 +40,14 @@ describe('alarmPage over graphql-ws', () => {
   });
 
   it('sends the first page at once, one update per change, and nothing over quiet intervals', async () => {
-    const { facade, timers } = live;
+    const { facade, clock } = live;
     const subscription = wsSubscribe(ws.client, PAGE, pageOf);
     const first = await subscription.next();
     assert.equal(first.uuids.length, 5);
 
     const [created] = await injectAlarms(facade.simulatorUrl, DEPLOYMENT);
     const mark = await logEnd(facade.simulatorUrl);
-    await timers.advance(TURN_MS);
+    await clock.advance(TURN_MS);
     const updated = await subscription.next();
     assert.equal(updated.uuids[0], created!.uuid, 'the new alarm heads the page');
     assert.deepEqual(updated.uuids.slice(1), first.uuids.slice(0, 4));
@@ -55,10 +55,10 @@ describe('alarmPage over graphql-ws', () => {
     assert.equal((await alarmListCalls(facade.simulatorUrl, mark)).length, 1, 'one poll for the interval');
 
     const quiet = await logEnd(facade.simulatorUrl);
-    for (let i = 0; i < 3; i += 1) await timers.advance(TURN_MS);
+    for (let i = 0; i < 3; i += 1) await clock.advance(TURN_MS);
     assert.equal((await alarmListCalls(facade.simulatorUrl, quiet)).length, 3, 'polled once per quiet interval');
     const [later] = await injectAlarms(facade.simulatorUrl, DEPLOYMENT);
-    await timers.advance(TURN_MS);
+    await clock.advance(TURN_MS);
     const next = await subscription.next();
     assert.equal(next.uuids[0], later!.uuid, 'the payload after three quiet intervals is the next change: none was sent for them');
     subscription.stop();
@@ -81,13 +81,13 @@ describe('alarmPage over graphql-ws', () => {
   });
 
   it('shares one poll among every subscriber of the same page', async () => {
-    const { facade, timers } = live;
+    const { facade, clock } = live;
     const subscriptions = Array.from({ length: 5 }, () => wsSubscribe(ws.client, PAGE, pageOf));
     const firsts = await Promise.all(subscriptions.map((s) => s.next()));
     for (const first of firsts) assert.deepEqual(first.uuids, firsts[0]!.uuids);
     const [created] = await injectAlarms(facade.simulatorUrl, DEPLOYMENT);
     const mark = await logEnd(facade.simulatorUrl);
-    await timers.advance(TURN_MS);
+    await clock.advance(TURN_MS);
     for (const subscription of subscriptions) assert.equal((await subscription.next()).uuids[0], created!.uuid);
     assert.equal((await alarmListCalls(facade.simulatorUrl, mark)).length, 1, 'five subscribers, one poll');
     for (const subscription of subscriptions) subscription.stop();
@@ -130,7 +130,7 @@ describe('alarmPage limits and outages', () => {
   const page = (first: number) => `subscription { alarmPage(deployment: "${DEPLOYMENT}", first: ${first}) { edges { node { uuid } } } }`;
 
   it('refuses a subscription past each limit with LIMIT_EXCEEDED, and leaves the others running', async () => {
-    const { facade, timers } = live;
+    const { facade, clock } = live;
     const running = [record(ws.client, page(3)), record(ws.client, page(3)), record(ws.client, page(4))];
     for (const subscription of running) await subscription.next();
 
@@ -147,7 +147,7 @@ describe('alarmPage limits and outages', () => {
     assert.match(perKey.errors![0]!.message, /LIVE_MAX_SUBSCRIPTIONS_PER_KEY/);
 
     await injectAlarms(facade.simulatorUrl, DEPLOYMENT);
-    await timers.advance(TURN_MS);
+    await clock.advance(TURN_MS);
     for (const subscription of [...running, fourth]) {
       const update = await subscription.next();
       assert.equal(update.errors, undefined, 'the running subscriptions go on');
@@ -157,7 +157,7 @@ describe('alarmPage limits and outages', () => {
   });
 
   it('sends one error per outage, keeps the subscription, and the page again when USM is back', async () => {
-    const { facade, timers } = live;
+    const { facade, clock } = live;
     const subscription = record(ws.client, page(3));
     const first = await subscription.next();
     assert.equal(first.errors, undefined);
@@ -167,7 +167,7 @@ describe('alarmPage limits and outages', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ deployment: DEPLOYMENT, errorStatus: 503 }),
     });
-    for (let i = 0; i < 3; i += 1) await timers.advance(TURN_MS);
+    for (let i = 0; i < 3; i += 1) await clock.advance(TURN_MS);
     const outage = await subscription.next();
     assert.equal(outage.data, null);
     assert.equal(outage.errors?.length, 1);
@@ -175,7 +175,7 @@ describe('alarmPage limits and outages', () => {
     assert.equal(subscription.payloads.length, 2, 'one error for three failed polls');
 
     await fetch(`${facade.simulatorUrl}/__sim/faults`, { method: 'DELETE' });
-    await timers.advance(TURN_MS);
+    await clock.advance(TURN_MS);
     const back = await subscription.next();
     assert.equal(back.errors, undefined);
     assert.deepEqual(back.data, first.data, 'the same page again, though it did not change');

@@ -34,7 +34,7 @@ describe('subscriptions over Server-Sent Events (graphql-sse) on /graphql/stream
     const first = uuidsOf(await page.next());
     assert.equal(first.length, 3);
     const [created] = await injectAlarms(live.facade.simulatorUrl, DEPLOYMENT);
-    await live.timers.advance(TURN_MS);
+    await live.clock.advance(TURN_MS);
     const updated = uuidsOf(await page.next());
     assert.deepEqual(updated, [created!.uuid, ...first.slice(0, 2)]);
     assert.match(String((page.payloads[1]!.extensions?.['live'] as { polledAt: string }).polledAt), /^\d{4}-\d\d-\d\dT/);

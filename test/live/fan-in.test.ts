@@ -35,11 +35,11 @@ describe('1,000 subscribers on 10 distinct pages', () => {
   });
 
   it('polls each distinct page once per interval, reaches every subscriber, and USM answers no 429', async () => {
-    const { facade, timers } = live;
+    const { facade, clock } = live;
     const [created] = await injectAlarms(facade.simulatorUrl, DEPLOYMENT);
     for (let interval = 0; interval < 3; interval += 1) {
       const mark = await logEnd(facade.simulatorUrl);
-      await timers.advance(TURN_MS);
+      await clock.advance(TURN_MS);
       const polls = await alarmListCalls(facade.simulatorUrl, mark);
       assert.equal(polls.length, PAGES, `interval ${interval}: one list call per distinct page, whatever the subscribers`);
     }
@@ -54,9 +54,9 @@ describe('1,000 subscribers on 10 distinct pages', () => {
   });
 
   it('answers a query sent while a poll round is under way, from its own call', async () => {
-    const { facade, timers, key } = live;
+    const { facade, clock, key } = live;
     const mark = await logEnd(facade.simulatorUrl);
-    const round = timers.advance(TURN_MS);
+    const round = clock.advance(TURN_MS);
     const answer = await facade.gql<{ alarms: { edges: unknown[] } }>(
       `{ alarms(deployment: "${DEPLOYMENT}", first: 7, filter: { status: [OPEN] }) { edges { node { uuid } } } }`,
       {},

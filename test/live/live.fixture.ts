@@ -1,8 +1,8 @@
 /**
- * A facade whose live groups run on hand-driven timers, and helpers to subscribe over
+ * A facade whose live groups run on a hand-driven clock, and helpers to subscribe over
  * graphql-ws, inject alarms at the simulator and count the polls it saw.
  */
-import { ManualTimers } from './manual.timers.js';
+import { ManualClock } from '../support/manual.clock.js';
 import { startTestFacade, type TestFacade } from '../support/facade.fixture.js';
 import { createKey } from '../apikey/apikey.fixture.js';
 
@@ -12,19 +12,19 @@ export const TURN_MS = INTERVAL_MS * 1.1;
 
 export interface LiveFacade {
   facade: TestFacade;
-  timers: ManualTimers;
+  clock: ManualClock;
   /** A key that may read alarms (and write labels). */
   key: string;
 }
 
 export async function startLiveFacade(env: Record<string, string> = {}): Promise<LiveFacade> {
-  const timers = new ManualTimers();
+  const clock = new ManualClock();
   const facade = await startTestFacade(
     { LIVE_POLL_INTERVAL_MS: String(INTERVAL_MS), ...env },
-    { facade: { live: { timers, random: () => 0 } } },
+    { facade: { live: { clock, random: () => 0 } } },
   );
   const { secret } = await createKey(facade, { name: 'wall screen', permissions: ['ALARMS_READ', 'ALARMS_WRITE'] });
-  return { facade, timers, key: secret };
+  return { facade, clock, key: secret };
 }
 
 export interface SimAlarm {
@@ -132,6 +132,7 @@ export function record(
         const left = deadline - Date.now();
         if (left <= 0) throw new Error(`no payload within ${timeoutMs} ms (had ${payloads.length})`);
         await new Promise<void>((resolve) => {
+          // Real time on purpose: a real WebSocket is under test; the timer only bounds the wait for its next payload.
           const timer = setTimeout(resolve, left);
           wake = () => {
             clearTimeout(timer);
@@ -155,6 +156,7 @@ export async function untilListCallsAnswered(simulatorUrl: string, after: number
     const calls = await alarmListCalls(simulatorUrl, after);
     if (calls.filter((call) => call.status !== null).length >= count) return;
     if (Date.now() > deadline) throw new Error(`fewer than ${count} answered alarm list calls after ${after} within 5 s`);
+    // Real time on purpose: the poll is a real HTTP call to the simulator, seen only in its log.
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }

@@ -6,7 +6,7 @@ import type { LiveEvent, LivePoller, PollRequest } from '../../src/live/live.gro
 import { createMemoryLease } from '../../src/live/poll.lease.js';
 import { createMemoryPubSub } from '../../src/live/pubsub.js';
 import { createStore } from '../../src/store/store.factory.js';
-import { ManualTimers } from './manual.timers.js';
+import { ManualClock } from '../support/manual.clock.js';
 
 const INTERVAL = 1000;
 
@@ -41,15 +41,15 @@ const settle = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('LiveHub and its groups', () => {
   let hub: LiveHub;
-  const timers = new ManualTimers(0);
+  const clock = new ManualClock(0);
   const start = (maxGroups = 10) =>
     (hub = new LiveHub({
       pubsub: createMemoryPubSub(),
-      leases: createMemoryLease({ now: () => timers.now() }),
+      leases: createMemoryLease({ clock }),
       states: createStore({ namespace: 'live' }),
       intervalMs: INTERVAL,
       maxGroups,
-      timers,
+      clock,
       random: () => 0,
     }));
   afterEach(() => hub.close());
@@ -66,13 +66,13 @@ describe('LiveHub and its groups', () => {
     assert.deepEqual([a.events.length, b.events.length], [1, 1]);
     assert.equal(a.events[0], b.events[0], 'the same event object for every member');
 
-    await timers.advance(INTERVAL);
-    await timers.advance(INTERVAL);
+    await clock.advance(INTERVAL);
+    await clock.advance(INTERVAL);
     assert.equal(poller.requests.length, 3);
     assert.deepEqual(poller.requests.slice(1).map((r) => r.requestedBy), [undefined, undefined], 'later polls are the facade’s live work');
     assert.equal(a.events.length, 1, 'unchanged: nothing sent');
     poller.next = 'page 2';
-    await timers.advance(INTERVAL);
+    await clock.advance(INTERVAL);
     assert.deepEqual(a.events.map((e) => e.value), ['page 1', 'page 2']);
     assert.equal(poller.presented, 2, 'mapped once per change');
   });
@@ -84,11 +84,11 @@ describe('LiveHub and its groups', () => {
     await hub.join(poller, member.member, 'key-a');
     await settle();
     poller.next = new FacadeError('UPSTREAM_RATE_LIMITED', 'budget taken', { details: { retryAfterMs: 3000 } });
-    await timers.advance(INTERVAL);
+    await clock.advance(INTERVAL);
     assert.equal(poller.requests.length, 2);
-    await timers.advance(INTERVAL);
+    await clock.advance(INTERVAL);
     assert.equal(poller.requests.length, 2, 'the next round waits two intervals');
-    await timers.advance(INTERVAL);
+    await clock.advance(INTERVAL);
     assert.equal(poller.requests.length, 3);
     assert.equal(member.events.length, 1, 'subscribers hear nothing of a skipped round');
   });
@@ -100,9 +100,9 @@ describe('LiveHub and its groups', () => {
     await hub.join(poller, member.member, 'key-a');
     await settle();
     poller.next = new FacadeError('UPSTREAM_UNAVAILABLE', 'acme-east: USM answered 503', { deployment: 'acme-east' });
-    for (let i = 0; i < 3; i += 1) await timers.advance(INTERVAL);
+    for (let i = 0; i < 3; i += 1) await clock.advance(INTERVAL);
     poller.next = 'page 1';
-    await timers.advance(INTERVAL);
+    await clock.advance(INTERVAL);
     assert.deepEqual(
       member.events.map((e) => e.error?.code ?? e.value),
       ['page 1', 'UPSTREAM_UNAVAILABLE', 'page 1'],
@@ -123,7 +123,7 @@ describe('LiveHub and its groups', () => {
     leaveLate();
     await settle();
     assert.equal(hub.groupCount, 0);
-    await timers.advance(5 * INTERVAL);
+    await clock.advance(5 * INTERVAL);
     assert.equal(poller.requests.length, 1, 'no poll after the last member left');
   });
 

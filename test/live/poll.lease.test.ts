@@ -2,21 +2,22 @@ import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createMemoryLease, createRedisLease } from '../../src/live/poll.lease.js';
 import { connectRedis, type RedisConnection } from '../../src/store/redis.connection.js';
+import { ManualClock } from '../support/manual.clock.js';
 import { deleteRedisKeys, REDIS_URL, uniquePrefix } from '../upstream/upstream.fixture.js';
 
 describe('createMemoryLease', () => {
   it('gives a lease to one holder until it releases it or stops renewing', async () => {
-    let now = 0;
+    const clock = new ManualClock(0);
     const leases = new Map();
-    const a = createMemoryLease({ now: () => now, leases });
-    const b = createMemoryLease({ now: () => now, leases });
+    const a = createMemoryLease({ clock, leases });
+    const b = createMemoryLease({ clock, leases });
     assert.equal(await a.hold('page', 1000), true);
     assert.equal(await b.hold('page', 1000), false);
-    now = 900;
+    clock.set(900);
     assert.equal(await a.hold('page', 1000), true, 'renewed');
-    now = 1800;
+    clock.set(1800);
     assert.equal(await b.hold('page', 1000), false, 'still within the renewal');
-    now = 2000;
+    clock.set(2000);
     assert.equal(await b.hold('page', 1000), true, 'taken over once the holder stopped renewing');
     await a.release('page');
     assert.equal(await a.hold('page', 1000), false, 'release frees only a lease of ours');

@@ -6,15 +6,15 @@ import { connectWs, wsSubscribe, type WsConnection, type WsSubscription } from '
 import { startTestFacade, type TestFacade } from '../support/facade.fixture.js';
 import { deleteRedisKeys, REDIS_URL, startTestSimulator, uniquePrefix } from '../upstream/upstream.fixture.js';
 import { alarmListCalls, injectAlarms, INTERVAL_MS, inReceiptOrder, logEnd, record, TURN_MS, untilListCallsAnswered, type Recorded } from './live.fixture.js';
-import { ManualTimers } from './manual.timers.js';
+import { ManualClock } from '../support/manual.clock.js';
 
 const DEPLOYMENT = 'acme-east';
 
-/** One facade process of the pair: its own timers, hub, lease holder and replica id. */
+/** One facade process of the pair: its own clock, hub, lease holder and replica id. */
 interface Replica {
   name: string;
   facade: TestFacade;
-  timers: ManualTimers;
+  clock: ManualClock;
   ws: WsConnection;
 }
 
@@ -28,11 +28,11 @@ async function startReplicas(simulator: RunningSimulator, prefix: string, more: 
     ...more,
   };
   const start = async (name: string): Promise<Replica> => {
-    const timers = new ManualTimers();
-    const facade = await startTestFacade(env, { facade: { live: { timers, random: () => 0 } }, upstream: { simulator, deployment: DEPLOYMENT } });
+    const clock = new ManualClock();
+    const facade = await startTestFacade(env, { facade: { live: { clock, random: () => 0 } }, upstream: { simulator, deployment: DEPLOYMENT } });
     const ws = connectWs(facade, { Authorization: `Bearer ${env.FACADE_ADMIN_KEY}` });
     await ws.acknowledged;
-    return { name, facade, timers, ws };
+    return { name, facade, clock, ws };
   };
   return [await start('A'), await start('B')];
 }
@@ -69,7 +69,7 @@ describe('alarmPage on two replicas sharing one Redis', () => {
   const subscriptions: Array<WsSubscription<string[]>> = [];
   /** Each page's subscriber on each replica. */
   const watchers = new Map<string, WsSubscription<string[]>>();
-  /** The replica whose own timers made each page's polls (found in the first test). */
+  /** The replica whose own clock made each page's polls (found in the first test). */
   const holders = new Map<PageName, Replica>();
 
   /** List calls after `mark`, by the page they read (the `sort` of the call). */
@@ -112,7 +112,7 @@ describe('alarmPage on two replicas sharing one Redis', () => {
       const total = { received: 0, occurred: 0, other: 0 };
       for (const replica of replicas) {
         const mark = await logEnd(simulator.url);
-        await replica.timers.advance(TURN_MS);
+        await replica.clock.advance(TURN_MS);
         const calls = await callsByPage(mark);
         for (const page of PAGE_NAMES) {
           total[page] += calls[page];
@@ -127,7 +127,7 @@ describe('alarmPage on two replicas sharing one Redis', () => {
 
     const [created] = await injectAlarms(simulator.url, DEPLOYMENT);
     const mark = await logEnd(simulator.url);
-    for (const replica of replicas) await replica.timers.advance(TURN_MS);
+    for (const replica of replicas) await replica.clock.advance(TURN_MS);
     for (const [where, watcher] of watchers) assert.equal((await watcher.next())[0], created!.uuid, `the new alarm heads ${where}`);
     assert.deepEqual(await callsByPage(mark), { received: 1, occurred: 1, other: 0 }, 'the follower of each page did not read it');
   });
@@ -142,7 +142,7 @@ describe('alarmPage on two replicas sharing one Redis', () => {
 
     let advances = 0;
     while ((await callsByPage(stopped)).received === 0 && advances < 2) {
-      await survivor.timers.advance(TURN_MS);
+      await survivor.clock.advance(TURN_MS);
       advances += 1;
     }
     assert.ok((await callsByPage(stopped)).received > 0, 'the survivor polled the page within two turns of the stop');
@@ -153,11 +153,11 @@ describe('alarmPage on two replicas sharing one Redis', () => {
     // Now the survivor polls both pages, each once per interval.
     for (let round = 0; round < 3; round += 1) {
       const mark = await logEnd(simulator.url);
-      await survivor.timers.advance(INTERVAL_MS);
+      await survivor.clock.advance(INTERVAL_MS);
       assert.deepEqual(await callsByPage(mark), { received: 1, occurred: 1, other: 0 }, `round ${round} after the takeover`);
     }
     const [later] = await injectAlarms(simulator.url, DEPLOYMENT);
-    await survivor.timers.advance(INTERVAL_MS);
+    await survivor.clock.advance(INTERVAL_MS);
     for (const page of PAGE_NAMES) {
       assert.equal((await watchers.get(`${survivor.name}:${page}`)!.next())[0], later!.uuid, `the survivor’s ${page} page goes on`);
     }
@@ -203,7 +203,7 @@ describe('alarmCreated across a takeover', () => {
     let polls = 0;
     for (const replica of replicas) {
       const mark = await logEnd(simulator.url);
-      await replica.timers.advance(TURN_MS);
+      await replica.clock.advance(TURN_MS);
       const calls = (await alarmListCalls(simulator.url, mark)).length;
       if (calls > 0) holder = replica;
       polls += calls;
@@ -223,7 +223,7 @@ describe('alarmCreated across a takeover', () => {
     const stopped = await logEnd(simulator.url);
     let advances = 0;
     while ((await alarmListCalls(simulator.url, stopped)).length === 0 && advances < 2) {
-      await survivor.timers.advance(TURN_MS);
+      await survivor.clock.advance(TURN_MS);
       advances += 1;
     }
     assert.ok((await alarmListCalls(simulator.url, stopped)).length > 0, 'the survivor polled within two intervals');
@@ -233,9 +233,9 @@ describe('alarmCreated across a takeover', () => {
     assert.deepEqual(received, rest, 'the alarms pending at the stop and those after, once each, oldest first');
 
     // Quiet turns send nothing; the next payload is the next alarm, so nothing came twice in between.
-    for (let i = 0; i < 2; i += 1) await survivor.timers.advance(TURN_MS);
+    for (let i = 0; i < 2; i += 1) await survivor.clock.advance(TURN_MS);
     const [last] = await injectAlarms(simulator.url, DEPLOYMENT);
-    await survivor.timers.advance(TURN_MS);
+    await survivor.clock.advance(TURN_MS);
     assert.equal(await watcher.next(), last!.uuid);
     assert.equal(watcher.received.length, expected.length + rest.length + 1);
   });

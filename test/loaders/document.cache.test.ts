@@ -6,11 +6,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { DocumentCache } from '../../src/loaders/document.cache.js';
-
-class Clock {
-  time = 1_000_000;
-  readonly now = () => this.time;
-}
+import { ManualClock } from '../support/manual.clock.js';
 
 /** A loader that counts its calls and answers what it is given, after a turn of the event loop. */
 function counted<T>(value: T) {
@@ -33,26 +29,26 @@ describe('DocumentCache', () => {
   });
 
   it('answers from memory within the TTL and loads again after it', async () => {
-    const clock = new Clock();
-    const cache = new DocumentCache({ ttls: { alarm: 30_000 }, now: clock.now });
+    const clock = new ManualClock(1_000_000);
+    const cache = new DocumentCache({ ttls: { alarm: 30_000 }, clock });
     const load = counted('doc');
     await cache.get('alarm', 'east:a', load);
-    clock.time += 29_999;
+    await clock.advance(29_999);
     await cache.get('alarm', 'east:a', load);
     assert.equal(load.calls, 1);
-    clock.time += 1;
+    await clock.advance(1);
     await cache.get('alarm', 'east:a', load);
     assert.equal(load.calls, 2);
   });
 
   it('keeps each kind for its own TTL', async () => {
-    const clock = new Clock();
-    const cache = new DocumentCache({ ttls: { page: 2_000, event: 300_000 }, now: clock.now });
+    const clock = new ManualClock(1_000_000);
+    const cache = new DocumentCache({ ttls: { page: 2_000, event: 300_000 }, clock });
     const page = counted('page');
     const event = counted('event');
     await cache.get('page', 'p', page);
     await cache.get('event', 'east:e', event);
-    clock.time += 2_000;
+    await clock.advance(2_000);
     await cache.get('page', 'p', page);
     await cache.get('event', 'east:e', event);
     assert.deepEqual([page.calls, event.calls], [2, 1]);
@@ -105,12 +101,12 @@ describe('DocumentCache', () => {
   });
 
   it('peeks at what memory holds without loading, and at nothing expired', async () => {
-    let now = 0;
-    const cache = new DocumentCache({ now: () => now });
+    const clock = new ManualClock(0);
+    const cache = new DocumentCache({ clock });
     assert.equal(cache.peek('deployments', 'all'), undefined);
     await cache.get('deployments', 'all', async () => ['acme-east']);
     assert.deepEqual(cache.peek('deployments', 'all'), ['acme-east']);
-    now += 60_000;
+    await clock.advance(60_000);
     assert.equal(cache.peek('deployments', 'all'), undefined, 'the 60 s TTL has passed');
   });
 

@@ -84,6 +84,7 @@ export interface RunningPrometheus {
   stop(): Promise<void>;
 }
 
+// Real time on purpose: a real Prometheus process, its start-up and its scrapes are what is tested.
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The shipped config with the test's target and interval; the rule files stay as shipped, copied beside it. */
@@ -140,6 +141,7 @@ async function launch(binary: string, dir: string, config: Record<string, unknow
     process.off('exit', orphaned);
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
+      // Real time on purpose: a real process that ignores SIGTERM is killed after 5 s.
       const killer = setTimeout(() => child.kill('SIGKILL'), 5000);
       await exited;
       clearTimeout(killer);
@@ -156,7 +158,7 @@ async function launch(binary: string, dir: string, config: Record<string, unknow
       );
       if (ready) break;
       if (Date.now() > deadline) throw new Error(`prometheus was not ready at ${url} within ${readyTimeoutMs} ms:\n${log}`);
-      await delay(100);
+      await delay(100); // the real Prometheus process is not ready yet
     }
   } catch (error) {
     await end();
@@ -189,7 +191,7 @@ async function launch(binary: string, dir: string, config: Record<string, unknow
         const samples = await query(promql);
         if (accept(samples)) return samples;
         if (Date.now() > deadline) throw new Error(`prometheus never answered ${promql} as expected within ${deadlineMs} ms; last answer: ${JSON.stringify(samples)}`);
-        await delay(200);
+        await delay(200); // the real Prometheus has not scraped or evaluated it yet
       }
     },
     stop,

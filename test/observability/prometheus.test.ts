@@ -89,6 +89,7 @@ describe('the shipped scrape config in Prometheus', () => {
       const used = await prometheus.query('max_over_time(usm_facade_quota_used{deployment="acme-east",quota="get"}[1m])');
       if (sent['acme-east']! >= 20 && used.length === 1 && Number(used[0]!.value[1]) > 0) break;
       assert.ok(Date.now() < deadline, `Prometheus never saw the GET window of acme-east in use: ${JSON.stringify(used)}`);
+      // Real time on purpose: the real Prometheus process scrapes on its own interval.
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     Object.assign(counted, await simulatorListCalls());

@@ -52,6 +52,7 @@ describe('/readyz with the shared store down and back', () => {
     for (;;) {
       const ready = await probe('/readyz');
       if (ready.status === status || Date.now() > deadline) return ready;
+      // Real time on purpose: a real Redis process goes and comes back, and the client reconnects on its own.
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   };

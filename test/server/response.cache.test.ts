@@ -2,6 +2,7 @@ import { describe, it, mock } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApolloServer, HeaderMap } from '@apollo/server';
 import { ResponseCache } from '../../src/server/response.cache.js';
+import { ManualClock } from '../support/manual.clock.js';
 
 /** A server whose `count` field counts its own executions, so cache hits are visible. */
 function countingServer(cache: ResponseCache, stringifyResult?: ResponseCache['stringifyResult']) {
@@ -29,15 +30,15 @@ describe('ResponseCache', () => {
     operation.selectionSet.selections.every((s) => (s as { name: { value: string } }).name.value === 'count');
 
   it('answers a repeated query from the cache until its TTL ends', async () => {
-    let now = 1_000;
-    const cache = new ResponseCache({ ttlMs: 2_000, cacheable: cacheableCount, now: () => now });
+    const clock = new ManualClock(1_000);
+    const cache = new ResponseCache({ ttlMs: 2_000, cacheable: cacheableCount, clock });
     const { server, executions } = countingServer(cache);
     await server.start();
     try {
       assert.deepEqual(countOf(await server.executeOperation({ query: '{ count }' })), 1);
       assert.deepEqual(countOf(await server.executeOperation({ query: '{ count }' })), 1);
       assert.equal(executions(), 1);
-      now += 2_000;
+      await clock.advance(2_000);
       assert.deepEqual(countOf(await server.executeOperation({ query: '{ count }' })), 2);
     } finally {
       await server.stop();

@@ -21,14 +21,18 @@ describe('createStore', () => {
     assert.throws(() => createStore({ namespace: '' }), /namespace must not be empty/);
   });
 
-  it('keeps values in memory, separated by namespace, until their ttl', async () => {
+  it('keeps values in memory, separated by namespace, until their ttl', async (t) => {
+    // Keyv reads Date.now for expiry.
+    t.mock.timers.enable({ apis: ['Date'], now: Date.now() });
     const tokens = createStore<{ v: number }>({ namespace: 'tokens' });
     const cache = createStore<{ v: number }>({ namespace: 'cache' });
     await tokens.set('k', { v: 1 });
     assert.deepEqual(await tokens.get('k'), { v: 1 });
     assert.equal(await cache.get('k'), undefined);
     await tokens.set('short', { v: 2 }, 1);
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    t.mock.timers.tick(1);
+    assert.deepEqual(await tokens.get('short'), { v: 2 }, 'kept for its 1 ms');
+    t.mock.timers.tick(1);
     assert.equal(await tokens.get('short'), undefined, 'expired');
   });
 

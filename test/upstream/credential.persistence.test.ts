@@ -10,6 +10,7 @@ import type { RunningSimulator } from '../../src/simulator/simulator.js';
 import { connectRedis } from '../../src/store/redis.connection.js';
 import { createStore } from '../../src/store/store.factory.js';
 import type { UpstreamRegistry } from '../../src/upstream/upstream.registry.js';
+import { ManualClock } from '../support/manual.clock.js';
 import { captureLogs, createClient, deleteClient, randomSecretKey, steadyTraffic, type NewClient } from './credential.fixture.js';
 import {
   clientStats,
@@ -126,13 +127,14 @@ describe('rotated credentials across replicas (Redis)', () => {
     await deleteRedisKeys(prefix);
   });
 
-  async function replica(credentialPollIntervalMs = 0): Promise<UpstreamRegistry> {
+  async function replica(credentialPollIntervalMs = 0, clock?: ManualClock): Promise<UpstreamRegistry> {
     const backplane = await openBackplane({ redisUrl: REDIS_URL, redisPrefix: prefix });
     opened.push(backplane);
     const registry = await registryFor(sim, {
       backplane,
       vault: new CredentialVault({ store: backplane.store('credentials', { persistent: true }), secretKey: key }),
       credentialPollIntervalMs,
+      clock,
     });
     opened.push(registry);
     return registry;
@@ -170,16 +172,16 @@ describe('rotated credentials across replicas (Redis)', () => {
     assert.equal((await clientStats(sim, 'acme-lab', 'acme-lab-client')).requests['GET /alarms'], undefined, 'nobody uses the old client');
   });
 
-  it('moves the other replica to the new client within one poll interval, before the old client is deleted', async (t) => {
-    t.mock.timers.enable({ apis: ['setInterval'] });
+  it('moves the other replica to the new client within one poll interval, before the old client is deleted', async () => {
     const a = await replica();
-    const b = await replica(10_000);
+    const clock = new ManualClock();
+    const b = await replica(10_000, clock);
     await b.anywhere('acme-west').alarmsPage({ size: 1 });
     const fresh = await createClient(sim, 'acme-west');
     await a.rotateCredentials([fresh]);
     const westOnB = () => b.credentials().find((c) => c.deployment === 'acme-west')!;
     assert.equal(westOnB().clientId, 'acme-west-client', 'B has not looked yet');
-    t.mock.timers.tick(10_000);
+    await clock.advance(10_000);
     for (let turns = 0; westOnB().clientId !== fresh.clientId && turns < 1_000; turns += 1) {
       await new Promise((resolve) => setImmediate(resolve));
     }

@@ -2,8 +2,9 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RunningSimulator } from '../../src/simulator/simulator.js';
 import type { UpstreamRegistry } from '../../src/upstream/upstream.registry.js';
+import { ManualClock } from '../support/manual.clock.js';
 import { createClient, memoryVault } from './credential.fixture.js';
-import { control, ManualClock, registryFor, startTestSimulator } from './upstream.fixture.js';
+import { control, registryFor, startTestSimulator } from './upstream.fixture.js';
 
 describe('the credentials report', () => {
   const clock = new ManualClock(Date.parse('2026-02-01T09:00:00.000Z'));
@@ -11,7 +12,8 @@ describe('the credentials report', () => {
   let registry: UpstreamRegistry;
   before(async () => {
     sim = await startTestSimulator({ now: clock.now, alarmsPerDeployment: 10 });
-    registry = await registryFor(sim, { clock: clock.now, vault: memoryVault() });
+    // Retries go out without a backoff: this clock moves only when a test moves it.
+    registry = await registryFor(sim, { clock, vault: memoryVault(), tuning: { retryBaseDelayMs: 0 } });
   });
   after(async () => {
     await registry.close();
@@ -30,7 +32,7 @@ describe('the credentials report', () => {
   });
 
   it('shows WORKING and the token expiry once a call went through', async () => {
-    const startedAt = clock.time;
+    const startedAt = clock.now();
     await registry.anywhere('acme-east').alarmsPage({ size: 1 });
     assert.deepEqual(statusOf('acme-east'), {
       api: 'anywhere',
@@ -42,11 +44,11 @@ describe('the credentials report', () => {
   });
 
   it('shows FAILING with the error code and time when the upstream refuses the credential', async () => {
-    clock.advance(2_000);
+    await clock.advance(2_000);
     await registry.anywhere('acme-west').alarmsPage({ size: 1 });
     await control(sim, 'POST', '/clients/disable', { deployment: 'acme-west', clientId: 'acme-west-client' });
-    clock.advance(2_000);
-    const failedAt = clock.time;
+    await clock.advance(2_000);
+    const failedAt = clock.now();
     await assert.rejects(registry.anywhere('acme-west').alarmsPage({ size: 1 }), { code: 'UPSTREAM_AUTH_FAILED' });
     assert.deepEqual(statusOf('acme-west'), {
       api: 'anywhere',
@@ -59,7 +61,7 @@ describe('the credentials report', () => {
   });
 
   it('shows FAILING with UPSTREAM_UNAVAILABLE when the token endpoint is down', async () => {
-    clock.advance(2_000);
+    await clock.advance(2_000);
     await control(sim, 'POST', '/faults', { deployment: 'acme-lab', tokenEndpointDown: true });
     try {
       await assert.rejects(registry.anywhere('acme-lab').alarmsPage({ size: 1 }), { code: 'UPSTREAM_UNAVAILABLE' });
@@ -68,16 +70,16 @@ describe('the credentials report', () => {
     }
     assert.equal(statusOf('acme-lab').state, 'FAILING');
     assert.equal(statusOf('acme-lab').lastErrorCode, 'UPSTREAM_UNAVAILABLE');
-    clock.advance(2_000);
+    await clock.advance(2_000);
     await registry.anywhere('acme-lab').alarmsPage({ size: 1 });
     assert.equal(statusOf('acme-lab').state, 'WORKING', 'working again once a token is granted');
     assert.equal(statusOf('acme-lab').lastErrorCode, 'UPSTREAM_UNAVAILABLE', 'the last error is still shown');
   });
 
   it('shows the new client ID, WORKING and the rotation time after a rotation', async () => {
-    clock.advance(2_000);
+    await clock.advance(2_000);
     const fresh = await createClient(sim, 'acme-west');
-    const rotatedAt = clock.time;
+    const rotatedAt = clock.now();
     const report = await registry.rotateCredentials([fresh]);
     assert.equal(report.entries[0]!.status, 'ROTATED');
     assert.deepEqual(report.entries[0]!.rotatedAt, new Date(rotatedAt));

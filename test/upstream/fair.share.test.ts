@@ -82,6 +82,7 @@ async function floodAndTrickle(sim: RunningSimulator, loud: TestFacade, keyA: st
       const t = nextBound();
       quiets.push({ mark, bound: t, answer: quiet.gql(QUIET_QUERY, { t }, { authorization: `Bearer ${keyB}` }).then((r) => r.body) });
     }
+    // Real time on purpose: whole facades on real sockets share a real 1 s quota window; the flood is paced in real time.
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
   const quietAnswers = await Promise.all(quiets.map((q) => q.answer));

@@ -1,6 +1,5 @@
 import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { FacadeError } from '../../src/errors/facade.error.js';
 import type { RunningSimulator } from '../../src/simulator/simulator.js';
 import { HttpClient } from '../../src/upstream/http/http.client.js';
@@ -94,7 +93,7 @@ describe('HttpClient against the simulator', () => {
       assert.equal((await clientStats(sim, 'acme-west')).requests['GET /alarms'], before + 1);
     });
 
-    it('opens the breaker when the upstream is down, fails fast without reaching it, and closes once it is back', async () => {
+    it('opens the breaker when the upstream is down, fails fast without reaching it, and closes once it is back', async (t) => {
       const west = registry.anywhere('acme-west');
       await west.alarmsPage({ size: 1 });
       await control(sim, 'POST', '/faults', { deployment: 'acme-west', resetRate: 1 });
@@ -113,7 +112,9 @@ describe('HttpClient against the simulator', () => {
       assert.equal(requestCount(await clientStats(sim, 'acme-west')), reached, 'an open breaker sends nothing');
 
       await control(sim, 'DELETE', '/faults');
-      await sleep(250); // breakerHalfOpenAfterMs is 200 in these tests
+      // The breaker (cockatiel) reads Date.now: move it past breakerHalfOpenAfterMs (200 in these tests).
+      t.mock.timers.enable({ apis: ['Date'], now: Date.now() });
+      t.mock.timers.tick(250);
       assert.deepEqual(await outcomes(Array.from({ length: 5 }, () => west.alarmsPage({ size: 1 }))), { ok: 5 });
     });
 

@@ -6,6 +6,7 @@ import { RateBudget } from '../../src/upstream/budget/rate.budget.js';
 import { MemoryRateWindow, type RateWindow } from '../../src/upstream/budget/rate.window.js';
 import { expectCalls, type UpstreamCall } from '../../src/upstream/upstream.call.js';
 import type { UpstreamRegistry } from '../../src/upstream/upstream.registry.js';
+import { ManualClock } from '../support/manual.clock.js';
 import {
   clientStats,
   deleteRedisKeys,
@@ -16,11 +17,6 @@ import {
   uniquePrefix,
 } from './upstream.fixture.js';
 
-class ManualClock {
-  time = 1_000_000;
-  readonly now = (): number => this.time;
-}
-
 /** Lets the budget's pump run everything that is ready now. */
 async function flush(): Promise<void> {
   for (let i = 0; i < 5; i += 1) await new Promise((resolve) => setImmediate(resolve));
@@ -28,29 +24,29 @@ async function flush(): Promise<void> {
 
 describe('MemoryRateWindow', () => {
   it('holds a slot from the request until one window after its answer', async () => {
-    const clock = new ManualClock();
-    const window = new MemoryRateWindow({ clock: clock.now });
+    const clock = new ManualClock(1_000_000);
+    const window = new MemoryRateWindow({ clock });
     const take = () => window.tryTake('k', 2, 1000, 30_000);
     const first = await take();
     const second = await take();
     assert.ok(first.taken && second.taken);
     assert.deepEqual(await take(), { taken: false, retryInMs: 1001 }, 'in flight: free no sooner than a window from now');
-    clock.time += 100;
+    await clock.advance(100);
     await first.settle();
-    clock.time += 999;
+    await clock.advance(999);
     assert.deepEqual(await take(), { taken: false, retryInMs: 2 }, 'a window after the answer, not after the request');
-    clock.time += 1;
+    await clock.advance(1);
     assert.equal((await take()).taken, true);
     assert.equal((await window.tryTake('other', 2, 1000, 30_000)).taken, true, 'keys are independent');
   });
 
   it('frees the slot of a request that never reports back once its lease and a window have passed', async () => {
-    const clock = new ManualClock();
-    const window = new MemoryRateWindow({ clock: clock.now });
+    const clock = new ManualClock(1_000_000);
+    const window = new MemoryRateWindow({ clock });
     assert.equal((await window.tryTake('k', 1, 1000, 5000)).taken, true);
-    clock.time += 5999;
+    await clock.advance(5999);
     assert.equal((await window.tryTake('k', 1, 1000, 5000)).taken, false);
-    clock.time += 1;
+    await clock.advance(1);
     assert.equal((await window.tryTake('k', 1, 1000, 5000)).taken, true);
   });
 });
@@ -58,22 +54,17 @@ describe('MemoryRateWindow', () => {
 describe('RateBudget', () => {
   let clock: ManualClock;
   beforeEach(() => {
-    clock = new ManualClock();
-    mock.timers.enable({ apis: ['setTimeout'] });
-  });
-  afterEach(() => {
-    mock.timers.reset();
+    clock = new ManualClock(1_000_000);
   });
 
-  /** Moves the budget's clock and its timers together. */
+  /** Moves the budget's clock, runs its timers, and lets the pump run what is ready then. */
   async function advance(ms: number): Promise<void> {
-    clock.time += ms;
-    mock.timers.tick(ms);
+    await clock.advance(ms);
     await flush();
   }
 
   function budget(overrides: Partial<ConstructorParameters<typeof RateBudget>[0]> = {}): RateBudget {
-    return new RateBudget({ deployment: 'acme-east', key: 'k', clock: clock.now, ...overrides });
+    return new RateBudget({ deployment: 'acme-east', key: 'k', clock, ...overrides });
   }
 
   it('lets floor(limit × share) GETs through per window, in arrival order', async () => {
@@ -135,9 +126,9 @@ describe('RateBudget', () => {
     assert.equal(b.currentLimit('get'), 47);
     b.throttled('get', undefined);
     assert.equal(b.currentLimit('get'), 47, 'a burst of 429s from one window halves once');
-    clock.time += 1000;
+    await clock.advance(1000);
     assert.equal(b.currentLimit('get'), 52);
-    clock.time += 10_000;
+    await clock.advance(10_000);
     assert.equal(b.currentLimit('get'), 95);
     assert.equal(b.currentLimit('post'), 47, 'the other class is untouched');
     b.close();
@@ -279,7 +270,7 @@ describe('RateBudget', () => {
   it('takes a waiter out of the queue at its deadline and refuses it as still queued', async () => {
     const b = budget({ limits: { get: 1, post: 1 }, share: 1 });
     const first = await b.acquire('get', call('A'));
-    const late = b.acquire('get', call('B', 'INTERACTIVE', clock.time + 500));
+    const late = b.acquire('get', call('B', 'INTERACTIVE', clock.now() + 500));
     const rejected = assert.rejects(late, (error: FacadeError) => {
       assert.equal(error.code, 'UPSTREAM_RATE_LIMITED');
       assert.equal(error.details.queued, true);
@@ -301,7 +292,7 @@ describe('RateBudget', () => {
     const b = budget();
     const queued = Array.from({ length: 190 }, () => b.acquire('get', call('A')));
     await flush();
-    await assert.rejects(b.acquire('get', call('A', 'INTERACTIVE', clock.time + 500)), { code: 'UPSTREAM_RATE_LIMITED' });
+    await assert.rejects(b.acquire('get', call('A', 'INTERACTIVE', clock.now() + 500)), { code: 'UPSTREAM_RATE_LIMITED' });
     b.close();
     await Promise.allSettled(queued);
   });
@@ -317,7 +308,7 @@ describe('RateBudget', () => {
     // What the calls came to is counted per operation by the registry, not per budget.
     assert.deepEqual(b.usage('A'), { calls: { get: 2, post: 1 }, waitedMs: 1011, maxWaitMs: 1011, servedCalls: 0, wastedCalls: 0 });
     assert.deepEqual(b.usage('nobody'), { calls: { get: 0, post: 0 }, waitedMs: 0, maxWaitMs: 0, servedCalls: 0, wastedCalls: 0 });
-    clock.time += 61_000;
+    await clock.advance(61_000);
     assert.deepEqual(b.usage('A').calls, { get: 0, post: 0 }, 'a minute later it is forgotten');
     b.close();
   });
@@ -334,34 +325,32 @@ describe('RateBudget', () => {
 });
 
 describe('RateBudget: every call serves an answer', () => {
-  let clock: ManualClock;
+  // The system clock under node:test's mock timers: each step fires every timer due in it before
+  // the pumps run, so two replicas' pumps that wake together both ask the shared window.
   beforeEach(() => {
-    clock = new ManualClock();
-    mock.timers.enable({ apis: ['setTimeout'] });
+    mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 1_000_000 });
   });
   afterEach(() => {
     mock.timers.reset();
   });
 
-  /** Moves the clock and timers in steps, so that a timer set by one that fired also fires when due. */
+  /** Moves the clock in 10 ms steps, letting the pumps run what is ready after each. */
   async function advance(ms: number): Promise<void> {
     for (let left = ms; left > 0; left -= 10) {
-      const step = Math.min(10, left);
-      clock.time += step;
-      mock.timers.tick(step);
+      mock.timers.tick(Math.min(10, left));
       await flush();
     }
   }
 
   function budget(overrides: Partial<ConstructorParameters<typeof RateBudget>[0]> = {}): RateBudget {
-    return new RateBudget({ deployment: 'acme-east', key: 'k', clock: clock.now, ...overrides });
+    return new RateBudget({ deployment: 'acme-east', key: 'k', ...overrides });
   }
 
   const operation = (caller: string, deadline = Number.POSITIVE_INFINITY): UpstreamCall => ({ caller, workClass: 'INTERACTIVE', deadline });
 
   it('admits from the share the shared window grants this replica, so two replicas turn work away at once instead of after queueing', async () => {
     // Two replicas of one credential on one window, each offered 2.5 times the whole quota, each request wanted within 3 s.
-    const window = new MemoryRateWindow({ clock: clock.now });
+    const window = new MemoryRateWindow();
     const replicas = [budget({ window }), budget({ window })];
     const tally = replicas.map(() => ({ granted: 0, refusedAtOnce: 0, refusedQueued: 0 }));
     const all: Promise<void>[] = [];
@@ -369,7 +358,7 @@ describe('RateBudget: every call serves an answer', () => {
       for (let i = 0; i < 25; i += 1) {
         replicas.forEach((replica, r) => {
           all.push(
-            replica.acquire('get', operation('A', clock.time + 3000)).then(
+            replica.acquire('get', operation('A', Date.now() + 3000)).then(
               (permit) => {
                 tally[r]!.granted += 1;
                 permit.done();
@@ -400,7 +389,7 @@ describe('RateBudget: every call serves an answer', () => {
     // A floods through replica 1; B, quiet, asks through replica 2 for a few pages at once. Replica 2 was granted
     // little lately (B asked little), so its measured share is small; what B is sure of is half the window.
     const run = async (share: number | undefined) => {
-      const memory = new MemoryRateWindow({ clock: clock.now });
+      const memory = new MemoryRateWindow();
       const window: RateWindow = {
         async tryTake(key, limit, windowMs, leaseMs, claim) {
           const answer = await memory.tryTake(key, limit, windowMs, leaseMs);
@@ -408,13 +397,13 @@ describe('RateBudget: every call serves an answer', () => {
         },
       };
       const [one, two] = [budget({ window, maxQueueWaitMs: 3000 }), budget({ window, maxQueueWaitMs: 3000 })];
-      const flood = Array.from({ length: 400 }, () => one.acquire('get', operation('A', clock.time + 20_000)).then((p) => p.done(), () => {}));
+      const flood = Array.from({ length: 400 }, () => one.acquire('get', operation('A', Date.now() + 20_000)).then((p) => p.done(), () => {}));
       await flush();
       let refused = 0;
       const quiet: Promise<void>[] = [];
       for (let round = 0; round < 6; round += 1) {
         for (let i = 0; i < 6; i += 1) {
-          quiet.push(two.acquire('get', operation('B', clock.time + 20_000)).then((p) => p.done(), () => void (refused += 1)));
+          quiet.push(two.acquire('get', operation('B', Date.now() + 20_000)).then((p) => p.done(), () => void (refused += 1)));
         }
         await advance(300);
       }

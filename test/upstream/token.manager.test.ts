@@ -7,13 +7,13 @@ import { createStore } from '../../src/store/store.factory.js';
 import { RedisTokenLock } from '../../src/upstream/auth/token.lock.js';
 import { credentialKey, expiryMarginMs, TokenManager, type StoredToken } from '../../src/upstream/auth/token.manager.js';
 import { HttpClient } from '../../src/upstream/http/http.client.js';
+import { ManualClock } from '../support/manual.clock.js';
 import {
   alarmIds,
   clientStats,
   control,
   deleteRedisKeys,
   FAST_TUNING,
-  ManualClock,
   outcomes,
   REDIS_URL,
   registryFor,
@@ -112,16 +112,16 @@ describe('TokenManager', () => {
   });
 
   it('keeps every call succeeding across several token expiries', async () => {
-    const clock = new ManualClock();
+    const clock = new ManualClock(1_790_812_800_000);
     const sim = await startTestSimulator({ now: clock.now, tokenLifetimeSeconds: 3 });
-    const registry = await registryFor(sim, { clock: clock.now });
+    const registry = await registryFor(sim, { clock });
     try {
       const east = registry.anywhere('acme-east');
       const ids = await alarmIds(registry, 'acme-east', 20);
       const calls: Promise<unknown>[] = [];
       // 9 s of simulated time: three token lifetimes, 20 calls every 300 ms (67 GET/s).
       for (let step = 0; step < 30; step += 1) {
-        clock.advance(300);
+        await clock.advance(300);
         const batch = ids.map((id) => east.alarm(id));
         calls.push(...batch);
         await Promise.allSettled(batch);

@@ -11,7 +11,7 @@ import type { CredentialVault } from '../../src/credentials/credential.vault.js'
 import type { UpstreamTarget } from '../../src/config/upstream.target.js';
 import type { UpstreamTuning } from '../../src/upstream/upstream.settings.js';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../src/simulator/simulator.js';
-import type { Clock } from '../../src/upstream/clock.js';
+import type { Clock } from '../../src/time/clock.js';
 import { createUpstreamRegistry, type UpstreamRegistry } from '../../src/upstream/upstream.registry.js';
 
 import { REDIS_URL } from '../support/redis.keys.js';
@@ -37,15 +37,6 @@ export function targetsOf(sim: RunningSimulator): UpstreamTarget[] {
     ...sim.deployments.map((d) => ({ api: 'anywhere' as const, name: d.name, url: d.url, clientId: d.clientId, clientSecret: d.clientSecret })),
     { api: 'central', name: 'central', url: sim.central.url, clientId: sim.central.clientId, clientSecret: sim.central.clientSecret },
   ];
-}
-
-/** A clock the simulator and the facade both read; tests move it by hand. */
-export class ManualClock {
-  constructor(public time = 1_790_812_800_000) {}
-  readonly now = (): number => this.time;
-  advance(ms: number): void {
-    this.time += ms;
-  }
 }
 
 export interface RegistryOptions {

@@ -40,7 +40,7 @@ import { DEFAULT_CREDENTIAL_POLL_INTERVAL_MS } from '../../credentials/credentia
 import { MISSING_SECRET_KEY_MESSAGE, SUPERSEDED_KEPT, type CredentialVault, type VaultEntry } from '../../credentials/credential.vault.js';
 import { FacadeError, type ErrorCode } from '../../errors/facade.error.js';
 import type { Logger } from '../../log/logger.js';
-import { systemClock, type Clock } from '../clock.js';
+import { systemClock, type Cancel, type Clock } from '../../time/clock.js';
 import type { HttpClient } from '../http/http.client.js';
 import { CredentialSlot } from './credential.slot.js';
 import type { CredentialState, TokenManager } from './token.manager.js';
@@ -107,7 +107,7 @@ export interface CredentialRotatorOptions {
   tokensFor: (spec: TokenManagerSpec) => TokenManager;
   /** How often to read the vault for rotations made by other replicas; 0 turns it off. Default `CREDENTIAL_POLL_INTERVAL_MS`'s. */
   pollIntervalMs?: number;
-  /** `rotatedAt` and report times. Default `Date.now`. */
+  /** `rotatedAt`, report times and the poll. Default `systemClock`. */
   clock?: Clock;
   logger: Logger;
 }
@@ -126,7 +126,7 @@ export class CredentialRotator {
   /** Vault records already complained about, by deployment: `rotatedAt`, so each is logged once. */
   readonly #ignored = new Map<string, number>();
   #batches: Promise<unknown> = Promise.resolve();
-  #timer: NodeJS.Timeout | undefined;
+  #cancelPoll: Cancel | undefined;
   #polling = false;
 
   constructor(options: CredentialRotatorOptions) {
@@ -136,8 +136,11 @@ export class CredentialRotator {
     this.#logger = options.logger;
     const every = options.pollIntervalMs ?? DEFAULT_CREDENTIAL_POLL_INTERVAL_MS;
     if (every > 0) {
-      this.#timer = setInterval(() => this.#poll(), every);
-      this.#timer.unref();
+      const tick = () => {
+        this.#cancelPoll = this.#clock.schedule(every, tick);
+        this.#poll();
+      };
+      this.#cancelPoll = this.#clock.schedule(every, tick);
     }
   }
 
@@ -195,8 +198,8 @@ export class CredentialRotator {
   }
 
   close(): void {
-    clearInterval(this.#timer);
-    this.#timer = undefined;
+    this.#cancelPoll?.();
+    this.#cancelPoll = undefined;
   }
 
   async #rotateBatch(entries: readonly CredentialRotationInput[], actor: string | undefined): Promise<RotationReport> {
@@ -283,7 +286,7 @@ export class CredentialRotator {
       return failed(error.code, `could not verify the new credential with ${slot.deployment}: ${error.message}; ${stays}`);
     }
 
-    const rotatedAt = this.#clock();
+    const rotatedAt = this.#clock.now();
     const supersedes = [...slot.supersedes, previousClientId].filter((id, at, all) => id !== entry.clientId && all.indexOf(id) === at).slice(-SUPERSEDED_KEPT);
     try {
       await this.#vault.write({ deployment: slot.deployment, clientId: entry.clientId, clientSecret: entry.clientSecret, rotatedAt, supersedes });

@@ -38,7 +38,7 @@ import { Keyv } from 'keyv';
 import { z } from 'zod';
 import { FacadeError, type ErrorCode } from '../../errors/facade.error.js';
 import type { Logger } from '../../log/logger.js';
-import { systemClock, type Clock } from '../clock.js';
+import { systemClock, type Clock } from '../../time/clock.js';
 import type { Authenticator, HttpClient } from '../http/http.client.js';
 import { parseBody } from '../http/response.parser.js';
 import type { UpstreamCall } from '../upstream.call.js';
@@ -66,7 +66,7 @@ export interface TokenManagerOptions {
   store?: Keyv<StoredToken>;
   /** Set when the store is shared (Redis) so that replicas do not all fetch. Default: none. */
   lock?: TokenFetchLock;
-  /** Default `Date.now`. */
+  /** Token expiry, and the pause between looks at the store. Default `systemClock`. */
   clock?: Clock;
   logger?: Logger;
   /** How long a replica waits for another's token request before asking itself. Default 15000 ms. */
@@ -146,7 +146,7 @@ export class TokenManager implements Authenticator {
   }
 
   current(): string | undefined {
-    const now = this.#clock();
+    const now = this.#clock.now();
     const current = this.#current;
     if (current === undefined || now >= usableUntil(current)) return undefined;
     if (now >= refreshFrom(current) && this.#inflight === undefined) {
@@ -247,7 +247,7 @@ export class TokenManager implements Authenticator {
           await release().catch(() => undefined);
         }
       }
-      await new Promise((resolve) => setTimeout(resolve, this.#pollIntervalMs));
+      await this.#clock.sleep(this.#pollIntervalMs);
       const fetchedByOther = await this.#readStore();
       if (fetchedByOther !== undefined) return fetchedByOther;
     }
@@ -264,11 +264,11 @@ export class TokenManager implements Authenticator {
       return undefined;
     }
     if (stored === undefined || this.#rejected.includes(stored.accessToken)) return undefined;
-    return this.#clock() < refreshFrom(stored) ? stored : undefined;
+    return this.#clock.now() < refreshFrom(stored) ? stored : undefined;
   }
 
   async #fetchAndStore(): Promise<StoredToken> {
-    const startedAt = this.#clock();
+    const startedAt = this.#clock.now();
     let body: unknown;
     try {
       const response = await this.#http.request({
@@ -300,7 +300,7 @@ export class TokenManager implements Authenticator {
     this.#state = 'WORKING';
     const lifetimeMs = parsed.expires_in * 1000;
     const token: StoredToken = { accessToken: parsed.access_token, expiresAt: startedAt + lifetimeMs, lifetimeMs };
-    const ttl = token.expiresAt - this.#clock();
+    const ttl = token.expiresAt - this.#clock.now();
     if (ttl > 0 && !this.#retired) {
       try {
         await this.#store.set(this.#key, token, ttl);
@@ -317,7 +317,7 @@ export class TokenManager implements Authenticator {
 
   #failed(error: FacadeError): void {
     this.#state = 'FAILING';
-    this.#lastError = { code: error.code, at: this.#clock() };
+    this.#lastError = { code: error.code, at: this.#clock.now() };
   }
 
   #tokenFailure(error: unknown): unknown {

@@ -70,11 +70,11 @@
  *   — additive increase, multiplicative decrease, like TCP's congestion window.
  * - Every grant is counted per caller (`usage`, `usage.ledger.ts`).
  * - The window itself is a `RateWindow`: in memory by default, in Redis when shared by
- *   replicas. Time estimates and AIMD use the injectable clock; waiting uses timers.
+ *   replicas. Time estimates, AIMD and every wait run on the injectable clock.
  */
 import { FacadeError } from '../../errors/facade.error.js';
 import type { Logger } from '../../log/logger.js';
-import { systemClock, type Clock } from '../clock.js';
+import { systemClock, type Cancel, type Clock } from '../../time/clock.js';
 import { UPSTREAM_TUNING_DEFAULTS } from '../upstream.settings.js';
 import {
   expectedCallsOf,
@@ -124,7 +124,7 @@ export interface RateBudgetOptions {
   headroomShare?: number;
   /** Longest wait of the other classes, expected and actual. Default `UPSTREAM_LIVE_MAX_WAIT_MS`'s and `UPSTREAM_BACKGROUND_MAX_WAIT_MS`'s. */
   classMaxWaitMs?: Partial<Record<Exclude<WorkClass, 'INTERACTIVE'>, number>>;
-  /** Default `Date.now`. */
+  /** Time estimates, AIMD, wait limits and the pump's pauses. Default `systemClock`. */
   clock?: Clock;
   logger?: Logger;
 }
@@ -142,7 +142,8 @@ interface Waiter {
   readonly queuedAt: number;
   resolve: (permit: BudgetPermit) => void;
   reject: (error: unknown) => void;
-  timer: NodeJS.Timeout | undefined;
+  /** Refuses the waiter at its wait limit. */
+  cancelLimit: Cancel | undefined;
 }
 
 interface Lane {
@@ -155,7 +156,7 @@ interface Lane {
   factor: number;
   decreasedAt: number;
   pausedUntil: number;
-  sleep: { timer: NodeJS.Timeout; wake: () => void } | undefined;
+  sleep: { cancel: Cancel; wake: () => void } | undefined;
   /** When each caller was last granted a request here: who shares the lane lately. */
   lastGrantAt: Map<string, number>;
   /** When this replica's grants of the last two windows were made, oldest first (`snapshot`, the measured share). */
@@ -251,7 +252,7 @@ export class RateBudget {
 
   /** Requests of `cls` allowed per window right now (AIMD included). */
   currentLimit(cls: RequestClass): number {
-    return Math.max(1, Math.floor(this.#limits[cls] * this.#share * this.#factorOf(this.#lanes[cls], this.#clock())));
+    return Math.max(1, Math.floor(this.#limits[cls] * this.#share * this.#factorOf(this.#lanes[cls], this.#clock.now())));
   }
 
   /** Requests of `cls` the budget lets out per minute at full rate: the measure of a caller's share. */
@@ -261,7 +262,7 @@ export class RateBudget {
 
   /** Waiting requests, grants in the last window and the limit, per quota class. */
   snapshot(): Record<RequestClass, LaneSnapshot> {
-    const now = this.#clock();
+    const now = this.#clock.now();
     const of = (lane: Lane): LaneSnapshot => {
       const waiting = Object.fromEntries(WORK_CLASSES.map((cls) => [cls, 0])) as Record<WorkClass, number>;
       for (const { tier, pending } of lane.queue.demand()) waiting[WORK_CLASSES[tier]!] += pending;
@@ -272,7 +273,7 @@ export class RateBudget {
 
   /** Grants after `at` (within the last two windows). */
   #grantsSince(lane: Lane, at: number): number {
-    this.#forgetGrantsBefore(lane, this.#clock() - 2 * this.#windowMs);
+    this.#forgetGrantsBefore(lane, this.#clock.now() - 2 * this.#windowMs);
     let older = 0;
     while (older < lane.recentGrants.length && lane.recentGrants[older]! <= at) older += 1;
     return lane.recentGrants.length - older;
@@ -320,7 +321,7 @@ export class RateBudget {
   acquire(cls: RequestClass, call: UpstreamCall = FACADE_CALL): Promise<BudgetPermit> {
     if (this.#closed) return Promise.reject(this.#closedError());
     const lane = this.#lanes[cls];
-    const now = this.#clock();
+    const now = this.#clock.now();
     const tier = tierOf(call.workClass);
     const limitMs = Math.min(this.#maxWaitMs[call.workClass], call.deadline - now);
     const continuation = isUnderWay(call);
@@ -336,17 +337,16 @@ export class RateBudget {
       if (wait > limitMs) return Promise.reject(this.#refusal(cls, call, wait, false));
     }
     return new Promise<BudgetPermit>((resolve, reject) => {
-      const waiter: Waiter = { caller: call.caller, tier, call, continuation, queuedAt: now, resolve, reject, timer: undefined };
+      const waiter: Waiter = { caller: call.caller, tier, call, continuation, queuedAt: now, resolve, reject, cancelLimit: undefined };
       // INTERACTIVE work waits until its deadline; the others no longer than their class allows.
       const waitLimit = call.workClass === 'INTERACTIVE' ? call.deadline - now : limitMs;
       if (Number.isFinite(waitLimit)) {
-        waiter.timer = setTimeout(() => {
+        waiter.cancelLimit = this.#clock.schedule(waitLimit, () => {
           if (lane.queue.remove(waiter)) {
             this.#forgetFresh(lane, waiter);
-            reject(this.#refusal(cls, call, this.#clock() - now, true));
+            reject(this.#refusal(cls, call, this.#clock.now() - now, true));
           }
-        }, Math.max(0, waitLimit));
-        waiter.timer.unref?.();
+        });
       }
       lane.queue.push(waiter);
       if (!continuation && call !== FACADE_CALL) {
@@ -356,7 +356,7 @@ export class RateBudget {
       }
       // A request that came alone may fit the headroom the sleeping pump's backlog may not use: look now.
       if (lane.sleep !== undefined && lane.queue.pendingOf(call.caller, tier) === 1) {
-        clearTimeout(lane.sleep.timer);
+        lane.sleep.cancel();
         lane.sleep.wake();
       }
       void this.#pump(lane);
@@ -399,7 +399,7 @@ export class RateBudget {
   /** The upstream answered 429 although the budget allowed the request. */
   throttled(cls: RequestClass, retryAfterMs: number | undefined): void {
     const lane = this.#lanes[cls];
-    const now = this.#clock();
+    const now = this.#clock.now();
     lane.pausedUntil = Math.max(lane.pausedUntil, now + (retryAfterMs ?? this.#windowMs));
     if (now - lane.decreasedAt >= this.#windowMs) {
       lane.factor = Math.max(MIN_FACTOR, this.#factorOf(lane, now) / 2);
@@ -417,11 +417,11 @@ export class RateBudget {
     this.#closed = true;
     for (const lane of Object.values(this.#lanes)) {
       if (lane.sleep !== undefined) {
-        clearTimeout(lane.sleep.timer);
+        lane.sleep.cancel();
         lane.sleep.wake();
       }
       for (const waiter of lane.queue.drain()) {
-        clearTimeout(waiter.timer);
+        waiter.cancelLimit?.();
         waiter.reject(this.#closedError());
       }
       lane.freshByCall.clear();
@@ -440,7 +440,7 @@ export class RateBudget {
     lane.pumping = true;
     try {
       while (lane.queue.size > 0 && !this.#closed) {
-        const now = this.#clock();
+        const now = this.#clock.now();
         if (lane.pausedUntil > now) {
           await this.#sleep(lane, lane.pausedUntil - now);
           continue;
@@ -461,21 +461,21 @@ export class RateBudget {
           // Whoever is first now gets the slot: the one it was asked for may have timed out meanwhile.
           const waiter = asked !== head && lane.queue.remove(asked) ? asked : lane.queue.shift();
           const { settle } = answer;
-          const grantedAt = this.#clock();
+          const grantedAt = this.#clock.now();
           lane.inFlight += 1;
           let settled = false;
           const done = () => {
             if (settled) return;
             settled = true;
             lane.inFlight -= 1;
-            lane.releases.push(this.#clock());
+            lane.releases.push(this.#clock.now());
             settle().catch((error: unknown) => this.#logger?.warn({ deployment: this.#deployment, error }, 'rate window settle failed'));
           };
           if (waiter === undefined) {
             done();
             continue;
           }
-          clearTimeout(waiter.timer);
+          waiter.cancelLimit?.();
           this.#forgetFresh(lane, waiter);
           markUnderWay(waiter.call);
           this.#promoteSiblings(waiter.call);
@@ -493,7 +493,7 @@ export class RateBudget {
       this.#logger?.error({ deployment: this.#deployment, error }, 'rate window failed');
       lane.freshByCall.clear();
       for (const waiter of lane.queue.drain()) {
-        clearTimeout(waiter.timer);
+        waiter.cancelLimit?.();
         waiter.reject(
           new FacadeError('UPSTREAM_UNAVAILABLE', `${this.#deployment}: the request budget is unavailable`, {
             deployment: this.#deployment,
@@ -547,7 +547,7 @@ export class RateBudget {
         lane.sleep = undefined;
         resolve();
       };
-      lane.sleep = { timer: setTimeout(wake, Math.max(1, ms)), wake };
+      lane.sleep = { cancel: this.#clock.schedule(Math.max(1, ms), wake), wake };
     });
   }
 

@@ -14,8 +14,7 @@
  * Two implementations share this interface: `MemoryRateWindow` (one process,
  * injectable clock) and `RedisRateWindow` (every replica, atomic in Redis).
  */
-import type { Clock } from '../clock.js';
-import { systemClock } from '../clock.js';
+import { systemClock, type Clock } from '../../time/clock.js';
 import type { Demand } from './fair.queue.js';
 
 export type WindowAnswer =
@@ -47,7 +46,7 @@ export interface RateWindow {
 }
 
 export interface MemoryRateWindowOptions {
-  /** Default `Date.now`. */
+  /** Default `systemClock`. */
   clock?: Clock;
 }
 
@@ -66,7 +65,7 @@ export class MemoryRateWindow implements RateWindow {
   }
 
   async tryTake(key: string, limit: number, windowMs: number, leaseMs: number): Promise<WindowAnswer> {
-    const now = this.#clock();
+    const now = this.#clock.now();
     const log = (this.#logs.get(key) ?? []).filter((entry) => entry.at > now - windowMs);
     this.#logs.set(key, log);
     if (log.length < limit) {
@@ -77,7 +76,7 @@ export class MemoryRateWindow implements RateWindow {
         settle: async () => {
           if (entry.settled) return;
           entry.settled = true;
-          entry.at = Math.min(entry.at, this.#clock());
+          entry.at = Math.min(entry.at, this.#clock.now());
         },
       };
     }

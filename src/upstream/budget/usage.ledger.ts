@@ -10,7 +10,7 @@
  * caller seen within the span; callers idle for a span are forgotten. Figures are this
  * process's: each replica counts what it sent.
  */
-import { systemClock, type Clock } from '../clock.js';
+import { systemClock, type Clock } from '../../time/clock.js';
 import type { RequestClass } from './request.class.js';
 
 export interface CallerUsage {
@@ -37,7 +37,7 @@ interface Bucket {
 }
 
 export interface UsageLedgerOptions {
-  /** Default `Date.now`. */
+  /** Default `systemClock`. */
   clock?: Clock;
   /** Default 60 000. */
   spanMs?: number;
@@ -72,7 +72,7 @@ export class UsageLedger {
 
   /** The current bucket of `caller`, emptied if it held an older second. */
   #bucketOf(caller: string): Bucket {
-    const slot = Math.floor(this.#clock() / this.#bucketMs);
+    const slot = Math.floor(this.#clock.now() / this.#bucketMs);
     let entry = this.#callers.get(caller);
     if (entry === undefined) {
       entry = {
@@ -92,7 +92,7 @@ export class UsageLedger {
     const usage: CallerUsage = { calls: { get: 0, post: 0 }, waitedMs: 0, maxWaitMs: 0, servedCalls: 0, wastedCalls: 0 };
     const entry = this.#callers.get(caller);
     if (entry === undefined) return usage;
-    const slot = Math.floor(this.#clock() / this.#bucketMs);
+    const slot = Math.floor(this.#clock.now() / this.#bucketMs);
     for (const bucket of entry.buckets) {
       if (bucket.slot <= slot - this.#buckets || bucket.slot > slot) continue;
       usage.calls.get += bucket.get;

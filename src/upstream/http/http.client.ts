@@ -45,7 +45,7 @@ import { UPSTREAM_TUNING_DEFAULTS, type UpstreamTuning } from '../upstream.setti
 import { FacadeError } from '../../errors/facade.error.js';
 import type { Logger } from '../../log/logger.js';
 import { RateBudget, requestClassOf } from '../budget/rate.budget.js';
-import { systemClock, type Clock } from '../clock.js';
+import { systemClock, type Cancel, type Clock } from '../../time/clock.js';
 import { FACADE_CALL, type UpstreamCall } from '../upstream.call.js';
 import { endpointOf, type UpstreamObserver } from './upstream.observer.js';
 import {
@@ -118,7 +118,7 @@ export interface HttpClientOptions {
   budget?: RateBudget;
   /** Default `UPSTREAM_TUNING_DEFAULTS` (each field documented in `upstream.settings.ts`). */
   tuning?: Partial<UpstreamTuning>;
-  /** Reads `Retry-After` dates and deadlines. Default `Date.now`. */
+  /** Reads `Retry-After` dates and deadlines; times attempts, deadlines and backoffs. Default `systemClock`. */
   clock?: Clock;
   /** Draws the backoff jitter, in [0, 1). Default `Math.random`. */
   random?: () => number;
@@ -177,6 +177,7 @@ export class HttpClient {
         windowMarginMs: this.#tuning.budgetWindowMarginMs,
         leaseMs: this.#tuning.requestTimeoutMs + 1_000,
         maxQueueWaitMs: this.#tuning.queueMaxWaitMs,
+        clock: this.#clock,
         logger: this.#logger,
       });
 
@@ -200,19 +201,19 @@ export class HttpClient {
     const call = request.call ?? FACADE_CALL;
     const progress: Progress = { queued: false };
     const work = this.#guarded(request, call, progress);
-    const leftMs = call.deadline - this.#clock();
+    const leftMs = call.deadline - this.#clock.now();
     if (!Number.isFinite(leftMs)) return work;
     // Whatever is still under way at the deadline (a queue, a hung upstream, a token
     // request) is bounded on its own; the caller gets its answer now.
-    let timer: NodeJS.Timeout | undefined;
+    let cancel: Cancel | undefined;
     const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(this.#pastDeadline(request, call, progress)), Math.max(0, leftMs));
+      cancel = this.#clock.schedule(leftMs, () => reject(this.#pastDeadline(request, call, progress)));
     });
     work.catch(() => undefined);
     try {
       return await Promise.race([work, deadline]);
     } finally {
-      clearTimeout(timer);
+      cancel?.();
     }
   }
 
@@ -305,12 +306,12 @@ export class HttpClient {
         // Full jitter: anywhere from 0 to the exponential ceiling; `Retry-After` exactly when given.
         const ceiling = Math.min(this.#tuning.retryMaxDelayMs, this.#tuning.retryBaseDelayMs * 2 ** (attempt - 1));
         const delay = asked ?? Math.floor(this.#random() * ceiling);
-        if (this.#clock() + delay >= call.deadline) throw error;
+        if (this.#clock.now() + delay >= call.deadline) throw error;
         this.#logger?.debug(
           { deployment: this.deployment, attempt, delayMs: delay, code: (error as FacadeError).code },
           'retrying upstream request',
         );
-        if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+        if (delay > 0) await this.#clock.sleep(delay);
       }
     }
   }
@@ -324,7 +325,7 @@ export class HttpClient {
       // Hold a token before queueing, so that no permit waits across a routine token request.
       if (auth !== undefined && auth.current() === undefined) requested = await auth.token();
       progress.queued = true;
-      const queuedAt = this.#observer === undefined ? 0 : this.#clock();
+      const queuedAt = this.#observer === undefined ? 0 : this.#clock.now();
       const permit = await this.#budget.acquire(cls, call);
       progress.queued = false;
       let token: string | undefined;
@@ -344,7 +345,7 @@ export class HttpClient {
                   method: request.method,
                   endpoint: endpointOf(request.path),
                   attempt: attempt + sends - 1,
-                  budgetWaitMs: this.#clock() - queuedAt,
+                  budgetWaitMs: this.#clock.now() - queuedAt,
                   workClass: call.workClass,
                 },
                 () => this.#send(request, token, call),
@@ -389,15 +390,12 @@ export class HttpClient {
       body = new URLSearchParams(request.form).toString();
     }
     // No attempt outlives the call's deadline.
-    const timeoutMs = Math.max(1, Math.min(this.#tuning.requestTimeoutMs, call.deadline - this.#clock()));
+    const timeoutMs = Math.max(1, Math.min(this.#tuning.requestTimeoutMs, call.deadline - this.#clock.now()));
     const cutShort = timeoutMs < this.#tuning.requestTimeoutMs;
     // Not AbortSignal.timeout: that costs ~14 µs to make and keeps its timer for the
     // whole timeout after the answer; this one is cleared as soon as the attempt ends.
     const timeout = new AbortController();
-    const timer = setTimeout(
-      () => timeout.abort(new DOMException('The upstream attempt timed out', 'TimeoutError')),
-      timeoutMs,
-    ).unref();
+    const cancelTimeout = this.#clock.schedule(timeoutMs, () => timeout.abort(new DOMException('The upstream attempt timed out', 'TimeoutError')));
     try {
       const response = await this.#dispatcher.request({
         origin: this.#origin,
@@ -417,7 +415,7 @@ export class HttpClient {
       if (cutShort && timeout.signal.aborted) this.#cutByDeadline.add(failure);
       throw failure;
     } finally {
-      clearTimeout(timer);
+      cancelTimeout();
     }
   }
 
@@ -448,7 +446,7 @@ export class HttpClient {
         );
       }
     }
-    const retryAfterMs = parseRetryAfter(response.headers['retry-after'], this.#clock());
+    const retryAfterMs = parseRetryAfter(response.headers['retry-after'], this.#clock.now());
     if (status === 429) this.#budget.throttled(requestClassOf(request.method), retryAfterMs);
     throw failureForStatus(status, bytes.toString('utf8'), retryAfterMs, this.#describe(request));
   }
