@@ -22,6 +22,7 @@ import { createRequestLoaders, type RequestLoaders } from '../loaders/request.lo
 import { expectCalls, type SentCount, type UpstreamCall } from '../upstream/upstream.call.js';
 import type { UpstreamRegistry } from '../upstream/upstream.registry.js';
 import type { Transport } from '../observability/operation.record.js';
+import { systemClock, type Clock } from '../time/clock.js';
 import type { GraphContext, LiveContext } from './context.js';
 
 export interface Caller {
@@ -44,17 +45,19 @@ export interface ContextFactoryOptions {
   onAlarmChanged: (deployment: string, uuid: string) => void;
   /** A presented key did not authenticate. Default: nothing. */
   onFailedLogin?: (transport: Transport) => void;
+  /** The upstream's clock, which deadlines are read on. Default `systemClock`. */
+  clock?: Clock;
 }
 
 export function contextFactory(options: ContextFactoryOptions): (caller: Caller) => Promise<GraphContext> {
-  const { keys, registry, cache, pubsub, live, logger } = options;
+  const { keys, registry, cache, pubsub, live, logger, clock = systemClock } = options;
   return async (caller) => {
     const apiKey = await keys.authenticate(caller.key, { clientAddress: caller.clientAddress }).catch((error: unknown) => {
       if ((error as { code?: unknown }).code === 'UNAUTHENTICATED') options.onFailedLogin?.(caller.transport);
       throw error;
     });
     const upstreamCallsSent: SentCount = { count: 0 };
-    const call: UpstreamCall = { caller: apiKey.id, workClass: 'INTERACTIVE', deadline: Date.now() + options.requestDeadlineMs, sent: upstreamCallsSent };
+    const call: UpstreamCall = { caller: apiKey.id, workClass: 'INTERACTIVE', deadline: clock.now() + options.requestDeadlineMs, sent: upstreamCallsSent };
     let loaders: RequestLoaders | undefined;
     return {
       apiKey,

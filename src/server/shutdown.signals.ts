@@ -5,6 +5,7 @@
  * the process). A second signal while stopping changes nothing.
  */
 import type { Logger } from '../log/logger.js';
+import { systemClock } from '../time/clock.js';
 
 const STOP_LIMIT_MS = 10_000;
 
@@ -14,10 +15,10 @@ export function stopOnSignals(stop: () => Promise<void>, logger: Logger, limitMs
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'stopping: draining in-flight operations');
-    setTimeout(() => {
+    systemClock.schedule(limitMs, () => {
       logger.error(`shutdown took longer than ${limitMs / 1000} s; exiting`);
       process.exit(1);
-    }, limitMs).unref();
+    });
     stop().then(
       () => {
         logger.info('stopped');

@@ -26,6 +26,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { parse, type ExecutionArgs, type ExecutionResult, type GraphQLError, type GraphQLSchema } from 'graphql';
 import { FacadeError } from '../errors/facade.error.js';
 import type { Logger } from '../log/logger.js';
+import { systemClock, type Clock } from '../time/clock.js';
 import { GRAPHQL_PATH, type ContextSource, type OperationGate, type PreparedOperation } from './operation.gate.js';
 
 /** graphql-ws close code for a connection whose key does not authenticate: 4401 (Unauthorized). */
@@ -46,6 +47,8 @@ export interface WebSocketTransportOptions {
   /** Operations one key may run at once (`LIVE_MAX_SUBSCRIPTIONS_PER_KEY`). */
   maxPerKey: number;
   logger: Logger;
+  /** What a connection to close waits on. Default `systemClock`. */
+  clock?: Clock;
 }
 
 export interface WebSocketTransport {
@@ -71,7 +74,7 @@ function sourceOf(ctx: { connectionParams?: Readonly<Record<string, unknown>> | 
 }
 
 export function startWebSocketTransport(options: WebSocketTransportOptions): WebSocketTransport {
-  const { gate, logger, maxPerKey, schema } = options;
+  const { gate, logger, maxPerKey, schema, clock = systemClock } = options;
   // Each open connection by the key it authenticated with, and what it authenticated with.
   const connectionsByKey = new Map<string, Map<WebSocket, ContextSource>>();
   /**
@@ -94,12 +97,12 @@ export function startWebSocketTransport(options: WebSocketTransportOptions): Web
     const closeWhenIdle = () => {
       if (socket.readyState !== WebSocket.OPEN) return;
       // An operation still running (a query at its deadline) is waited for, checking now and then.
-      if ((running.get(socket)?.() ?? 0) > 0) return void setTimeout(closeWhenIdle, Math.max(lingerMs, IDLE_CHECK_MS)).unref();
+      if ((running.get(socket)?.() ?? 0) > 0) return void clock.schedule(Math.max(lingerMs, IDLE_CHECK_MS), closeWhenIdle);
       // The reason is short and fixed (a close reason is at most 123 bytes); the refusal said why.
       socket.close(WS_UNAUTHORIZED, 'Unauthorized');
     };
     // After the pending sends (the operations' last payloads) are queued ahead of the close.
-    setTimeout(closeWhenIdle, lingerMs).unref();
+    clock.schedule(lingerMs, closeWhenIdle);
   };
 
   const wsServer = new WebSocketServer({ server: options.httpServer, path: GRAPHQL_PATH });
