@@ -72,8 +72,8 @@ export interface FacadeServerOptions {
   stringifyResult?: (result: FormattedExecutionResult) => string;
   /** More Apollo plugins, run after the gate's (e.g. the response cache). Default none. */
   plugins?: ApolloServerPlugin<GraphContext>[];
-  /** Told of every operation on every transport (request log, metrics, traces, usage). Default none. */
-  observer?: OperationObserver;
+  /** Told of every operation on every transport (request log, metrics, traces, usage). */
+  observer: OperationObserver;
   /** `LIVE_MAX_SUBSCRIPTIONS_PER_KEY`. */
   maxSubscriptionsPerKey: number;
   /** Where subscriptions per key are counted; default this process only. */
@@ -105,8 +105,6 @@ export interface RunningFacadeServer {
   stop(): Promise<void>;
 }
 
-const NO_OBSERVER: OperationObserver = { begin: () => ({ run: (execution) => execution(), enter: () => {}, end: () => {} }) };
-
 export async function startFacadeServer(options: FacadeServerOptions): Promise<RunningFacadeServer> {
   const { schema, logger } = options;
   const app = express();
@@ -130,7 +128,7 @@ export async function startFacadeServer(options: FacadeServerOptions): Promise<R
     queryLimits: options.queryLimits,
     production: options.production,
     subscriptions,
-    observer: options.observer ?? NO_OBSERVER,
+    observer: options.observer,
     logger,
   });
   const webSockets = startWebSocketTransport({

@@ -7,7 +7,8 @@
 import type { Logger } from '../log/logger.js';
 import { systemClock } from '../time/clock.js';
 
-const STOP_LIMIT_MS = 10_000;
+/** How long a drain may take before the process exits anyway (the manifests' grace periods are checked against it). */
+export const STOP_LIMIT_MS = 10_000;
 
 export function stopOnSignals(stop: () => Promise<void>, logger: Logger, limitMs = STOP_LIMIT_MS): void {
   let stopping = false;

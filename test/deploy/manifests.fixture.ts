@@ -3,6 +3,7 @@
  * Kubernetes manifests and the compose file as plain objects, the Dockerfile as stages
  * of instructions, and the variable names the config sections declare.
  */
+import { STOP_LIMIT_MS } from '../../src/server/shutdown.signals.js';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
@@ -22,14 +23,9 @@ export function configVariables(): Set<string> {
   return new Set(Object.values(SETTING_SECTIONS).flatMap((settings) => Object.values(settings).map((each) => each.env)));
 }
 
-/** How long src/main.ts lets a drain take after SIGTERM before it exits anyway, in seconds. */
+/** How long the process lets a drain take after SIGTERM before it exits anyway (`STOP_LIMIT_MS`), in seconds. */
 export function shutdownDeadlineSeconds(): number {
-  const source = readText(path.join(PACKAGE_ROOT, 'src', 'main.ts'));
-  const match = /shutdown took longer than (\d+) s[\s\S]{0,200}?\}, ([\d_]+)\);/.exec(source);
-  if (match === null) throw new Error('src/main.ts: the shutdown deadline ("shutdown took longer than N s") not found');
-  const seconds = Number(match[1]);
-  if (Number(match[2]!.replace(/_/g, '')) !== seconds * 1000) throw new Error('src/main.ts: the shutdown deadline and its message disagree');
-  return seconds;
+  return STOP_LIMIT_MS / 1000;
 }
 
 // ---------------------------------------------------------------------------------------

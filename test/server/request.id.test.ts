@@ -8,6 +8,7 @@ import { buildSchema } from 'graphql';
 import { captureLogs, type LogCapture } from '../upstream/credential.fixture.js';
 import { startFacadeServer, type RunningFacadeServer } from '../../src/server/facade.server.js';
 import type { GraphContext } from '../../src/graph/context.js';
+import { recordOnly } from '../../src/observability/operation.record.js';
 
 const SECRET = 'upstream token 5f0c-secret';
 
@@ -34,6 +35,7 @@ describe('request ids', () => {
       maxOperationCost: 100,
       production: false,
       maxSubscriptionsPerKey: 100,
+      observer: recordOnly(() => {}),
     });
   });
   after(() => server.stop());
