@@ -113,6 +113,8 @@ async function facadeOver(sim: RunningSimulator, dispatcher: Agent, env: Record<
       LOG_LEVEL: 'silent',
       PORT: '0',
       HOST: '127.0.0.1',
+      // Two facades in this process: neither needs /metrics, and both would want 9464.
+      METRICS_PORT: '0',
       DATA_DIR: dataDir,
       FACADE_ADMIN_KEY: key,
       USM_CONFIG: file,
