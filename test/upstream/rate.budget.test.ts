@@ -416,6 +416,25 @@ describe('RateBudget: every call serves an answer', () => {
     assert.ok((await run(undefined)) > 0, 'measured from replica 2\'s own grants alone, B would be refused');
   });
 
+  it('refuses at once an operation whose answers would come after its deadline at the upstream\'s recent latency', async () => {
+    const b = budget();
+    // Two answers that took 3 s each: the upstream is slow lately.
+    for (let i = 0; i < 2; i += 1) {
+      const permit = await b.acquire('get', operation('A'));
+      await advance(3000);
+      permit.done();
+    }
+    const tight = operation('A', Date.now() + 5000);
+    expectCalls(tight, 2);
+    // No queue at all, but two rounds of 3 s pass its 5 s deadline: refused before anything is granted.
+    await assert.rejects(b.acquire('get', tight), (error: FacadeError) => error.code === 'UPSTREAM_RATE_LIMITED' && error.details['queued'] === undefined);
+    const roomy = operation('A', Date.now() + 10_000);
+    expectCalls(roomy, 2);
+    (await b.acquire('get', roomy)).done();
+    assert.equal(b.usage('A').calls.get, 3, 'the refused operation was granted nothing');
+    b.close();
+  });
+
   it('reports the slots this replica holds: granted and not yet a window past their answer', async () => {
     const b = budget();
     const permits = await Promise.all([b.acquire('get'), b.acquire('get'), b.acquire('get')]);

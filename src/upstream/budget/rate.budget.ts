@@ -52,13 +52,17 @@
  *   replica admits what it can serve, not what all of them together can. Otherwise it
  *   is the whole current limit. A shared window's refusal also says what the caller is
  *   sure of here (its fair share, split between the replicas it waits on): the caller's
- *   own requests ahead at that rate bound its wait too, so a quiet key on a replica that
- *   sent little lately is not refused for a share it never needed.
+ *   own requests ahead at that rate (scaled by what a held slot yielded here in the last
+ *   window: slow answers hold slots longer) bound its wait too, so a quiet key on a
+ *   replica that sent little lately is not refused for a share it never needed.
  * - A caller whose expected wait passes its limit is refused at once with
  *   `UPSTREAM_RATE_LIMITED` (`retryAfterMs`, `retryAfterSeconds`), before any request
  *   of its operation is sent: the limit is the time left to its deadline, and at most
  *   `maxQueueWaitMs` for `INTERACTIVE` work or `classMaxWaitMs` for the others (shorter,
  *   so a poll or a prefetch that cannot go soon skips its round instead of piling up).
+ *   An operation not yet under way is also refused when its wait plus its answers'
+ *   latency (the recent average, times its rounds of calls: at most two) would pass
+ *   its deadline: under a slow upstream its calls would be answered too late to serve.
  *   Once one request of an operation is admitted here, its siblings that arrive before
  *   any is granted are admitted with it (they were counted). A waiter still queued
  *   when its deadline (or its class's wait limit) passes is taken out and refused the
@@ -169,6 +173,8 @@ interface Lane {
   releases: number[];
   /** Waiters of operations not yet under way, by operation: moved up when one of their siblings is granted. */
   freshByCall: Map<UpstreamCall, Set<Waiter>>;
+  /** How long a granted request took to be answered, lately (a moving average, ms). */
+  latencyMs: number;
   /** Per caller, the slots per window the shared window last said it is sure of here, and when. */
   sureShares: Map<string, { slots: number; at: number }>;
 }
@@ -186,6 +192,12 @@ export interface LaneSnapshot {
 }
 
 const MIN_FACTOR = 0.1;
+/**
+ * Round trips an operation is expected to need one after another: a page, then what it
+ * needs next (the paginator's next page, or a lookup batch); its other calls go out in
+ * parallel batches (DataLoader).
+ */
+const ROUNDS_PER_OPERATION = 2;
 /** How long a caller counts as sharing a lane after its last grant. */
 const SHARING_MS = 60_000;
 const RECOVERY_PER_SECOND = 0.05;
@@ -246,6 +258,7 @@ export class RateBudget {
       releases: [],
       freshByCall: new Map(),
       sureShares: new Map(),
+      latencyMs: 0,
     });
     this.#lanes = { get: lane('get'), post: lane('post') };
   }
@@ -329,7 +342,9 @@ export class RateBudget {
       // Everything queued is served first, then this operation's requests, at this replica's rate.
       const more = expectedCallsOf(call) - 1;
       const wait = this.#expectedWait(lane, now, call.caller, lane.queue.ahead(call.caller, tier) + more, lane.queue.ownAhead(call.caller, tier) + more);
-      if (wait > limitMs) return Promise.reject(this.#refusal(cls, call, wait, false));
+      // Its answers take time too: one round trip per round of calls it still has to make.
+      const answered = wait + Math.min(more + 1, ROUNDS_PER_OPERATION) * lane.latencyMs;
+      if (wait > limitMs || answered > call.deadline - now) return Promise.reject(this.#refusal(cls, call, wait, false));
       if (call !== FACADE_CALL) this.#admitted.add(call);
     } else if (continuation) {
       // Only this caller's continuations, other callers' turns and higher classes go first: never the caller's newer work.
@@ -373,7 +388,14 @@ export class RateBudget {
   #expectedWait(lane: Lane, now: number, caller: string, ahead: number, own: number): number {
     let windows = Math.floor(ahead / this.#slotsOf(lane, now));
     const sure = lane.sureShares.get(caller);
-    if (sure !== undefined && now - sure.at <= this.#windowMs) windows = Math.min(windows, Math.floor(own / sure.slots));
+    if (sure !== undefined && now - sure.at <= this.#windowMs) {
+      // A slot is held from its request until a window after the answer, so a share of
+      // slots yields fewer grants per window the slower the answers come: scale it by what
+      // this replica's held slots yielded in the last window.
+      const held = this.#heldBy(lane, now);
+      const yieldPerSlot = held === 0 ? 1 : Math.min(1, this.#grantsSince(lane, now - this.#windowMs) / held);
+      windows = Math.min(windows, Math.floor(own / Math.max(1, sure.slots * yieldPerSlot)));
+    }
     return Math.max(0, lane.pausedUntil - now, lane.queue.size === 0 ? 0 : lane.nextFreeAt - now) + windows * this.#windowMs;
   }
 
@@ -468,7 +490,9 @@ export class RateBudget {
             if (settled) return;
             settled = true;
             lane.inFlight -= 1;
-            lane.releases.push(this.#clock.now());
+            const answeredAt = this.#clock.now();
+            lane.releases.push(answeredAt);
+            lane.latencyMs = lane.latencyMs === 0 ? answeredAt - grantedAt : 0.8 * lane.latencyMs + 0.2 * (answeredAt - grantedAt);
             settle().catch((error: unknown) => this.#logger?.warn({ deployment: this.#deployment, error }, 'rate window settle failed'));
           };
           if (waiter === undefined) {
