@@ -242,7 +242,8 @@ const FREE: Charge = { status: undefined, settle: async () => undefined };
 
 const statusOf = (limits: BudgetLimits, available: number): ThrottleStatus => ({
   maximumAvailable: limits.maximum,
-  currentlyAvailable: Math.max(0, Math.floor(available * 10) / 10),
+  // The epsilon: 30 - 6.1 - 6.1 + 2 is 19.799999999999997 in floating point, and 19.8 points.
+  currentlyAvailable: Math.max(0, Math.floor(available * 10 + 1e-6) / 10),
   restoreRate: limits.restoreRate,
 });
 

@@ -94,7 +94,7 @@ export const RATE_LIMIT_SETTINGS = {
     env: 'RATE_LIMIT_KEY_MANAGEMENT',
     default: '30/60',
     schema: rateLimit(),
-    doc: '`createApiKey`, `rotateApiKey`, `resetApiKey`, `revokeApiKey`, `deleteApiKey`, `setApiKeyRotation`.',
+    doc: '`createApiKey`, `rotateApiKey`, `resetApiKey`, `revokeApiKey`, `deleteApiKey`, `setApiKeyRotation`, `setApiKeyBudget`.',
   }),
   credentials: setting({
     env: 'RATE_LIMIT_CREDENTIALS',

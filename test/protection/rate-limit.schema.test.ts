@@ -39,6 +39,7 @@ describe('@rateLimit in schema/schema.graphql', () => {
       'Mutation.revokeApiKey': rateLimitSdl('keyManagement'),
       'Mutation.rotateApiKey': rateLimitSdl('keyManagement'),
       'Mutation.setApiKeyRotation': rateLimitSdl('keyManagement'),
+      'Mutation.setApiKeyBudget': rateLimitSdl('keyManagement'),
       'Mutation.rotateUpstreamCredentials': rateLimitSdl('credentials'),
     });
   });
