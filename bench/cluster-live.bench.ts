@@ -19,7 +19,7 @@ const PER_CONNECTION = 10;
 const QUERY = 'subscription($first: Int!) { alarmPage(deployment: "acme-east", first: $first) { totalCount edges { node { id } } } }';
 
 export async function run(): Promise<Record<string, number | string>> {
-  const cluster = await startCluster({ replicas: 3, port: 0, env: { LIVE_POLL_INTERVAL_MS: String(INTERVAL_MS), RATE_LIMIT_READS: '0' } });
+  const cluster = await startCluster({ replicas: 3, port: 0, env: { LIVE_POLL_INTERVAL_MS: String(INTERVAL_MS), KEY_BUDGET_MAXIMUM: '0' } });
   const clients: Client[] = [];
   try {
     const firstPages: Promise<void>[] = [];

@@ -45,7 +45,7 @@ interface Measured {
 }
 
 async function measure(replicas: number): Promise<Measured> {
-  const cluster = await startCluster({ replicas, port: 0, env: { CACHE_PAGE_TTL_MS: '0', RATE_LIMIT_READS: '0' } });
+  const cluster = await startCluster({ replicas, port: 0, env: { CACHE_PAGE_TTL_MS: '0', KEY_BUDGET_MAXIMUM: '0' } });
   try {
     const simulator = cluster.simulator;
     const mark = await logMark(simulator.url);

@@ -17,7 +17,7 @@ const DURATION_MS = 5000;
 const QUERY = '{ alarms(deployment: "acme-east", first: 10) { edges { node { id priorityLabel status occurredAt } } } }';
 
 async function measure(replicas: number): Promise<{ perSecond: number; p50: number; p99: number; failed: number }> {
-  const cluster = await startCluster({ replicas, port: 0, env: { RATE_LIMIT_READS: '0' } });
+  const cluster = await startCluster({ replicas, port: 0, env: { KEY_BUDGET_MAXIMUM: '0' } });
   try {
     for (const replica of cluster.replicas) await post(replica.url, cluster.adminKey, QUERY);
     const latencies: number[] = [];

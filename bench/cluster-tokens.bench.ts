@@ -11,7 +11,7 @@ import { logMark, requestsAfter } from './simulator.log.js';
 const REQUESTS = 1000;
 
 export async function run(): Promise<Record<string, number | string>> {
-  const cluster = await startCluster({ replicas: 3, port: 0, env: { RATE_LIMIT_READS: '0' } });
+  const cluster = await startCluster({ replicas: 3, port: 0, env: { KEY_BUDGET_MAXIMUM: '0' } });
   try {
     const mark = await logMark(cluster.simulator.url);
     const answers = await Promise.all(

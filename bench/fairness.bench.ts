@@ -167,7 +167,7 @@ export async function run(): Promise<Record<string, number | string>> {
   const processes = await startFacadeOnSimulator(
     'fairness',
     // A's flood is for the upstream fair queue to share out; the per-key rate limit would refuse it first.
-    { LOG_LEVEL: 'silent', CACHE_PAGE_TTL_MS: '0', CACHE_ALARM_TTL_MS: '0', RATE_LIMIT_READS: '0' },
+    { LOG_LEVEL: 'silent', CACHE_PAGE_TTL_MS: '0', CACHE_ALARM_TTL_MS: '0', KEY_BUDGET_MAXIMUM: '0' },
     nodeArgs,
   );
   const { graphqlUrl: url, simulatorUrl, adminKey } = processes;

@@ -16,7 +16,7 @@ const DURATION_MS = 8000;
 const DEPLOYMENT = 'acme-east';
 
 async function measure(replicas: number): Promise<GoodputRun> {
-  const cluster = await startCluster({ replicas, port: 0, env: { CACHE_PAGE_TTL_MS: '0', RATE_LIMIT_READS: '0' } });
+  const cluster = await startCluster({ replicas, port: 0, env: { CACHE_PAGE_TTL_MS: '0', KEY_BUDGET_MAXIMUM: '0' } });
   try {
     await seedTiedAlarms(cluster.simulator.url, DEPLOYMENT);
     return await runGoodput({

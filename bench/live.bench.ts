@@ -60,7 +60,7 @@ export async function run(): Promise<Record<string, number | string>> {
     LIVE_POLL_INTERVAL_MS: String(INTERVAL_MS),
     LIVE_MAX_SUBSCRIPTIONS_PER_KEY: String(CONNECTIONS * PER_CONNECTION),
     // One key opens every subscription within the minute: each subscribe counts against its reads limit.
-    RATE_LIMIT_READS: `${CONNECTIONS * PER_CONNECTION}/60`,
+    KEY_BUDGET_MAXIMUM: '0',
   });
   const clients: Client[] = [];
   try {

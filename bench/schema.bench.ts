@@ -119,7 +119,7 @@ async function facadeOver(sim: RunningSimulator, dispatcher: Agent, env: Record<
       FACADE_ADMIN_KEY: key,
       USM_CONFIG: file,
       // One key sends every round, faster than a client's reads limit allows: the bench measures the facade, not the limit.
-      RATE_LIMIT_READS: '0',
+      KEY_BUDGET_MAXIMUM: '0',
       ...env,
     }),
   );

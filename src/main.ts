@@ -32,6 +32,7 @@ import { readinessCheck } from './observability/readiness.check.js';
 import { requestLog } from './observability/request.log.js';
 import { FacadeTracing, type TracingOptions } from './observability/tracing.js';
 import { costEstimator } from './protection/cost.estimator.js';
+import { KeyBudget } from './protection/key.budget.js';
 import { queryLimits } from './protection/query.limits.js';
 import { protectSchema } from './protection/rate-limit.directive.js';
 import { TrustedDocuments } from './protection/trusted.documents.js';
@@ -59,6 +60,8 @@ export interface StartFacadeOptions {
    * (tests pass an `InMemorySpanExporter`). Default: as `config.tracing` says.
    */
   tracing?: Pick<TracingOptions, 'exporter'>;
+  /** The clock each API key's budget restores on. Default `systemClock`; tests drive one by hand. */
+  budget?: { clock?: Clock };
 }
 
 export interface LiveOptions {
@@ -208,6 +211,12 @@ export async function startFacade(config: Config, options: StartFacadeOptions = 
       production: config.nodeEnv === 'production',
       costOf: costEstimator({ schema, rules, epoch: topology.knownDeployments }),
       maxOperationCost: config.queryLimits.maxOperationCost,
+      budget: new KeyBudget({
+        store: backplane.keyBudgetStore,
+        defaults: { maximum: config.keyBudget.maximum, restoreRate: config.keyBudget.restoreRate },
+        basePoints: config.keyBudget.basePoints,
+        clock: options.budget?.clock,
+      }),
       plugins: [responses.plugin()],
       observer: observeAll([
         metrics.operations,

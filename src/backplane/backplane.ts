@@ -9,14 +9,14 @@
  *   on the other), the named locks, the token fetch lock, the rate window (falling back
  *   to an in-process window while Redis is unreachable), the auth-failure throttle, the
  *   live groups' poll leases, the count of subscriptions per key, the store of the
- *   per-client rate limits and the key-value stores. Redis must answer at start-up: otherwise it rejects naming the
+ *   per-client rate limits, the buckets of the key budgets and the key-value stores. Redis must answer at start-up: otherwise it rejects naming the
  *   host, and leaves nothing open. Without Redis it opens nothing: the twins live in
  *   this process, and persistent stores in SQLite under `dataDir`.
  * - Keys and channels keep the `REDIS_PREFIX` layout: stores `<prefix><namespace>::…`,
  *   channels `<prefix>live:…`, locks `<prefix>lock:…`, token fetch locks
  *   `<prefix>token-lock:…`, rate windows `<prefix>window:…`, auth failures
  *   `<prefix>auth-fail…`, poll leases `<prefix>lease:…`, subscriptions per key
- *   `<prefix>slots:…`, rate-limit counters `<prefix>ratelimit:…`. SQLite and memory
+ *   `<prefix>slots:…`, rate-limit counters `<prefix>ratelimit:…`, key budgets `<prefix>budget:…`. SQLite and memory
  *   stores use the bare namespace.
  * - `store(namespace)` answers the same store for the same namespace however often it
  *   is asked, so two users of one namespace see one set of values in memory too.
@@ -40,6 +40,7 @@ import type { Logger } from '../log/logger.js';
 import { connectRedis, type RedisConnection } from '../store/redis.connection.js';
 import { createStore } from '../store/store.factory.js';
 import { createMemoryLimiterStore, createRedisLimiterStore, type RateLimiterStore } from '../protection/rate-limit.store.js';
+import { createMemoryBudgetStore, createRedisBudgetStore, type BudgetStore } from '../protection/key.budget.js';
 import { RedisTokenLock, type TokenFetchLock } from '../upstream/auth/token.lock.js';
 import { MemoryRateWindow, type RateWindow } from '../upstream/budget/rate.window.js';
 import { RedisRateWindow } from '../upstream/budget/redis.window.js';
@@ -90,6 +91,8 @@ export interface Backplane {
   readonly subscriptionSlots: SubscriptionSlots;
   /** Where `@rateLimit` counts each key's calls (`<prefix>ratelimit:…`). In memory, per process. */
   readonly rateLimiterStore: RateLimiterStore;
+  /** Each API key's budget in points (`<prefix>budget:…`). In memory, per process. */
+  readonly keyBudgetStore: BudgetStore;
   /** The key-value store of `namespace` (`keys`, `tokens`, `credentials`, `cache`, ...). */
   store<V>(namespace: string, options?: BackplaneStoreOptions): Keyv<V>;
   /** Whether the shared state answers now: Redis a PING within `timeoutMs` (default 1000); memory always. */
@@ -141,6 +144,7 @@ function assemble(prefix: string, connections: Connections | undefined, options:
   const subscriptionSlots = redis === undefined ? createMemorySlots() : createRedisSlots({ client: redis, prefix: `${prefix}slots:` });
   const authThrottle = redis === undefined ? createMemoryAuthThrottle() : createRedisAuthThrottle({ client: redis, prefix: `${prefix}auth-fail` });
   const rateLimiterStore = redis === undefined ? createMemoryLimiterStore() : createRedisLimiterStore({ client: redis, prefix: `${prefix}ratelimit` });
+  const keyBudgetStore = redis === undefined ? createMemoryBudgetStore() : createRedisBudgetStore({ client: redis, prefix, logger });
 
   const stores = new Map<string, { store: Keyv<unknown>; persistent: boolean }>();
   const storeOf = (namespace: string, persistent: boolean): Keyv<unknown> => {
@@ -164,6 +168,7 @@ function assemble(prefix: string, connections: Connections | undefined, options:
     leases,
     subscriptionSlots,
     rateLimiterStore,
+    keyBudgetStore,
 
     async ping(timeoutMs = 1_000): Promise<boolean> {
       if (redis === undefined) return true;

@@ -27,9 +27,11 @@ import { CACHE_TTL_SETTINGS, type CacheTtls } from '../loaders/cache.settings.js
 import { LOG_SETTINGS, logConfigOf, type LogConfig } from '../log/log.settings.js';
 import { METRICS_SETTINGS, TRACING_SETTINGS, tracingOf, type TracingConfig } from '../observability/observability.settings.js';
 import {
+  KEY_BUDGET_SETTINGS,
   QUERY_LIMIT_SETTINGS,
   RATE_LIMIT_SETTINGS,
   TRUSTED_DOCUMENT_SETTINGS,
+  type KeyBudgetConfig,
   type QueryLimitsConfig,
   type RateLimitsConfig,
 } from '../protection/protection.settings.js';
@@ -59,6 +61,7 @@ export const SETTING_SECTIONS = {
   credentials: CREDENTIAL_SETTINGS,
   cacheTtls: CACHE_TTL_SETTINGS,
   rateLimits: RATE_LIMIT_SETTINGS,
+  keyBudget: KEY_BUDGET_SETTINGS,
   live: LIVE_SETTINGS,
   queryLimits: QUERY_LIMIT_SETTINGS,
   trustedDocuments: TRUSTED_DOCUMENT_SETTINGS,
@@ -84,6 +87,8 @@ export interface Config extends ServerConfig, LogConfig, BackplaneConfig, Values
   credentials: CredentialsConfig;
   /** Per-client rate limits of root fields, by class (see `RATE_LIMIT_SETTINGS`). */
   rateLimits: RateLimitsConfig;
+  /** Each API key's budget in points (see `KEY_BUDGET_SETTINGS`). */
+  keyBudget: KeyBudgetConfig;
 }
 
 export class ConfigError extends Error {
@@ -132,6 +137,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     credentials: sections.credentials,
     cacheTtls: sections.cacheTtls,
     rateLimits: sections.rateLimits,
+    keyBudget: sections.keyBudget,
     live: sections.live,
     queryLimits: sections.queryLimits,
     ...sections.trustedDocuments,

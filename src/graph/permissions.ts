@@ -40,6 +40,7 @@ export const ROOT_FIELD_PERMISSIONS: Readonly<Record<string, Permission | null>>
   'mutation.rotateApiKey': 'keys:manage',
   'mutation.resetApiKey': 'keys:manage',
   'mutation.setApiKeyRotation': 'keys:manage',
+  'mutation.setApiKeyBudget': 'keys:manage',
   'mutation.revokeApiKey': 'keys:manage',
   'mutation.deleteApiKey': 'keys:manage',
   'mutation.rotateUpstreamCredentials': 'credentials:manage',

@@ -37,6 +37,14 @@ export interface ApiKeyRecord {
   revokedAt: number | null;
   /** Runs only trusted documents (the persisted-documents manifest); absent in records made before it existed: false. */
   trustedDocumentsOnly?: boolean;
+  /** The key's own budget in points; absent or null (records made before budgets): the defaults. */
+  budget?: ApiKeyBudget | null;
+}
+
+/** A key's own budget: a bucket of `maximum` points restoring `restoreRate` a second (see `protection/key.budget.ts`). */
+export interface ApiKeyBudget {
+  maximum: number;
+  restoreRate: number;
 }
 
 export interface ApiKeyRepositoryOptions {

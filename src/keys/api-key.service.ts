@@ -31,7 +31,7 @@ import type { TopicSubscription } from '../live/subscription.queue.js';
 import { systemClock, type Clock } from '../time/clock.js';
 import { formatApiKey, hashSecret, newKeyId, newSecret, parseApiKey, secretMatches, type RandomBytes } from './api-key.format.js';
 import { DEFAULT_PERMISSIONS, isPermission, PERMISSIONS, type Permission } from './api-key.permissions.js';
-import { ApiKeyRepository, type ApiKeyRecord, type ApiKeyStatus } from './api-key.repository.js';
+import { ApiKeyRepository, type ApiKeyBudget, type ApiKeyRecord, type ApiKeyStatus } from './api-key.repository.js';
 import { AuditLog, type AuditAction, type AuditActor, type AuditDetails } from './audit.log.js';
 import type { AuthThrottle } from './auth.throttle.js';
 import { createMemoryLock, LockRunner, type LockPort, type LockRunnerOptions } from './lock.port.js';
@@ -61,6 +61,8 @@ export interface ApiKey {
   revokedAt: Date | null;
   /** The key runs only the trusted documents (first-party frontends), nothing written ad hoc. */
   trustedDocumentsOnly: boolean;
+  /** The key's own budget in points; null: the defaults (`KEY_BUDGET_*`). */
+  budget: ApiKeyBudget | null;
 }
 
 export interface CreatedApiKey {
@@ -79,6 +81,8 @@ export interface CreateApiKeyInput {
   rotation?: RotationPolicyInput | null;
   /** Default false: the key may run any document its permissions allow. */
   trustedDocumentsOnly?: boolean;
+  /** Default none: the key draws on the default budget (`KEY_BUDGET_*`). */
+  budget?: ApiKeyBudget | null;
 }
 
 export interface RotateApiKeyOptions {
@@ -295,6 +299,7 @@ export class ApiKeyService {
     this.assertName(name, 'name');
     const permissions = this.checkPermissions(input.permissions ?? DEFAULT_PERMISSIONS, actor);
     const validated = input.rotation == null ? null : validateRotationPolicy(input.rotation);
+    const budget = input.budget == null ? null : validateBudget(input.budget);
     return this.locks.run(INDEX_LOCK, async () => {
       if ((await this.repository.idForName(name)) !== undefined) {
         throw new FacadeError('BAD_USER_INPUT', `An API key named "${name}" already exists; choose another name.`, {
@@ -306,12 +311,14 @@ export class ApiKeyService {
       const record: ApiKeyRecord = {
         ...this.newRecord(newKeyId(this.random), name, permissions, validated?.policy ?? null, now, secret),
         ...(input.trustedDocumentsOnly === true ? { trustedDocumentsOnly: true } : {}),
+        ...(budget === null ? {} : { budget }),
       };
       await this.repository.insert(record);
       await this.recordAudit('CREATE', actorOf(actor), record, {
         permissions,
         ...policyDetails(record.rotation),
         ...(record.trustedDocumentsOnly === true ? { trustedDocumentsOnly: true } : {}),
+        ...(budget === null ? {} : budgetDetails(budget)),
       });
       this.scheduleChanged();
       return { key: await this.view(record), secret: formatApiKey(record.id, secret), warnings: validated?.warnings ?? [] };
@@ -353,6 +360,21 @@ export class ApiKeyService {
       });
       this.scheduleChanged();
       return { key: await this.view(updated), warnings: validated?.warnings ?? [] };
+    });
+  }
+
+  /**
+   * Sets (or, with null, removes) the key's own budget in points. Every replica applies
+   * it within `authCacheTtlMs` (this one at once); the bucket keeps the points it holds.
+   */
+  async setBudget(id: string, budget: ApiKeyBudget | null, actor: ApiKey): Promise<ApiKey> {
+    const validated = budget === null ? null : validateBudget(budget);
+    return this.withKey(id, async (record) => {
+      this.assertActive(record, 'given a budget');
+      const updated: ApiKeyRecord = { ...record, budget: validated };
+      await this.repository.replace(updated);
+      await this.recordAudit('SET_BUDGET', actorOf(actor), updated, validated === null ? { budget: null } : budgetDetails(validated));
+      return this.view(updated);
     });
   }
 
@@ -624,6 +646,23 @@ export class ApiKeyService {
   }
 }
 
+/** Whole points, as the settings take them: a maximum of 1–1,000,000 and a restore rate of 1–100,000 a second. */
+function validateBudget(budget: ApiKeyBudget): ApiKeyBudget {
+  const check = (field: keyof ApiKeyBudget, max: number) => {
+    const value = budget[field];
+    if (!Number.isInteger(value) || value < 1 || value > max) {
+      throw new FacadeError('BAD_USER_INPUT', `budget.${field} must be a whole number of points from 1 to ${max}.`, { details: { field: `budget.${field}` } });
+    }
+  };
+  check('maximum', 1_000_000);
+  check('restoreRate', 100_000);
+  return { maximum: budget.maximum, restoreRate: budget.restoreRate };
+}
+
+function budgetDetails(budget: ApiKeyBudget): AuditDetails {
+  return { budgetMaximum: budget.maximum, budgetRestoreRate: budget.restoreRate };
+}
+
 /** The audit actor of a caller's key. */
 function actorOf(key: ApiKey): AuditActor {
   return { kind: 'KEY', keyId: key.id, keyName: key.name };
@@ -665,5 +704,6 @@ function toApiKey(record: ApiKeyRecord, now: number, lastUsedAt: number | null):
     status: record.status,
     revokedAt: date(record.revokedAt),
     trustedDocumentsOnly: record.trustedDocumentsOnly === true,
+    budget: record.budget == null ? null : { ...record.budget },
   };
 }

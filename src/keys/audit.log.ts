@@ -18,7 +18,7 @@ import { systemClock, type Clock } from '../time/clock.js';
 import { randomBase62, type RandomBytes } from './api-key.format.js';
 import type { LockRunner } from './lock.port.js';
 
-export type AuditAction = 'CREATE' | 'ROTATE' | 'RESET' | 'REVOKE' | 'DELETE' | 'SET_ROTATION';
+export type AuditAction = 'CREATE' | 'ROTATE' | 'RESET' | 'REVOKE' | 'DELETE' | 'SET_ROTATION' | 'SET_BUDGET';
 
 /** Who made a change: a caller's key, the rotation scheduler, or the facade at start-up (the default key). */
 export type AuditActor = { kind: 'KEY'; keyId: string; keyName: string } | { kind: 'SCHEDULER' } | { kind: 'SYSTEM' };

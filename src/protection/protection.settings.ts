@@ -78,17 +78,12 @@ const rateLimit = () =>
 
 /**
  * Per-client rate limits (`@rateLimit`, see `rate-limit.directive.ts`), by class of root
- * field. Each field counts on its own for each API key, on every replica together with
+ * field: writes, key management and credentials, where a count per field is the right
+ * measure. Reads and subscribes draw on the key's budget instead (`KEY_BUDGET_SETTINGS`). Each field counts on its own for each API key, on every replica together with
  * `REDIS_URL`. `0` turns a class off (null). The SDL shows the defaults, and no two
  * classes share one: the SDL's numbers are how a field's class is known at run time.
  */
 export const RATE_LIMIT_SETTINGS = {
-  reads: setting({
-    env: 'RATE_LIMIT_READS',
-    default: '600/60',
-    schema: rateLimit(),
-    doc: '`Query.alarms`, `Query.events`, `Query.nodes`, and subscribing to `alarmPage` and `alarmCreated` (a subscribe counts once).',
-  }),
   labelWrites: setting({
     env: 'RATE_LIMIT_LABEL_WRITES',
     default: '120/60',
@@ -99,7 +94,7 @@ export const RATE_LIMIT_SETTINGS = {
     env: 'RATE_LIMIT_KEY_MANAGEMENT',
     default: '30/60',
     schema: rateLimit(),
-    doc: '`createApiKey`, `rotateApiKey`, `resetApiKey`, `revokeApiKey`, `deleteApiKey`, `setApiKeyRotation`.',
+    doc: '`createApiKey`, `rotateApiKey`, `resetApiKey`, `revokeApiKey`, `deleteApiKey`, `setApiKeyRotation`, `setApiKeyBudget`.',
   }),
   credentials: setting({
     env: 'RATE_LIMIT_CREDENTIALS',
@@ -123,6 +118,43 @@ export const RATE_LIMIT_DEFAULTS: Readonly<Record<RateLimitClass, Readonly<RateL
     }),
   ) as Record<RateLimitClass, RateLimit>,
 );
+
+/** Points as a decimal in [0, max], at most three places (`0.1`). */
+const points = (max: number) => {
+  const rule = `must be a number of points from 0 to ${max}, e.g. 0.1`;
+  return z.string().trim().regex(/^\d{1,7}(\.\d{1,3})?$/, rule).pipe(z.coerce.number<string>().max(max, rule));
+};
+
+/**
+ * Each API key's budget in points (`key.budget.ts`, whose contract explains the
+ * figures): a bucket of `maximum` points restoring `restoreRate` a second, shared by
+ * every replica with `REDIS_URL`. An operation costs its upstream calls + the base.
+ * A key's own budget (`createApiKey`, `setApiKeyBudget`) replaces the first two.
+ */
+export const KEY_BUDGET_SETTINGS = {
+  maximum: setting({
+    env: 'KEY_BUDGET_MAXIMUM',
+    default: '300',
+    schema: wholeNumber(0, 1_000_000),
+    doc:
+      'Points an API key can spend at once (a full bucket); past what it holds, RATE_LIMITED (429) with Retry-After. ' +
+      '0: no budget for keys without their own. 300 lets a cold dashboard wall load at once and holds three operations at MAX_OPERATION_COST.',
+  }),
+  restoreRate: setting({
+    env: 'KEY_BUDGET_RESTORE_RATE',
+    default: '30',
+    schema: wholeNumber(1, 100_000),
+    doc: "Points a key's bucket restores a second: with the default, one key draws at most about 30 upstream calls a second, a third of USM's 100 GET/s.",
+  }),
+  basePoints: setting({
+    env: 'KEY_BUDGET_BASE_POINTS',
+    default: '0.1',
+    schema: points(100),
+    doc: 'Points every operation costs besides its upstream calls, so a flood of cached reads still costs something: 100 cached reads a second cost 10.',
+  }),
+};
+
+export type KeyBudgetConfig = ValuesOf<typeof KEY_BUDGET_SETTINGS>;
 
 export const TRUSTED_DOCUMENT_SETTINGS = {
   trustedDocumentsFile: setting({

@@ -29,15 +29,15 @@
  *   execution nor an upstream call.
  *
  * Which fields: every mutation (label writes, key management and upstream credential
- * rotation in classes stricter than reads); the list reads `alarms`, `events` and
- * `nodes`, each of which can fan out to a page per deployment or 100 lookups; and
- * subscribing to `alarmPage` and `alarmCreated` (a subscribe may replay up to 1,000
- * alarms; the subscriptions a key holds at once are LIVE_MAX_SUBSCRIPTIONS_PER_KEY's
- * business). Not `alarm`, `event`, `node` or `deployment(s)`: each is one batched,
- * cached lookup (the deployments a cached list), the upstream fair queue already
- * shares USM's budget between keys, and the operation cost limit bounds how many one
- * operation may alias. Nor the key's own and local reads (`viewer`, `apiKeys`,
- * `auditEvents`, `upstreamCredentials`, `apiKeyRotated`).
+ * rotation), where a count per field is the right measure: each call changes something,
+ * whatever it costs upstream. No read or subscribe: what those cost is upstream calls,
+ * and the key's budget in points (`key.budget.ts`, charged once per operation by the
+ * gate) counts those, so pages the cache answers cost next to nothing, where a count
+ * per field refused a frontend's backend after 10 distinct reads a second while USM's
+ * quota sat idle. A subscribe is charged by the same budget (its replay, estimated per
+ * poll); the subscriptions a key holds at once are LIVE_MAX_SUBSCRIPTIONS_PER_KEY's
+ * business. Nor the key's own and local reads (`viewer`, `apiKeys`, `auditEvents`,
+ * `upstreamCredentials`, `apiKeyRotated`).
  */
 import { getNamedType, Kind, type ConstArgumentNode, type ConstDirectiveNode, type GraphQLResolveInfo, type GraphQLSchema } from 'graphql';
 import { getDirective, mapSchema, MapperKind } from '@graphql-tools/utils';

@@ -36,6 +36,7 @@ import { FacadeError } from '../errors/facade.error.js';
 import type { GraphContext } from '../graph/context.js';
 import type { Logger } from '../log/logger.js';
 import type { OperationObserver } from '../observability/operation.record.js';
+import type { KeyBudget } from '../protection/key.budget.js';
 import type { QueryLimits } from '../protection/query.limits.js';
 import type { PersistedQueryCache } from '../protection/trusted.documents.js';
 import { createMemorySlots, type SubscriptionSlots } from '../live/subscription.slots.js';
@@ -86,6 +87,8 @@ export interface FacadeServerOptions {
   costOf: CostOf;
   /** `MAX_OPERATION_COST`. */
   maxOperationCost: number;
+  /** Each API key's budget in points, charged per operation by the gate. Default none. */
+  budget?: KeyBudget;
   /** Whether this replica can serve, and the checks that say so (JSON, never a secret). Default: always ready. */
   readiness?: () => Promise<Readiness>;
   /** Apollo's automatic persisted queries cache (the trusted documents by hash, then what clients register). Default Apollo's own. */
@@ -125,6 +128,7 @@ export async function startFacadeServer(options: FacadeServerOptions): Promise<R
     authorizeOperation: options.authorizeOperation,
     costOf: options.costOf,
     maxOperationCost: options.maxOperationCost,
+    budget: options.budget,
     queryLimits: options.queryLimits,
     production: options.production,
     subscriptions,

@@ -14,10 +14,16 @@
  *    then its predicted upstream calls (`costOf`) against `maxOperationCost`
  *    (COST_LIMIT_EXCEEDED, nothing sent upstream). The estimate is passed to the upstream
  *    budget (`GraphContext.expectUpstreamCalls`), which admits the operation as a whole.
+ *    Last, the key's budget in points (`budget`, `protection/key.budget.ts`) is charged
+ *    the estimate + its base, or refuses with RATE_LIMITED (429) and `retryAfterSeconds`,
+ *    nothing sent upstream; nothing is charged for an operation another rule refused.
  * 4. Execute or subscribe (a subscription through the shared `SubscriptionExecutor`, which
  *    holds the per-key limit).
- * 5. The answer carries `extensions.cost { estimatedUpstreamCalls, actualUpstreamCalls }`
- *    (a subscription's payloads: per poll, see the executor), and the operation is told
+ * 5. The charge is corrected to the actual calls + base (the rest refunded). The answer
+ *    carries `extensions.cost { estimatedUpstreamCalls, actualUpstreamCalls,
+ *    throttleStatus }` (a subscription's payloads: per poll, see the executor, and the
+ *    key's bucket as it was set up); every HTTP answer of a key with a budget carries the
+ *    IETF draft's `RateLimit-Policy` and `RateLimit` headers. The operation is told
  *    to the `observer` (request log line, metrics, span, usage ledger) once, refused or
  *    not (`observability/operation.record.ts`).
  * A refusal at any step is a `FacadeError` made into a GraphQL error with its code; on
@@ -44,6 +50,7 @@ import { FacadeError } from '../errors/facade.error.js';
 import type { GraphContext } from '../graph/context.js';
 import type { Logger } from '../log/logger.js';
 import { recordOf, type OperationObserver, type OperationWatch, type Transport } from '../observability/operation.record.js';
+import { rateLimitHeaders, type Charge, type KeyBudget, type ThrottleStatus } from '../protection/key.budget.js';
 import type { QueryLimits } from '../protection/query.limits.js';
 import { isUnexpected, requestErrorMessage } from './error.formatter.js';
 import { acceptsJson, asPayloadError, toGraphQLError } from './refusal.status.js';
@@ -81,6 +88,8 @@ export interface OperationGateOptions {
   costOf: CostOf;
   /** `MAX_OPERATION_COST`. */
   maxOperationCost: number;
+  /** Each key's budget in points, charged per operation. Default none: no budget. */
+  budget?: KeyBudget;
   /** Parse options and validation rules that bound a document's shape. Default none. */
   queryLimits?: QueryLimits;
   /** `NODE_ENV=production`: messages hide schema hints (suggestions) and exact query limits. */
@@ -115,6 +124,7 @@ export class OperationGate {
   readonly #validationRules;
   readonly #validDocuments = new Map<string, DocumentNode>();
   readonly #admitted = new WeakMap<GraphContext, Admitted>();
+  readonly #charges = new WeakMap<GraphContext, Charge>();
 
   constructor(options: OperationGateOptions) {
     this.#options = options;
@@ -125,12 +135,12 @@ export class OperationGate {
    * Step 3 for an authenticated operation: which operation runs, whether the key may run
    * it, and what it will cost. Answers the estimate; throws a `FacadeError` to refuse.
    */
-  admit(
+  async admit(
     context: GraphContext,
     document: DocumentNode,
     operation: OperationDefinitionNode | null | undefined,
     request: { operationName?: string | null; variables?: Record<string, unknown> | null; transport: Transport },
-  ): number {
+  ): Promise<number> {
     if (operation === null || operation === undefined) throw noSuchOperation(document, request.operationName);
     if (operation.operation === 'subscription' && request.transport === 'http') {
       throw new FacadeError(
@@ -152,6 +162,7 @@ export class OperationGate {
     }
     // A subscription's estimate is per poll, and its polls are the live hub's.
     if (operation.operation !== 'subscription') context.expectUpstreamCalls(estimated);
+    if (this.#options.budget !== undefined) this.#charges.set(context, await this.#options.budget.charge(context.apiKey, estimated));
     return estimated;
   }
 
@@ -183,7 +194,7 @@ export class OperationGate {
     try {
       // Authenticated again per operation: a key revoked since the connection opened stops here.
       context = await this.#options.context(source);
-      const estimated = this.admit(context, document, operation, { ...payload, transport: source.transport });
+      const estimated = await this.admit(context, document, operation, { ...payload, transport: source.transport });
       this.#admitted.set(context, { watch, startedAt, source, requestId, operation: operation!, estimated });
       return { args: { schema: this.#options.schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue: context } };
     } catch (error) {
@@ -221,25 +232,30 @@ export class OperationGate {
     } catch (error) {
       // graphql-js answers errors as results; a throw here is a bug, and still one line.
       this.#end(context, admitted, [toGraphQLError(error)]);
+      await this.#settle(context);
       throw error;
     }
     this.#end(context, admitted, result.errors);
-    return { ...result, extensions: { ...result.extensions, cost: this.#cost(context, admitted.estimated) } };
+    const throttleStatus = await this.#settle(context);
+    return { ...result, extensions: { ...result.extensions, cost: this.#cost(context, admitted.estimated, throttleStatus) } };
   };
 
   /** Step 4 and 5 for a subscription: ends its record once it is set up (or refused by the executor). */
   readonly subscribe = async (args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> => {
     const context = args.contextValue as GraphContext;
     const admitted = this.#admittedOf(context);
+    // The key's bucket as the subscription was set up: its polls are the live hub's, not the key's.
+    let throttleStatus: ThrottleStatus | undefined;
     const running = await admitted.watch.run(() =>
       this.#options.subscriptions.subscribe(args, {
         keyId: context.apiKey.id,
         permissions: context.apiKey.permissions,
         source: admitted.source,
-        extensions: () => ({ cost: this.#cost(context, admitted.estimated) }),
+        extensions: () => ({ cost: this.#cost(context, admitted.estimated, throttleStatus) }),
       }),
     );
     this.#end(context, admitted, Symbol.asyncIterator in running ? undefined : running.errors);
+    throttleStatus = await this.#settle(context);
     return running;
   };
 
@@ -270,11 +286,13 @@ export class OperationGate {
         watch.enter();
         const startedAt = performance.now();
         let estimated = 0;
+        let refusedBy: FacadeError | undefined;
         return {
           async didResolveOperation({ contextValue, document, operation, request }) {
             try {
-              estimated = gate.admit(contextValue, document, operation, { ...request, transport: 'http' });
+              estimated = await gate.admit(contextValue, document, operation, { ...request, transport: 'http' });
             } catch (error) {
+              if (error instanceof FacadeError) refusedBy = error;
               if (error instanceof FacadeError && error.code === 'COST_LIMIT_EXCEEDED') estimated = error.details['estimatedUpstreamCalls'] as number;
               throw toGraphQLError(error);
             }
@@ -297,7 +315,14 @@ export class OperationGate {
             const errors = result.errors?.map((error) =>
               error.extensions?.['code'] === 'INTERNAL_SERVER_ERROR' ? { ...error, extensions: { ...error.extensions, requestId } } : error,
             );
-            const cost = gate.#cost(contextValue, estimated);
+            const throttleStatus = await gate.#settle(contextValue, refusedBy);
+            if (throttleStatus !== undefined) {
+              const retryAfter = refusedBy?.details['retryAfterSeconds'];
+              for (const [name, value] of Object.entries(rateLimitHeaders(throttleStatus, typeof retryAfter === 'number' ? retryAfter : undefined))) {
+                response.http.headers.set(name, value);
+              }
+            }
+            const cost = gate.#cost(contextValue, estimated, throttleStatus);
             response.body.singleResult = { ...result, ...(errors === undefined ? {} : { errors }), extensions: { ...result.extensions, cost } };
             // A document that failed validation has no resolved operation, but still says which it is.
             const named = operation ?? (document === undefined ? undefined : getOperationAST(document, request.operationName));
@@ -355,8 +380,27 @@ export class OperationGate {
     return admitted;
   }
 
-  #cost(context: GraphContext | undefined, estimated: number) {
-    return { estimatedUpstreamCalls: estimated, actualUpstreamCalls: context?.upstreamCallsSent.count ?? 0 };
+  #cost(context: GraphContext | undefined, estimated: number, throttleStatus: ThrottleStatus | undefined) {
+    return {
+      estimatedUpstreamCalls: estimated,
+      actualUpstreamCalls: context?.upstreamCallsSent.count ?? 0,
+      ...(throttleStatus === undefined ? {} : { throttleStatus }),
+    };
+  }
+
+  /**
+   * Corrects the operation's charge to its actual calls, and answers the key's bucket:
+   * after the correction, as a budget refusal found it, or as it is (another refusal).
+   * Undefined without a key or a budget.
+   */
+  async #settle(context: GraphContext | undefined, refusedBy?: FacadeError): Promise<ThrottleStatus | undefined> {
+    const { budget } = this.#options;
+    if (budget === undefined || context?.apiKey === undefined) return undefined;
+    const charge = this.#charges.get(context);
+    if (charge !== undefined) return charge.settle(context.upstreamCallsSent.count);
+    const refused = refusedBy?.details['throttleStatus'];
+    if (refused !== undefined) return refused as ThrottleStatus;
+    return budget.statusOf(context.apiKey);
   }
 
   #end(context: GraphContext, admitted: Admitted, errors: ReadonlyArray<{ message: string; extensions?: Readonly<Record<string, unknown>> }> | undefined): void {

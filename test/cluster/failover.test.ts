@@ -135,7 +135,7 @@ describe('a replica killed mid-traffic', () => {
         LIVE_POLL_INTERVAL_MS: String(INTERVAL_MS),
         CACHE_PAGE_TTL_MS: '0',
         CACHE_ALARM_TTL_MS: '0',
-        RATE_LIMIT_READS: '0',
+        KEY_BUDGET_MAXIMUM: '0',
         RATE_LIMIT_LABEL_WRITES: '0',
       },
     });

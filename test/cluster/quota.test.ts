@@ -26,7 +26,7 @@ describe('three replicas on one Redis, offered five times the quota', () => {
   let cluster: RunningCluster;
   before(async () => {
     // Every read goes upstream (no page cache) and no per-key limit stands between the load and the quota.
-    cluster = await startCluster({ replicas: 3, port: 0, env: { CACHE_PAGE_TTL_MS: '0', RATE_LIMIT_READS: '0' } });
+    cluster = await startCluster({ replicas: 3, port: 0, env: { CACHE_PAGE_TTL_MS: '0', KEY_BUDGET_MAXIMUM: '0' } });
   });
   after(() => cluster?.stop());
 

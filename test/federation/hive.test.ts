@@ -64,7 +64,7 @@ describe('the facade behind Hive Gateway', () => {
   before(async () => {
     live = await startLiveFacade({
       LIVE_MAX_SUBSCRIPTIONS_PER_KEY: String(DASHBOARDS + 10),
-      RATE_LIMIT_READS: '1000/60',
+      KEY_BUDGET_MAXIMUM: '0',
       METRICS_PORT: String(await freePort()),
     });
     tickets = await startTicketsSubgraph();

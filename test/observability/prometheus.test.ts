@@ -47,7 +47,7 @@ describe('the shipped scrape config in Prometheus', () => {
   before(async () => {
     const metricsPort = await freePort();
     // Every read goes upstream (no page cache) and no per-key limit gets in the way.
-    facade = await startTestFacade({ METRICS_PORT: String(metricsPort), CACHE_PAGE_TTL_MS: '0', RATE_LIMIT_READS: '0' });
+    facade = await startTestFacade({ METRICS_PORT: String(metricsPort), CACHE_PAGE_TTL_MS: '0', KEY_BUDGET_MAXIMUM: '0' });
     prometheus = await startPrometheus({ target: `127.0.0.1:${metricsPort}` });
     // A first call per deployment makes its series; Prometheus must hold it before the
     // measured traffic, or `increase` would have no sample to count from.

@@ -18,9 +18,8 @@ function problemsOf(env: NodeJS.ProcessEnv): string[] {
 }
 
 describe('RATE_LIMIT_*', () => {
-  it('has documented defaults: reads 600/60, label writes 120/60, key management 30/60, credentials 5/300', () => {
+  it('has documented defaults: label writes 120/60, key management 30/60, credentials 5/300', () => {
     assert.deepEqual(loadConfig({}).rateLimits, {
-      reads: { limit: 600, duration: 60 },
       labelWrites: { limit: 120, duration: 60 },
       keyManagement: { limit: 30, duration: 60 },
       credentials: { limit: 5, duration: 300 },
@@ -31,13 +30,11 @@ describe('RATE_LIMIT_*', () => {
   it('reads each class from its variable, and 0 turns a class off', () => {
     assert.deepEqual(
       loadConfig({
-        RATE_LIMIT_READS: '1000/60',
         RATE_LIMIT_LABEL_WRITES: '10/1',
         RATE_LIMIT_KEY_MANAGEMENT: '0',
         RATE_LIMIT_CREDENTIALS: ' 1/86400 ',
       }).rateLimits,
       {
-        reads: { limit: 1000, duration: 60 },
         labelWrites: { limit: 10, duration: 1 },
         keyManagement: null,
         credentials: { limit: 1, duration: 86400 },
@@ -47,7 +44,7 @@ describe('RATE_LIMIT_*', () => {
 
   it('names each bad value’s variable and says what is allowed, without echoing it', () => {
     for (const value of ['', 'ten/60', '600', '600/', '0/60', '600/0', '2000000/60', '600/100000', '-1/60', '600/60s', '1.5/60', 'off']) {
-      assert.deepEqual(problemsOf({ RATE_LIMIT_READS: value }), [`RATE_LIMIT_READS: ${RULE}`], `RATE_LIMIT_READS=${value}`);
+      assert.deepEqual(problemsOf({ RATE_LIMIT_LABEL_WRITES: value }), [`RATE_LIMIT_LABEL_WRITES: ${RULE}`], `RATE_LIMIT_LABEL_WRITES=${value}`);
     }
   });
 

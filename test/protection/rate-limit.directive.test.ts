@@ -17,7 +17,7 @@ import { redisScope, TEST_REDIS_URL } from '../live/redis.fixture.js';
 const SDL = `
   ${RATE_LIMIT_TYPE_DEFS}
   type Query {
-    pages: [Page!] ${rateLimitSdl('reads')}
+    pages: [Page!] ${rateLimitSdl('keyManagement')}
     free: Int!
   }
   type Page { n: Int! }
@@ -27,7 +27,7 @@ const SDL = `
     rotateCredentials: Int! ${rateLimitSdl('credentials')}
   }
   type Subscription {
-    ticks: Int! ${rateLimitSdl('reads')}
+    ticks: Int! ${rateLimitSdl('keyManagement')}
   }
 `;
 
@@ -59,7 +59,6 @@ function countingSchema(typeDefs = SDL) {
 }
 
 const LIMITS: RateLimitsConfig = {
-  reads: { limit: 2, duration: 60 },
   labelWrites: { limit: 2, duration: 60 },
   keyManagement: { limit: 2, duration: 60 },
   credentials: { limit: 1, duration: 300 },
@@ -135,7 +134,7 @@ describe('protectSchema with the memory store', () => {
 
   it('counts a subscription once when it subscribes, never per event', async () => {
     const { schema, ran } = countingSchema();
-    const limited = protectSchema(schema, { limits: { ...LIMITS, reads: { limit: 1, duration: 60 } }, store: createMemoryLimiterStore() });
+    const limited = protectSchema(schema, { limits: { ...LIMITS, keyManagement: { limit: 1, duration: 60 } }, store: createMemoryLimiterStore() });
     const first = await subscribe({ schema: limited, document: parse('subscription { ticks }'), contextValue: as('key-a') });
     assert.ok(Symbol.asyncIterator in first, JSON.stringify(first));
     const ticks: unknown[] = [];
@@ -169,13 +168,13 @@ describe('protectSchema with the memory store', () => {
     const store = createMemoryLimiterStore();
     const protect = (typeDefs: string) => () => protectSchema(countingSchema(typeDefs).schema, { limits: LIMITS, store });
     assert.throws(
-      protect(SDL.replace('type Page { n: Int! }', `type Page { n: Int! ${rateLimitSdl('reads')} }`)),
+      protect(SDL.replace('type Page { n: Int! }', `type Page { n: Int! ${rateLimitSdl('keyManagement')} }`)),
       /@rateLimit on Page\.n, which is not a root field: .* it would count once per item; limit the root field that reaches it/,
     );
-    assert.throws(protect(SDL.replace('type Page {', `type Page ${rateLimitSdl('reads')} {`)), /@rateLimit on the type Page: put it on root fields/);
+    assert.throws(protect(SDL.replace('type Page {', `type Page ${rateLimitSdl('keyManagement')} {`)), /@rateLimit on the type Page: put it on root fields/);
     assert.throws(
       protect(SDL.replace('free: Int!', 'free: Int! @rateLimit(limit: 7, duration: 60)')),
-      /@rateLimit\(limit: 7, duration: 60\) on Query\.free is no class's default, .*@Directive\(rateLimitSdl\(<class>\)\), one of reads, labelWrites, keyManagement, credentials/,
+      /@rateLimit\(limit: 7, duration: 60\) on Query\.free is no class's default, .*@Directive\(rateLimitSdl\(<class>\)\), one of labelWrites, keyManagement, credentials/,
     );
   });
 

@@ -117,12 +117,13 @@ describe('the facade server against the embedded simulator', () => {
           { next: (v) => (value = v), error: reject, complete: () => resolve(value) },
         );
       });
-      const { cost } = (result as { extensions: { cost: { estimatedUpstreamCalls: number; actualUpstreamCalls: number } } }).extensions;
+      const { cost } = (result as { extensions: { cost: { estimatedUpstreamCalls: number; actualUpstreamCalls: number; throttleStatus: unknown } } }).extensions;
       assert.deepEqual(result, {
         data: { deployments: [{ name: 'acme-east' }, { name: 'acme-lab' }, { name: 'acme-west' }] },
         // Central's deployment list, unless this facade's cache already holds it.
-        extensions: { cost: { estimatedUpstreamCalls: 1, actualUpstreamCalls: cost.actualUpstreamCalls } },
+        extensions: { cost: { estimatedUpstreamCalls: 1, actualUpstreamCalls: cost.actualUpstreamCalls, throttleStatus: cost.throttleStatus } },
       });
+      assert.equal((cost.throttleStatus as { maximumAvailable: number }).maximumAvailable, 300);
       assert.ok(cost.actualUpstreamCalls <= 1);
     } finally {
       await client.dispose();

@@ -52,6 +52,7 @@ describe('one operation gate for HTTP, graphql-ws and graphql-sse', () => {
   const logs = captureLogs();
   let facade: TestFacade;
   let readerKey: string;
+  let spentKey: string;
   const clients: SubscribingClient[] = [];
   const ws = (key: string): SubscribingClient => {
     const client = createWsClient({ url: facade.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0, lazy: true, connectionParams: { Authorization: `Bearer ${key}` } });
@@ -75,6 +76,10 @@ describe('one operation gate for HTTP, graphql-ws and graphql-sse', () => {
     // MAX_OPERATION_COST 3: every deployment's alarms (a page per deployment and Central's list) pass it.
     facade = await startTestFacade({ MAX_OPERATION_COST: '3', CACHE_PAGE_TTL_MS: '0' }, { facade: { logger: logs.logger, tracing: { exporter } } });
     readerKey = (await createKey(facade, { name: 'reader' })).secret;
+    // One point, restoring one a second: an operation charged 3.1 points that sent 2 calls leaves it owing 1.1 for 2 s.
+    spentKey = (await createKey(facade, { name: 'spent', budget: { maximum: 1, restoreRate: 1 } })).secret;
+    const spend = '{ a: alarms(deployment: "acme-east", first: 3) { edges { node { uuid } } } b: alarms(deployment: "acme-west", first: 3) { edges { node { uuid } } } }';
+    assert.equal((await facade.gql(spend, {}, { authorization: `Bearer ${spentKey}` })).body.errors, undefined);
   });
   after(async () => {
     await Promise.all(clients.map((client) => client.dispose()));
@@ -82,6 +87,8 @@ describe('one operation gate for HTTP, graphql-ws and graphql-sse', () => {
   });
 
   const refusals: Array<[string, string, () => string, string]> = [
+    // First, while the key still owes its points.
+    ['a key past its budget', PAGE, () => spentKey, 'RATE_LIMITED'],
     ['an unknown key', '{ viewer { id } }', () => 'usmf_000000000000_00000000000000000000000000000000000000', 'UNAUTHENTICATED'],
     ['a key without the permission', 'mutation { revokeApiKey(id: "000000000000") { id } }', () => readerKey, 'FORBIDDEN'],
     ['an operation over the cost limit', '{ alarms(first: 5) { edges { node { uuid } } } }', () => facade.adminKey, 'COST_LIMIT_EXCEEDED'],
@@ -93,7 +100,9 @@ describe('one operation gate for HTTP, graphql-ws and graphql-sse', () => {
       const answers = await everywhere(query, key());
       assert.deepEqual(codesOf(answers), [[code], [code], [code]], JSON.stringify(answers));
       const messages = answers.map((answer) => answer.errors?.[0]?.message);
-      assert.equal(new Set(messages).size, 1, `one message: ${JSON.stringify(messages)}`);
+      // A budget's message says how many points are left, which restore as the three arrive.
+      if (code !== 'RATE_LIMITED') assert.equal(new Set(messages).size, 1, `one message: ${JSON.stringify(messages)}`);
+      else for (const answer of answers) assert.ok((answer.errors?.[0]?.extensions?.['retryAfterSeconds'] as number) >= 1, JSON.stringify(answer.errors));
       for (const answer of answers) assert.ok(answer.data === undefined || answer.data === null);
     });
   }
@@ -104,10 +113,12 @@ describe('one operation gate for HTTP, graphql-ws and graphql-sse', () => {
     assert.deepEqual(answers[1]!.data, answers[0]!.data);
     assert.deepEqual(answers[2]!.data, answers[0]!.data);
     // No page cache: each asks USM for its page once.
+    const costs = answers.map((answer) => answer.extensions?.['cost'] as Record<string, unknown>);
     assert.deepEqual(
-      answers.map((answer) => answer.extensions?.['cost']),
+      costs.map(({ throttleStatus: _status, ...calls }) => calls),
       [0, 1, 2].map(() => ({ estimatedUpstreamCalls: 2, actualUpstreamCalls: 1 })),
     );
+    for (const { throttleStatus } of costs) assert.deepEqual(Object.keys(throttleStatus as object), ['maximumAvailable', 'currentlyAvailable', 'restoreRate']);
   });
 
   it('writes one request log line and one span for an operation on WebSocket and one on SSE', async () => {

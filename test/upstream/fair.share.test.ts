@@ -38,7 +38,7 @@ const ENV = {
   // A's queue is kept short, so the flood's backlog drains soon after it stops.
   UPSTREAM_QUEUE_MAX_WAIT_MS: '3000',
   // A's flood is for the fair queue to share out; A's reads rate limit would refuse it first.
-  RATE_LIMIT_READS: '0',
+  KEY_BUDGET_MAXIMUM: '0',
   // Each flood query is 25 aliased pages (25 upstream calls): past the default query limits.
   MAX_QUERY_ALIASES: String(ALIASES),
   MAX_QUERY_TOKENS: '5000',

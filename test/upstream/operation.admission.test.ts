@@ -23,7 +23,7 @@ describe('an operation admitted as a whole from its cost estimate', () => {
     facade = await startTestFacade(
       {
         CACHE_PAGE_TTL_MS: '0',
-        RATE_LIMIT_READS: '0',
+        KEY_BUDGET_MAXIMUM: '0',
         // 95 GETs a window: 96 or more calls need a second window (1010 ms), past this limit.
         UPSTREAM_QUEUE_MAX_WAIT_MS: '1000',
         MAX_QUERY_ALIASES: '200',

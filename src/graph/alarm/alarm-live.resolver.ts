@@ -10,8 +10,7 @@
  * the latest page (`alarmPage`), or is ended with LIMIT_EXCEEDED once 1,000 new alarms
  * wait for it (`alarmCreated`), so it can resubscribe with `since`.
  */
-import { Arg, Ctx, Directive, Int, Resolver, Root, Subscription } from 'type-graphql';
-import { rateLimitSdl } from '../../protection/rate-limit.directive.js';
+import { Arg, Ctx, Int, Resolver, Root, Subscription } from 'type-graphql';
 import { FacadeError } from '../../errors/facade.error.js';
 import { LiveEvent } from '../../live/live.group.js';
 import { afterReplay, SubscriptionQueue, type TopicSubscription } from '../../live/subscription.queue.js';
@@ -131,7 +130,6 @@ export class AlarmLiveResolver {
       'payload (`extensions.code`), then the page again when it is back. A slow reader gets the latest page only.',
     subscribe: ({ args, context }) => alarmPageStream(context as GraphContext, args as AlarmPageArgs),
   })
-  @Directive(rateLimitSdl('reads'))
   alarmPage(
     @Root() event: LiveEvent<ConnectionShape<Alarm>>,
     @Arg('deployment', () => String, { nullable: true, description: 'A deployment name; omit for all.' }) _deployment: string | null,
@@ -150,7 +148,6 @@ export class AlarmLiveResolver {
       '`receivedAt` of the last alarm it saw. Ended with LIMIT_EXCEEDED when 1,000 alarms wait for a slow reader.',
     subscribe: ({ args, context }) => alarmCreatedStream(context as GraphContext, args as AlarmCreatedArgs),
   })
-  @Directive(rateLimitSdl('reads'))
   alarmCreated(
     @Root() event: LiveEvent<Alarm>,
     @Arg('deployment', () => String, { nullable: true, description: 'A deployment name; omit for all.' }) _deployment: string | null,

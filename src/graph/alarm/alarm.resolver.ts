@@ -58,7 +58,6 @@ export class AlarmResolver {
       'in the requested order (default newest occurred first). Cursors resume exactly where a page ended, ' +
       'also while new alarms arrive.',
   })
-  @Directive(rateLimitSdl('reads'))
   alarms(
     @Arg('deployment', () => String, { nullable: true, description: 'A deployment name; omit for all.' })
     deployment: string | null,

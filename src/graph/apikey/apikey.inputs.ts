@@ -1,5 +1,5 @@
 /** Inputs of the API-key mutations. Durations are ISO 8601 (`P30D`), checked by the key domain. */
-import { Field, InputType } from 'type-graphql';
+import { Field, InputType, Int } from 'type-graphql';
 import { Permission } from './apikey.type.js';
 
 @InputType({ description: 'A rotation schedule: `P30D` interval with `P15D` grace is what the docs advise.' })
@@ -9,6 +9,15 @@ export class RotationPolicyInput {
 
   @Field({ description: 'ISO 8601 duration the previous secret keeps working; shorter than the interval.' })
   gracePeriod!: string;
+}
+
+@InputType({ description: "A key's own budget in points: an operation costs its upstream calls plus a small base (`KEY_BUDGET_BASE_POINTS`)." })
+export class ApiKeyBudgetInput {
+  @Field(() => Int, { description: 'Points the key can spend at once, 1–1000000 (default `KEY_BUDGET_MAXIMUM`).' })
+  maximum!: number;
+
+  @Field(() => Int, { description: 'Points restored a second, 1–100000 (default `KEY_BUDGET_RESTORE_RATE`).' })
+  restoreRate!: number;
 }
 
 @InputType()
@@ -28,4 +37,7 @@ export class CreateApiKeyInput {
       'Default false. True: the key runs only the trusted documents (`client/generated/persisted-documents.json`), by hash or as text; anything else is PERSISTED_QUERY_NOT_ALLOWED.',
   })
   trustedDocumentsOnly?: boolean | null;
+
+  @Field(() => ApiKeyBudgetInput, { nullable: true, description: 'Default none: the key draws on the default budget (`KEY_BUDGET_*`).' })
+  budget?: ApiKeyBudgetInput | null;
 }

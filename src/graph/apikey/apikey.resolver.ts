@@ -10,7 +10,7 @@ import { filterSubscription } from '../../live/subscription.queue.js';
 import { parseIsoDuration } from '../../keys/rotation.policy.js';
 import type { GraphContext } from '../context.js';
 import type { ConnectionShape } from '../connection/connection.type.js';
-import { CreateApiKeyInput, RotationPolicyInput } from './apikey.inputs.js';
+import { ApiKeyBudgetInput, CreateApiKeyInput, RotationPolicyInput } from './apikey.inputs.js';
 import { ApiKey, ApiKeyRotation, ApiKeyRotationChange, CreatedApiKey } from './apikey.type.js';
 import { AuditEvent, AuditEventConnection } from './audit.type.js';
 import { UpstreamUsage } from './upstream-usage.type.js';
@@ -69,6 +69,7 @@ export class ApiKeyResolver {
           permissions: input.permissions ?? undefined,
           rotation: input.rotation ?? undefined,
           trustedDocumentsOnly: input.trustedDocumentsOnly ?? undefined,
+          budget: input.budget == null ? undefined : { maximum: input.budget.maximum, restoreRate: input.budget.restoreRate },
         },
         ctx.apiKey,
       ),
@@ -106,6 +107,22 @@ export class ApiKeyResolver {
     // Omitted (undefined) is null: no policy.
     const result = await ctx.keys.setRotation(id, rotation ?? null, ctx.apiKey);
     return Object.assign(new ApiKeyRotationChange(), { key: ApiKey.from(result.key), warnings: result.warnings });
+  }
+
+  @Mutation(() => ApiKey, {
+    description:
+      "Gives the key a budget of its own (with null, back to the default `KEY_BUDGET_*`): larger for a frontend's backend or a dashboard wall, " +
+      'smaller for a batch job. Applies on every replica within seconds; audited.',
+  })
+  @Directive(rateLimitSdl('keyManagement'))
+  async setApiKeyBudget(
+    @Arg('id', () => ID) id: string,
+    @Arg('budget', () => ApiKeyBudgetInput, { nullable: true }) budget: ApiKeyBudgetInput | null | undefined,
+    @Ctx() ctx: GraphContext,
+  ): Promise<ApiKey> {
+    // Omitted (undefined) is null: the defaults.
+    const own = budget == null ? null : { maximum: budget.maximum, restoreRate: budget.restoreRate };
+    return ApiKey.from(await ctx.keys.setBudget(id, own, ctx.apiKey));
   }
 
   @Mutation(() => ApiKey, { description: 'Stops the key working at once, on every replica; it stays listed.' })

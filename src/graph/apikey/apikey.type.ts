@@ -2,7 +2,7 @@
  * The schema's view of the facade's own API keys: never a hash, and a secret only in
  * the answer that made it (`CreatedApiKey`) and in `apiKeyRotated` to that key's holders.
  */
-import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { DateTime } from '../scalar/date-time.scalar.js';
 import { formatIsoDuration } from '../../keys/rotation.policy.js';
 import type { ApiKey as ApiKeyRecord } from '../../keys/api-key.service.js';
@@ -41,6 +41,15 @@ export class RotationPolicy {
 
   @Field({ description: 'ISO 8601 duration the previous secret keeps working after a rotation, e.g. `P15D`.' })
   gracePeriod!: string;
+}
+
+@ObjectType({ simpleResolvers: true, description: "A key's own budget in points, as `extensions.cost.throttleStatus` reports it." })
+export class ApiKeyBudget {
+  @Field(() => Int, { description: 'Points the key can spend at once.' })
+  maximum!: number;
+
+  @Field(() => Int, { description: 'Points restored a second.' })
+  restoreRate!: number;
 }
 
 @ObjectType({ simpleResolvers: true, description: 'An API key of this facade. Its secret is never shown again after it was made.' })
@@ -87,10 +96,14 @@ export class ApiKey {
   @Field({ description: 'Runs only the trusted documents (first-party frontends); see `CreateApiKeyInput.trustedDocumentsOnly`.' })
   trustedDocumentsOnly!: boolean;
 
+  @Field(() => ApiKeyBudget, { nullable: true, description: 'Null: the key draws on the default budget (`KEY_BUDGET_*`); set with `setApiKeyBudget`.' })
+  budget!: ApiKeyBudget | null;
+
   static from(record: ApiKeyRecord): ApiKey {
     return Object.assign(new ApiKey(), {
       ...record,
       status: record.status as ApiKeyStatus,
+      budget: record.budget === null ? null : Object.assign(new ApiKeyBudget(), record.budget),
       rotation:
         record.rotation === null
           ? null

@@ -12,6 +12,7 @@ export enum AuditAction {
   REVOKE = 'REVOKE',
   DELETE = 'DELETE',
   SET_ROTATION = 'SET_ROTATION',
+  SET_BUDGET = 'SET_BUDGET',
 }
 registerEnumType(AuditAction, { name: 'AuditAction' });
 

@@ -1,6 +1,5 @@
 /** Event queries and the deployment of an event. */
-import { Arg, Args, Ctx, Directive, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
-import { rateLimitSdl } from '../../protection/rate-limit.directive.js';
+import { Arg, Args, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
 import type { GraphContext } from '../context.js';
 import { ConnectionArgsType } from '../connection/connection.args.js';
 import type { ConnectionShape } from '../connection/connection.type.js';
@@ -24,7 +23,6 @@ export class EventResolver {
   @Query(() => EventConnection, {
     description: 'Events of one deployment, or of every readable deployment when omitted, newest first.',
   })
-  @Directive(rateLimitSdl('reads'))
   events(
     @Arg('deployment', () => String, { nullable: true, description: 'A deployment name; omit for all.' })
     deployment: string | null,

@@ -2,8 +2,7 @@
  * Relay refetching: `node(id)` and `nodes(ids)` for every `Node` type, through the same
  * batched loaders as everything else (so `nodes` of 50 alarms is one batch).
  */
-import { Arg, Ctx, Directive, ID, Query, Resolver } from 'type-graphql';
-import { rateLimitSdl } from '../../protection/rate-limit.directive.js';
+import { Arg, Ctx, ID, Query, Resolver } from 'type-graphql';
 import { FacadeError } from '../../errors/facade.error.js';
 import type { GraphContext } from '../context.js';
 import { loadAlarm } from '../alarm/alarm.resolver.js';
@@ -38,7 +37,6 @@ export class NodeResolver {
     nullable: 'items',
     description: `Many objects by global ID (at most ${MAX_NODES}), in the order asked; null for each that no longer exists.`,
   })
-  @Directive(rateLimitSdl('reads'))
   nodes(@Arg('ids', () => [ID]) ids: string[], @Ctx() ctx: GraphContext): Promise<Array<Node | null>> {
     if (ids.length > MAX_NODES) {
       throw new FacadeError('BAD_USER_INPUT', `nodes takes at most ${MAX_NODES} ids, got ${ids.length}; ask in chunks`, {
