@@ -17,6 +17,7 @@ const CASES = [
   'live',
   'cluster-quota',
   'goodput',
+  'throttle',
   'cluster-tokens',
   'cluster-live',
   'cluster-revocation',
