@@ -46,6 +46,16 @@ export const QUERY_LIMIT_SETTINGS = {
       'Upstream calls one operation may be predicted to make (for a subscription: per poll); past it COST_LIMIT_EXCEEDED. ' +
       '100 calls is one second of the whole GET quota.',
   }),
+  maxResultNodes: setting({
+    env: 'MAX_RESULT_NODES',
+    default: '10000',
+    schema: wholeNumber(1, 10_000_000),
+    doc:
+      'Objects one operation can answer (alarms, edges, deployments, events, …), counted before it runs from `first`/`last` ' +
+      'along every list and alias (a subscription: per payload); past it RESULT_TOO_LARGE, nothing sent. A page of 100 alarms ' +
+      'with their deployment, 20 events and endpoints each is 6,401 objects (about 1 MB of JSON); a connection of 100 inside ' +
+      'one of 100 is over 20,000, and 15 aliases of `alarms(first: 100) { … deployment { alarms(first: 100) … } }` 306,015 (32 MB).',
+  }),
 };
 
 export type QueryLimitsConfig = ValuesOf<typeof QUERY_LIMIT_SETTINGS>;

@@ -43,7 +43,7 @@ import { createErrorFormatter } from './error.formatter.js';
 import { eventStreamHandler } from './event-stream.handler.js';
 import { mountHealthRoutes, type Readiness } from './health.routes.js';
 import { jitGateway } from './jit.executor.js';
-import { EVENT_STREAM_PATH, GRAPHQL_PATH, OperationGate, type ContextSource, type CostOf } from './operation.gate.js';
+import { EVENT_STREAM_PATH, GRAPHQL_PATH, OperationGate, type ContextSource, type CostOf, type ResultNodesOf } from './operation.gate.js';
 import { mountPlayground } from './playground.js';
 import { answerJsonWhenAccepted, acceptsJson, toGraphQLError } from './refusal.status.js';
 import { graphqlRequestOnly, jsonBody } from './request.body.js';
@@ -86,6 +86,10 @@ export interface FacadeServerOptions {
   costOf: CostOf;
   /** `MAX_OPERATION_COST`. */
   maxOperationCost: number;
+  /** The most objects an operation's answer can hold (a subscription: per payload). */
+  resultNodesOf: ResultNodesOf;
+  /** `MAX_RESULT_NODES`. */
+  maxResultNodes: number;
   /** Whether this replica can serve, and the checks that say so (JSON, never a secret). Default: always ready. */
   readiness?: () => Promise<Readiness>;
   /** Apollo's automatic persisted queries cache (the trusted documents by hash, then what clients register). Default Apollo's own. */
@@ -125,6 +129,8 @@ export async function startFacadeServer(options: FacadeServerOptions): Promise<R
     authorizeOperation: options.authorizeOperation,
     costOf: options.costOf,
     maxOperationCost: options.maxOperationCost,
+    resultNodesOf: options.resultNodesOf,
+    maxResultNodes: options.maxResultNodes,
     queryLimits: options.queryLimits,
     production: options.production,
     subscriptions,

@@ -12,12 +12,15 @@
  *    name; a subscription over plain HTTP is BAD_REQUEST too), the key's permissions and
  *    trusted documents (`authorizeOperation`: FORBIDDEN, PERSISTED_QUERY_NOT_ALLOWED),
  *    then its predicted upstream calls (`costOf`) against `maxOperationCost`
- *    (COST_LIMIT_EXCEEDED, nothing sent upstream). The estimate is passed to the upstream
- *    budget (`GraphContext.expectUpstreamCalls`), which admits the operation as a whole.
+ *    (COST_LIMIT_EXCEEDED, nothing sent upstream), then the most objects its answer can
+ *    hold (`resultNodesOf`) against `maxResultNodes` (RESULT_TOO_LARGE, nothing sent
+ *    upstream). The estimate is passed to the upstream budget
+ *    (`GraphContext.expectUpstreamCalls`), which admits the operation as a whole.
  * 4. Execute or subscribe (a subscription through the shared `SubscriptionExecutor`, which
  *    holds the per-key limit).
- * 5. The answer carries `extensions.cost { estimatedUpstreamCalls, actualUpstreamCalls }`
- *    (a subscription's payloads: per poll, see the executor), and the operation is told
+ * 5. The answer carries `extensions.cost { estimatedUpstreamCalls, actualUpstreamCalls,
+ *    resultNodes }` (a subscription's payloads: per poll and per payload, see the
+ *    executor; 0 for what a refusal left unestimated), and the operation is told
  *    to the `observer` (request log line, metrics, span, usage ledger) once, refused or
  *    not (`observability/operation.record.ts`).
  * A refusal at any step is a `FacadeError` made into a GraphQL error with its code; on
@@ -71,6 +74,9 @@ export type PreparedOperation = { args: ExecutionArgs } | { errors: readonly Gra
 
 export type CostOf = (document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown> | undefined) => number;
 
+/** The most objects an operation's answer can hold (a subscription: per payload). */
+export type ResultNodesOf = CostOf;
+
 export interface OperationGateOptions {
   schema: GraphQLSchema;
   /** Authenticates the caller and builds the operation's context; throws `FacadeError` to refuse. */
@@ -81,6 +87,10 @@ export interface OperationGateOptions {
   costOf: CostOf;
   /** `MAX_OPERATION_COST`. */
   maxOperationCost: number;
+  /** The most objects an operation's answer can hold (`protection/result.size.ts`). */
+  resultNodesOf: ResultNodesOf;
+  /** `MAX_RESULT_NODES`. */
+  maxResultNodes: number;
   /** Parse options and validation rules that bound a document's shape. Default none. */
   queryLimits?: QueryLimits;
   /** `NODE_ENV=production`: messages hide schema hints (suggestions) and exact query limits. */
@@ -106,6 +116,15 @@ interface Admitted {
   requestId: string;
   operation: OperationDefinitionNode;
   estimated: number;
+  resultNodes: number;
+}
+
+/** What `admit` measured of an operation it let through. */
+export interface Admission {
+  /** Upstream calls predicted (a subscription: per poll). */
+  estimated: number;
+  /** Objects its answer can hold (a subscription: per payload). */
+  resultNodes: number;
 }
 
 const elapsedMs = (startedAt: number) => Math.round((performance.now() - startedAt) * 100) / 100;
@@ -123,14 +142,14 @@ export class OperationGate {
 
   /**
    * Step 3 for an authenticated operation: which operation runs, whether the key may run
-   * it, and what it will cost. Answers the estimate; throws a `FacadeError` to refuse.
+   * it, what it will cost and how large its answer can be. Answers the estimates; throws a `FacadeError` to refuse.
    */
   admit(
     context: GraphContext,
     document: DocumentNode,
     operation: OperationDefinitionNode | null | undefined,
     request: { operationName?: string | null; variables?: Record<string, unknown> | null; transport: Transport },
-  ): number {
+  ): Admission {
     if (operation === null || operation === undefined) throw noSuchOperation(document, request.operationName);
     if (operation.operation === 'subscription' && request.transport === 'http') {
       throw new FacadeError(
@@ -150,9 +169,20 @@ export class OperationGate {
         { details: { estimatedUpstreamCalls: estimated, maxOperationCost } },
       );
     }
+    const resultNodes = this.#options.resultNodesOf(document, operation, request.variables ?? undefined);
+    const { maxResultNodes } = this.#options;
+    if (resultNodes > maxResultNodes) {
+      throw new FacadeError(
+        'RESULT_TOO_LARGE',
+        `This operation's answer could hold ${resultNodes} objects${operation.operation === 'subscription' ? ' per payload' : ''}; ` +
+          `the limit is ${maxResultNodes} (MAX_RESULT_NODES). Ask for fewer items (smaller first/last), fewer aliases ` +
+          'or fewer nested lists, or split it into several operations. Nothing was sent upstream.',
+        { details: { resultNodes, maxResultNodes } },
+      );
+    }
     // A subscription's estimate is per poll, and its polls are the live hub's.
     if (operation.operation !== 'subscription') context.expectUpstreamCalls(estimated);
-    return estimated;
+    return { estimated, resultNodes };
   }
 
   /** Steps 1 to 3 for a WebSocket or SSE operation. */
@@ -183,8 +213,8 @@ export class OperationGate {
     try {
       // Authenticated again per operation: a key revoked since the connection opened stops here.
       context = await this.#options.context(source);
-      const estimated = this.admit(context, document, operation, { ...payload, transport: source.transport });
-      this.#admitted.set(context, { watch, startedAt, source, requestId, operation: operation!, estimated });
+      const { estimated, resultNodes } = this.admit(context, document, operation, { ...payload, transport: source.transport });
+      this.#admitted.set(context, { watch, startedAt, source, requestId, operation: operation!, estimated, resultNodes });
       return { args: { schema: this.#options.schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue: context } };
     } catch (error) {
       if (!(error instanceof FacadeError)) this.#options.logger.error({ err: error, transport: source.transport }, 'preparing an operation failed unexpectedly');
@@ -224,7 +254,7 @@ export class OperationGate {
       throw error;
     }
     this.#end(context, admitted, result.errors);
-    return { ...result, extensions: { ...result.extensions, cost: this.#cost(context, admitted.estimated) } };
+    return { ...result, extensions: { ...result.extensions, cost: this.#cost(context, admitted.estimated, admitted.resultNodes) } };
   };
 
   /** Step 4 and 5 for a subscription: ends its record once it is set up (or refused by the executor). */
@@ -236,7 +266,7 @@ export class OperationGate {
         keyId: context.apiKey.id,
         permissions: context.apiKey.permissions,
         source: admitted.source,
-        extensions: () => ({ cost: this.#cost(context, admitted.estimated) }),
+        extensions: () => ({ cost: this.#cost(context, admitted.estimated, admitted.resultNodes) }),
       }),
     );
     this.#end(context, admitted, Symbol.asyncIterator in running ? undefined : running.errors);
@@ -270,12 +300,14 @@ export class OperationGate {
         watch.enter();
         const startedAt = performance.now();
         let estimated = 0;
+        let resultNodes = 0;
         return {
           async didResolveOperation({ contextValue, document, operation, request }) {
             try {
-              estimated = gate.admit(contextValue, document, operation, { ...request, transport: 'http' });
+              ({ estimated, resultNodes } = gate.admit(contextValue, document, operation, { ...request, transport: 'http' }));
             } catch (error) {
               if (error instanceof FacadeError && error.code === 'COST_LIMIT_EXCEEDED') estimated = error.details['estimatedUpstreamCalls'] as number;
+              if (error instanceof FacadeError && error.code === 'RESULT_TOO_LARGE') resultNodes = error.details['resultNodes'] as number;
               throw toGraphQLError(error);
             }
           },
@@ -297,7 +329,7 @@ export class OperationGate {
             const errors = result.errors?.map((error) =>
               error.extensions?.['code'] === 'INTERNAL_SERVER_ERROR' ? { ...error, extensions: { ...error.extensions, requestId } } : error,
             );
-            const cost = gate.#cost(contextValue, estimated);
+            const cost = gate.#cost(contextValue, estimated, resultNodes);
             response.body.singleResult = { ...result, ...(errors === undefined ? {} : { errors }), extensions: { ...result.extensions, cost } };
             // A document that failed validation has no resolved operation, but still says which it is.
             const named = operation ?? (document === undefined ? undefined : getOperationAST(document, request.operationName));
@@ -355,8 +387,8 @@ export class OperationGate {
     return admitted;
   }
 
-  #cost(context: GraphContext | undefined, estimated: number) {
-    return { estimatedUpstreamCalls: estimated, actualUpstreamCalls: context?.upstreamCallsSent.count ?? 0 };
+  #cost(context: GraphContext | undefined, estimated: number, resultNodes: number) {
+    return { estimatedUpstreamCalls: estimated, actualUpstreamCalls: context?.upstreamCallsSent.count ?? 0, resultNodes };
   }
 
   #end(context: GraphContext, admitted: Admitted, errors: ReadonlyArray<{ message: string; extensions?: Readonly<Record<string, unknown>> }> | undefined): void {
