@@ -48,13 +48,14 @@ export const QUERY_LIMIT_SETTINGS = {
   }),
   maxResultNodes: setting({
     env: 'MAX_RESULT_NODES',
-    default: '10000',
+    default: '20000',
     schema: wholeNumber(1, 10_000_000),
     doc:
       'Objects one operation can answer (alarms, edges, deployments, events, …), counted before it runs from `first`/`last` ' +
-      'along every list and alias (a subscription: per payload); past it RESULT_TOO_LARGE, nothing sent. A page of 100 alarms ' +
-      'with their deployment, 20 events and endpoints each is 6,401 objects (about 1 MB of JSON); a connection of 100 inside ' +
-      'one of 100 is over 20,000, and 15 aliases of `alarms(first: 100) { … deployment { alarms(first: 100) … } }` 306,015 (32 MB).',
+      'along every list and alias (a subscription: per payload); past it RESULT_TOO_LARGE, nothing sent. 20,000 admits a page ' +
+      'of 100 alarms with their deployment, endpoints and 20 events each (6,401) and one of 50 with all 100 events of each ' +
+      '(16,251), counted at their worst; it refuses 100 items that each carry a connection of 100 with its nodes (20,201 and ' +
+      'more), and so the 15 aliases of `alarms(first: 100) { … deployment { alarms(first: 100) … } }` (306,015 objects, 32 MB).',
   }),
 };
 

@@ -117,9 +117,9 @@ const CASES: Hostile[] = [
     body: { query: aliases(15, NESTED_PAGES) },
     status: 400,
     code: 'RESULT_TOO_LARGE',
-    message: /^This operation's answer could hold 306015 objects; the limit is 10000 \(MAX_RESULT_NODES\)\. Ask for fewer items \(smaller first\/last\), fewer aliases/,
+    message: /^This operation's answer could hold 306015 objects; the limit is 20000 \(MAX_RESULT_NODES\)\. Ask for fewer items \(smaller first\/last\), fewer aliases/,
   },
-  { name: 'one depth-8 nesting of first: 100', body: { query: `{ ${NESTED_PAGES} }` }, status: 400, code: 'RESULT_TOO_LARGE', message: /could hold 20401 objects; the limit is 10000 \(MAX_RESULT_NODES\)/ },
+  { name: 'one depth-8 nesting of first: 100', body: { query: `{ ${NESTED_PAGES} }` }, status: 400, code: 'RESULT_TOO_LARGE', message: /could hold 20401 objects; the limit is 20000 \(MAX_RESULT_NODES\)/ },
   // Arguments the resolvers refuse before any call.
   { name: '101 ids in one nodes() call', body: { query: `query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, variables: { ids: Array.from({ length: 101 }, (_, i) => alarmId(i)) } }, status: 200, code: 'BAD_USER_INPUT', message: /^nodes takes at most 100 ids, got 101/ },
   { name: 'a huge first', body: { query: '{ alarms(first: 1000000) { totalCount } }' }, status: 200, code: 'BAD_USER_INPUT', message: /first/ },

@@ -123,8 +123,11 @@ describe('the default MAX_RESULT_NODES', () => {
     }
   });
 
-  it('admits a dashboard’s pages: 100 alarms with details, every deployment’s newest 20', () => {
+  it('admits a dashboard’s pages: 100 alarms with details, 50 with all their events, every deployment’s newest 20', () => {
     assert.equal(size('{ alarms(first: 100) { edges { node { deployment { name } sources { address } destinations { address } events { edges { node { name } } } } } } }'), 6_401);
+    const everyEvent = '{ alarms(first: 50) { edges { node { deployment { name } sources { address } destinations { address } events(first: 100) { edges { node { deployment { name } } } } } } } }';
+    assert.equal(size(everyEvent), 1 + 50 + 50 + 50 * (1 + 20 + 1 + 100 + 100 + 100));
+    assert.ok(size(everyEvent) <= limit);
     assert.ok(size('{ deployments { alarms { edges { node { id deployment { name } } } } } }', {}, { ...TOPOLOGY, knownDeployments: () => 50 }) <= limit);
   });
 
@@ -132,6 +135,7 @@ describe('the default MAX_RESULT_NODES', () => {
     assert.ok(size(`{ ${Array.from({ length: 15 }, (_, i) => `a${i}: ${NESTED}`).join(' ')} }`) > limit);
     assert.ok(size(`{ ${NESTED} }`) > limit);
     assert.ok(size('{ alarms(first: 100) { edges { node { events(first: 100) { edges { node { name } } } } } } }') > limit);
+    assert.ok(size('query($ids: [ID!]!) { nodes(ids: $ids) { ... on Alarm { events(first: 100) { edges { node { name } } } } } }', { ids: Array(100).fill('x') }) > limit);
   });
 });
 

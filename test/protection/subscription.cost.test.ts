@@ -48,7 +48,7 @@ describe('subscription cost', () => {
     assert.equal(first.errors, undefined);
     assert.equal(typeof (first.data?.['alarmPage'] as { totalCount: number }).totalCount, 'number');
     // The estimate per poll; the polls are shared and the facade's, so none is this subscriber's own.
-    assert.deepEqual(first.extensions?.['cost'], { estimatedUpstreamCalls: 2, actualUpstreamCalls: 0 });
+    assert.deepEqual(first.extensions?.['cost'], { estimatedUpstreamCalls: 2, actualUpstreamCalls: 0, resultNodes: 1 });
   });
 
   it('adds the cost to queries over WebSocket too', async () => {
