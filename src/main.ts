@@ -15,6 +15,7 @@ import { openBackplane } from './backplane/backplane.js';
 import { CredentialVault } from './credentials/credential.vault.js';
 import { servedSdl } from './graph/cost.directives.js';
 import { fieldCostRules, observedTopology } from './graph/cost.rules.js';
+import { resultSizeRules } from './graph/result-size.rules.js';
 import { contextFactory } from './graph/context.factory.js';
 import { operationAuthorizer, readsOnlySharedData } from './graph/permissions.js';
 import { buildFacadeSchema, withServedSdl } from './graph/schema.builder.js';
@@ -33,6 +34,7 @@ import { requestLog } from './observability/request.log.js';
 import { FacadeTracing, type TracingOptions } from './observability/tracing.js';
 import { costEstimator } from './protection/cost.estimator.js';
 import { KeyBudget } from './protection/key.budget.js';
+import { resultSizeCounter } from './protection/result.size.js';
 import { queryLimits } from './protection/query.limits.js';
 import { protectSchema } from './protection/rate-limit.directive.js';
 import { TrustedDocuments } from './protection/trusted.documents.js';
@@ -217,6 +219,8 @@ export async function startFacade(config: Config, options: StartFacadeOptions = 
         basePoints: config.keyBudget.basePoints,
         clock: options.budget?.clock,
       }),
+      resultNodesOf: resultSizeCounter({ schema, rules: resultSizeRules(topology), epoch: topology.knownDeployments }),
+      maxResultNodes: config.queryLimits.maxResultNodes,
       plugins: [responses.plugin()],
       observer: observeAll([
         metrics.operations,

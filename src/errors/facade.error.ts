@@ -27,6 +27,8 @@ export const ERROR_CODES = [
   'RATE_LIMITED',
   /** The operation could make more upstream calls than `MAX_OPERATION_COST` allows; nothing was sent upstream. */
   'COST_LIMIT_EXCEEDED',
+  /** The operation's answer could hold more objects than `MAX_RESULT_NODES` allows; nothing was sent upstream. */
+  'RESULT_TOO_LARGE',
   /** The HTTP request itself is not a GraphQL request the facade can run (body, content type, method, operationName). */
   'BAD_REQUEST',
   /** The key runs only trusted documents, and this is not one of them; nothing was executed. */
@@ -82,6 +84,7 @@ export function httpStatusOf(code: ErrorCode): number {
     case 'BAD_USER_INPUT':
     case 'BAD_REQUEST':
     case 'COST_LIMIT_EXCEEDED':
+    case 'RESULT_TOO_LARGE':
       return 400;
     case 'UNAUTHENTICATED':
       return 401;

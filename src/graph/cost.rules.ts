@@ -64,14 +64,15 @@ const REPLAY_PAGES_PER_SOURCE = 3;
 
 const LARGEST_PAGE = 100;
 
+/** Relay's page size as the resolvers read it (20 without `first`/`last`): larger ones are refused before any call. */
+export function relayPageSize(args: Readonly<Record<string, unknown>>): number {
+  const count = typeof args['first'] === 'number' ? args['first'] : typeof args['last'] === 'number' ? args['last'] : 20;
+  return Math.max(0, Math.min(LARGEST_PAGE, count));
+}
+
 export function fieldCostRules(topology: UpstreamTopology): FieldCostRules {
   const list: readonly UpstreamCalls[] = topology.central ? [{ count: 1, shareKey: 'deployments' }] : [];
   const isReadable = (name: unknown) => typeof name === 'string' && topology.readable.includes(name);
-  /** Relay's page size as the resolvers read it: larger ones are refused before any call. */
-  const pageSize = (args: Readonly<Record<string, unknown>>): number => {
-    const count = typeof args['first'] === 'number' ? args['first'] : typeof args['last'] === 'number' ? args['last'] : 20;
-    return Math.max(0, Math.min(LARGEST_PAGE, count));
-  };
   /** Calls of one alarm feed over `deployment` (one, or all when omitted), per poll or page. */
   const alarmFeed = (deployment: unknown, pagesPerSource: number): number => {
     if (deployment !== undefined && deployment !== null) {
@@ -87,13 +88,13 @@ export function fieldCostRules(topology: UpstreamTopology): FieldCostRules {
 
   const rootAlarms = (field: string) => ({ args }: { args: Readonly<Record<string, unknown>> }): FieldCost => ({
     calls: [...list, { count: alarmFeed(args['deployment'], PAGES_PER_SOURCE), shareKey: share(field, args) }],
-    items: pageSize(args),
+    items: relayPageSize(args),
   });
   /** One page per distinct parent deployment (at most every known one). */
   const perDeployment = (field: string, perParent: number) => ({ args, parents }: { args: Readonly<Record<string, unknown>>; parents: number }): FieldCost => {
     const distinct = topology.sharesPages ? Math.min(parents, topology.knownDeployments()) : parents;
     const narrowed = topology.central && topology.knownDeployments() > topology.readable.length ? NARROWED_CENTRAL_PAGES : 1;
-    return { calls: [...list, { count: distinct * perParent * narrowed, shareKey: share(field, args) }], items: pageSize(args) };
+    return { calls: [...list, { count: distinct * perParent * narrowed, shareKey: share(field, args) }], items: relayPageSize(args) };
   };
   /** A lookup by global ID: one call per distinct id of a document type, the list for a deployment. */
   const lookups = (ids: readonly unknown[]): UpstreamCalls[] => {
@@ -120,10 +121,10 @@ export function fieldCostRules(topology: UpstreamTopology): FieldCostRules {
       calls: [...list, { count: alarmFeed(args['deployment'], args['since'] == null ? PAGES_PER_SOURCE : PAGES_PER_SOURCE + REPLAY_PAGES_PER_SOURCE) }],
     }),
     'Deployment.alarms': perDeployment('Deployment.alarms', PAGES_PER_SOURCE),
-    'Query.events': ({ args }) => ({ calls: [...list, { count: eventFeed(args['deployment']), shareKey: share('events', args) }], items: pageSize(args) }),
+    'Query.events': ({ args }) => ({ calls: [...list, { count: eventFeed(args['deployment']), shareKey: share('events', args) }], items: relayPageSize(args) }),
     'Deployment.events': ({ args, parents }) => ({
       calls: [...list, { count: (topology.sharesPages ? Math.min(parents, topology.readable.length) : parents) * PAGES_PER_SOURCE, shareKey: share('Deployment.events', args) }],
-      items: pageSize(args),
+      items: relayPageSize(args),
     }),
     'Query.alarm': lookup,
     'Query.event': lookup,

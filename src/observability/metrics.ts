@@ -66,6 +66,7 @@ const WAIT_BUCKETS = [0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10];
 const REFUSALS: Readonly<Record<string, string>> = {
   RATE_LIMITED: 'rate_limit',
   COST_LIMIT_EXCEEDED: 'cost_limit',
+  RESULT_TOO_LARGE: 'result_size',
   LIMIT_EXCEEDED: 'subscription_limit',
 };
 /** A name as clients may send it, kept short and plain; anything else is counted as `other`. */
@@ -97,7 +98,7 @@ export class FacadeMetrics {
   });
   readonly #refusals = new Counter({
     name: 'usm_facade_refusals_total',
-    help: 'Operations the facade refused to protect itself or the upstream, by reason (rate_limit, cost_limit, query_limit, subscription_limit)',
+    help: 'Operations the facade refused to protect itself or the upstream, by reason (rate_limit, cost_limit, result_size, query_limit, subscription_limit)',
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });

@@ -3,10 +3,11 @@
  * operation can make: the facade's cost, in the unit the upstream quota is counted in.
  *
  * Contract:
- * - `estimateCost` walks the operation's selections (fragments followed, `@skip` and
- *   `@include` honoured with the variables) and asks `rules` about each field by its
- *   schema coordinate (`Query.alarms`, `Deployment.alarms`); a field without a rule costs
- *   nothing and passes its parents' count on to its children.
+ * - `estimateCost` walks the operation's selections (`operation.walk.ts`: fragments
+ *   followed, `@skip` and `@include` honoured, variables with their declared defaults)
+ *   and asks `rules` about each field by its schema coordinate (`Query.alarms`,
+ *   `Deployment.alarms`); a field without a rule costs nothing and passes its parents'
+ *   count on to its children.
  * - A rule sees the field's arguments (literals and variables, untyped) and how many
  *   parent objects the field is resolved for (`parents`: the product of the list sizes
  *   above it), and answers the calls it makes for all of them together and how many
@@ -16,24 +17,10 @@
  * - `costEstimator` keeps the estimate of each operation without variables (what a
  *   dashboard sends again and again) until `epoch()` changes (the facade's: how many
  *   deployments it knows), so a repeated operation is walked once.
- * - It never fails on a document that validated; it does no I/O. The document must have
- *   passed validation (no fragment cycles, fields that exist): a field the schema does
- *   not have is skipped.
+ * - It never fails on a document that validated; it does no I/O.
  */
-import {
-  getNamedType,
-  isAbstractType,
-  isObjectType,
-  Kind,
-  valueFromASTUntyped,
-  type DocumentNode,
-  type FragmentDefinitionNode,
-  type GraphQLCompositeType,
-  type GraphQLSchema,
-  type OperationDefinitionNode,
-  type SelectionSetNode,
-  type DirectiveNode,
-} from 'graphql';
+import type { DocumentNode, GraphQLSchema, OperationDefinitionNode } from 'graphql';
+import { keptPerOperation, walkOperation } from './operation.walk.js';
 
 /** Some upstream calls a field makes. */
 export interface UpstreamCalls {
@@ -67,66 +54,17 @@ export interface EstimateInput {
   rules: FieldCostRules;
 }
 
-export function estimateCost({ schema, document, operation, variables = {}, rules }: EstimateInput): number {
-  const fragments = new Map<string, FragmentDefinitionNode>();
-  for (const definition of document.definitions) {
-    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
-  }
+export function estimateCost({ schema, document, operation, variables, rules }: EstimateInput): number {
   let unshared = 0;
   const shared = new Map<string, number>();
-
-  const included = (directives: readonly DirectiveNode[] | undefined): boolean => {
-    for (const directive of directives ?? []) {
-      const name = directive.name.value;
-      if (name !== 'skip' && name !== 'include') continue;
-      const ifArg = directive.arguments?.find((arg) => arg.name.value === 'if');
-      const value = ifArg === undefined ? undefined : valueFromASTUntyped(ifArg.value, variables);
-      if (name === 'skip' && value === true) return false;
-      if (name === 'include' && value === false) return false;
+  walkOperation({ schema, document, operation, variables }, 1, ({ coordinate, args }, parents) => {
+    const cost = rules[coordinate]?.({ args, parents }) ?? {};
+    for (const calls of cost.calls ?? []) {
+      if (calls.shareKey === undefined) unshared += calls.count;
+      else shared.set(calls.shareKey, Math.max(shared.get(calls.shareKey) ?? 0, calls.count));
     }
-    return true;
-  };
-
-  /** Every object type a selection on `type` may run on. */
-  const possible = (type: GraphQLCompositeType) => (isAbstractType(type) ? schema.getPossibleTypes(type) : [type]);
-
-  const walk = (selectionSet: SelectionSetNode, type: GraphQLCompositeType, parents: number, seen: ReadonlySet<string>): void => {
-    for (const selection of selectionSet.selections) {
-      if (!included(selection.directives)) continue;
-      if (selection.kind === Kind.FIELD) {
-        for (const objectType of possible(type)) {
-          const field = objectType.getFields()[selection.name.value];
-          if (field === undefined) continue;
-          const args: Record<string, unknown> = {};
-          for (const arg of selection.arguments ?? []) args[arg.name.value] = valueFromASTUntyped(arg.value, variables);
-          const rule = rules[`${objectType.name}.${field.name}`];
-          const cost = rule?.({ args, parents }) ?? {};
-          for (const calls of cost.calls ?? []) {
-            if (calls.shareKey === undefined) unshared += calls.count;
-            else shared.set(calls.shareKey, Math.max(shared.get(calls.shareKey) ?? 0, calls.count));
-          }
-          const child = getNamedType(field.type);
-          if (selection.selectionSet !== undefined && (isObjectType(child) || isAbstractType(child))) {
-            walk(selection.selectionSet, child, parents * (cost.items ?? 1), seen);
-          }
-          // An abstract parent's field is the same field on each of its types: count it once.
-          if (isAbstractType(type)) break;
-        }
-      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-        const on = selection.typeCondition === undefined ? type : schema.getType(selection.typeCondition.name.value);
-        if (on !== undefined && (isObjectType(on) || isAbstractType(on))) walk(selection.selectionSet, on, parents, seen);
-      } else {
-        const name = selection.name.value;
-        const fragment = fragments.get(name);
-        if (fragment === undefined || seen.has(name)) continue;
-        const on = schema.getType(fragment.typeCondition.name.value);
-        if (on !== undefined && (isObjectType(on) || isAbstractType(on))) walk(fragment.selectionSet, on, parents, new Set([...seen, name]));
-      }
-    }
-  };
-
-  const root = schema.getRootType(operation.operation);
-  if (root !== null && root !== undefined) walk(operation.selectionSet, root, 1, new Set());
+    return parents * (cost.items ?? 1);
+  });
   let total = unshared;
   for (const count of shared.values()) total += count;
   return total;
@@ -142,15 +80,5 @@ export interface CostEstimatorOptions {
 /** `estimateCost` for one schema and its rules, remembering the estimates of operations without variables. */
 export function costEstimator(options: CostEstimatorOptions) {
   const { schema, rules } = options;
-  const epoch = options.epoch ?? (() => 0);
-  const kept = new WeakMap<OperationDefinitionNode, { epoch: number; cost: number }>();
-  return (document: DocumentNode, operation: OperationDefinitionNode, variables: Readonly<Record<string, unknown>> | undefined): number => {
-    if ((operation.variableDefinitions?.length ?? 0) > 0) return estimateCost({ schema, document, operation, variables, rules });
-    const now = epoch();
-    const known = kept.get(operation);
-    if (known !== undefined && known.epoch === now) return known.cost;
-    const cost = estimateCost({ schema, document, operation, variables: undefined, rules });
-    kept.set(operation, { epoch: now, cost });
-    return cost;
-  };
+  return keptPerOperation((document, operation, variables) => estimateCost({ schema, document, operation, variables, rules }), options.epoch ?? (() => 0));
 }

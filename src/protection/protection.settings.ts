@@ -46,6 +46,17 @@ export const QUERY_LIMIT_SETTINGS = {
       'Upstream calls one operation may be predicted to make (for a subscription: per poll); past it COST_LIMIT_EXCEEDED. ' +
       '100 calls is one second of the whole GET quota.',
   }),
+  maxResultNodes: setting({
+    env: 'MAX_RESULT_NODES',
+    default: '20000',
+    schema: wholeNumber(1, 10_000_000),
+    doc:
+      'Objects one operation can answer (alarms, edges, deployments, events, …), counted before it runs from `first`/`last` ' +
+      'along every list and alias (a subscription: per payload); past it RESULT_TOO_LARGE, nothing sent. 20,000 admits a page ' +
+      'of 100 alarms with their deployment, endpoints and 20 events each (6,401) and one of 50 with all 100 events of each ' +
+      '(16,251), counted at their worst; it refuses 100 items that each carry a connection of 100 with its nodes (20,201 and ' +
+      'more), and so the 15 aliases of `alarms(first: 100) { … deployment { alarms(first: 100) … } }` (306,015 objects, 32 MB).',
+  }),
 };
 
 export type QueryLimitsConfig = ValuesOf<typeof QUERY_LIMIT_SETTINGS>;

@@ -44,7 +44,7 @@ import { createErrorFormatter } from './error.formatter.js';
 import { eventStreamHandler } from './event-stream.handler.js';
 import { mountHealthRoutes, type Readiness } from './health.routes.js';
 import { jitGateway } from './jit.executor.js';
-import { EVENT_STREAM_PATH, GRAPHQL_PATH, OperationGate, type ContextSource, type CostOf } from './operation.gate.js';
+import { EVENT_STREAM_PATH, GRAPHQL_PATH, OperationGate, type ContextSource, type CostOf, type ResultNodesOf } from './operation.gate.js';
 import { mountPlayground } from './playground.js';
 import { answerJsonWhenAccepted, acceptsJson, toGraphQLError } from './refusal.status.js';
 import { graphqlRequestOnly, jsonBody } from './request.body.js';
@@ -89,6 +89,10 @@ export interface FacadeServerOptions {
   maxOperationCost: number;
   /** Each API key's budget in points, charged per operation by the gate. Default none. */
   budget?: KeyBudget;
+  /** The most objects an operation's answer can hold (a subscription: per payload). */
+  resultNodesOf: ResultNodesOf;
+  /** `MAX_RESULT_NODES`. */
+  maxResultNodes: number;
   /** Whether this replica can serve, and the checks that say so (JSON, never a secret). Default: always ready. */
   readiness?: () => Promise<Readiness>;
   /** Apollo's automatic persisted queries cache (the trusted documents by hash, then what clients register). Default Apollo's own. */
@@ -129,6 +133,8 @@ export async function startFacadeServer(options: FacadeServerOptions): Promise<R
     costOf: options.costOf,
     maxOperationCost: options.maxOperationCost,
     budget: options.budget,
+    resultNodesOf: options.resultNodesOf,
+    maxResultNodes: options.maxResultNodes,
     queryLimits: options.queryLimits,
     production: options.production,
     subscriptions,

@@ -12,18 +12,21 @@
  *    name; a subscription over plain HTTP is BAD_REQUEST too), the key's permissions and
  *    trusted documents (`authorizeOperation`: FORBIDDEN, PERSISTED_QUERY_NOT_ALLOWED),
  *    then its predicted upstream calls (`costOf`) against `maxOperationCost`
- *    (COST_LIMIT_EXCEEDED, nothing sent upstream). The estimate is passed to the upstream
- *    budget (`GraphContext.expectUpstreamCalls`), which admits the operation as a whole.
+ *    (COST_LIMIT_EXCEEDED, nothing sent upstream), then the most objects its answer can
+ *    hold (`resultNodesOf`) against `maxResultNodes` (RESULT_TOO_LARGE, nothing sent
+ *    upstream). The estimate is passed to the upstream budget
+ *    (`GraphContext.expectUpstreamCalls`), which admits the operation as a whole.
  *    Last, the key's budget in points (`budget`, `protection/key.budget.ts`) is charged
  *    the estimate + its base, or refuses with RATE_LIMITED (429) and `retryAfterSeconds`,
  *    nothing sent upstream; nothing is charged for an operation another rule refused.
  * 4. Execute or subscribe (a subscription through the shared `SubscriptionExecutor`, which
  *    holds the per-key limit).
  * 5. The charge is corrected to the actual calls + base (the rest refunded). The answer
- *    carries `extensions.cost { estimatedUpstreamCalls, actualUpstreamCalls,
- *    throttleStatus }` (a subscription's payloads: per poll, see the executor, and the
- *    key's bucket as it was set up); every HTTP answer of a key with a budget carries the
- *    IETF draft's `RateLimit-Policy` and `RateLimit` headers. The operation is told
+ *    carries `extensions.cost { estimatedUpstreamCalls, actualUpstreamCalls, resultNodes,
+ *    throttleStatus }` (a subscription's payloads: per poll and per payload, see the
+ *    executor, and the key's bucket as it was set up; 0 for what a refusal left
+ *    unestimated); every HTTP answer of a key with a budget carries the IETF draft's
+ *    `RateLimit-Policy` and `RateLimit` headers. The operation is told
  *    to the `observer` (request log line, metrics, span, usage ledger) once, refused or
  *    not (`observability/operation.record.ts`).
  * A refusal at any step is a `FacadeError` made into a GraphQL error with its code; on
@@ -78,6 +81,9 @@ export type PreparedOperation = { args: ExecutionArgs } | { errors: readonly Gra
 
 export type CostOf = (document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown> | undefined) => number;
 
+/** The most objects an operation's answer can hold (a subscription: per payload). */
+export type ResultNodesOf = CostOf;
+
 export interface OperationGateOptions {
   schema: GraphQLSchema;
   /** Authenticates the caller and builds the operation's context; throws `FacadeError` to refuse. */
@@ -90,6 +96,10 @@ export interface OperationGateOptions {
   maxOperationCost: number;
   /** Each key's budget in points, charged per operation. Default none: no budget. */
   budget?: KeyBudget;
+  /** The most objects an operation's answer can hold (`protection/result.size.ts`). */
+  resultNodesOf: ResultNodesOf;
+  /** `MAX_RESULT_NODES`. */
+  maxResultNodes: number;
   /** Parse options and validation rules that bound a document's shape. Default none. */
   queryLimits?: QueryLimits;
   /** `NODE_ENV=production`: messages hide schema hints (suggestions) and exact query limits. */
@@ -115,6 +125,15 @@ interface Admitted {
   requestId: string;
   operation: OperationDefinitionNode;
   estimated: number;
+  resultNodes: number;
+}
+
+/** What `admit` measured of an operation it let through. */
+export interface Admission {
+  /** Upstream calls predicted (a subscription: per poll). */
+  estimated: number;
+  /** Objects its answer can hold (a subscription: per payload). */
+  resultNodes: number;
 }
 
 const elapsedMs = (startedAt: number) => Math.round((performance.now() - startedAt) * 100) / 100;
@@ -133,14 +152,14 @@ export class OperationGate {
 
   /**
    * Step 3 for an authenticated operation: which operation runs, whether the key may run
-   * it, and what it will cost. Answers the estimate; throws a `FacadeError` to refuse.
+   * it, what it will cost and how large its answer can be. Answers the estimates; throws a `FacadeError` to refuse.
    */
   async admit(
     context: GraphContext,
     document: DocumentNode,
     operation: OperationDefinitionNode | null | undefined,
     request: { operationName?: string | null; variables?: Record<string, unknown> | null; transport: Transport },
-  ): Promise<number> {
+  ): Promise<Admission> {
     if (operation === null || operation === undefined) throw noSuchOperation(document, request.operationName);
     if (operation.operation === 'subscription' && request.transport === 'http') {
       throw new FacadeError(
@@ -160,10 +179,21 @@ export class OperationGate {
         { details: { estimatedUpstreamCalls: estimated, maxOperationCost } },
       );
     }
+    const resultNodes = this.#options.resultNodesOf(document, operation, request.variables ?? undefined);
+    const { maxResultNodes } = this.#options;
+    if (resultNodes > maxResultNodes) {
+      throw new FacadeError(
+        'RESULT_TOO_LARGE',
+        `This operation's answer could hold ${resultNodes} objects${operation.operation === 'subscription' ? ' per payload' : ''}; ` +
+          `the limit is ${maxResultNodes} (MAX_RESULT_NODES). Ask for fewer items (smaller first/last), fewer aliases ` +
+          'or fewer nested lists, or split it into several operations. Nothing was sent upstream.',
+        { details: { resultNodes, maxResultNodes } },
+      );
+    }
     // A subscription's estimate is per poll, and its polls are the live hub's.
     if (operation.operation !== 'subscription') context.expectUpstreamCalls(estimated);
     if (this.#options.budget !== undefined) this.#charges.set(context, await this.#options.budget.charge(context.apiKey, estimated));
-    return estimated;
+    return { estimated, resultNodes };
   }
 
   /** Steps 1 to 3 for a WebSocket or SSE operation. */
@@ -194,8 +224,8 @@ export class OperationGate {
     try {
       // Authenticated again per operation: a key revoked since the connection opened stops here.
       context = await this.#options.context(source);
-      const estimated = await this.admit(context, document, operation, { ...payload, transport: source.transport });
-      this.#admitted.set(context, { watch, startedAt, source, requestId, operation: operation!, estimated });
+      const { estimated, resultNodes } = await this.admit(context, document, operation, { ...payload, transport: source.transport });
+      this.#admitted.set(context, { watch, startedAt, source, requestId, operation: operation!, estimated, resultNodes });
       return { args: { schema: this.#options.schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue: context } };
     } catch (error) {
       if (!(error instanceof FacadeError)) this.#options.logger.error({ err: error, transport: source.transport }, 'preparing an operation failed unexpectedly');
@@ -237,7 +267,7 @@ export class OperationGate {
     }
     this.#end(context, admitted, result.errors);
     const throttleStatus = await this.#settle(context);
-    return { ...result, extensions: { ...result.extensions, cost: this.#cost(context, admitted.estimated, throttleStatus) } };
+    return { ...result, extensions: { ...result.extensions, cost: this.#cost(context, admitted.estimated, admitted.resultNodes, throttleStatus) } };
   };
 
   /** Step 4 and 5 for a subscription: ends its record once it is set up (or refused by the executor). */
@@ -251,7 +281,7 @@ export class OperationGate {
         keyId: context.apiKey.id,
         permissions: context.apiKey.permissions,
         source: admitted.source,
-        extensions: () => ({ cost: this.#cost(context, admitted.estimated, throttleStatus) }),
+        extensions: () => ({ cost: this.#cost(context, admitted.estimated, admitted.resultNodes, throttleStatus) }),
       }),
     );
     this.#end(context, admitted, Symbol.asyncIterator in running ? undefined : running.errors);
@@ -286,14 +316,16 @@ export class OperationGate {
         watch.enter();
         const startedAt = performance.now();
         let estimated = 0;
+        let resultNodes = 0;
         let refusedBy: FacadeError | undefined;
         return {
           async didResolveOperation({ contextValue, document, operation, request }) {
             try {
-              estimated = await gate.admit(contextValue, document, operation, { ...request, transport: 'http' });
+              ({ estimated, resultNodes } = await gate.admit(contextValue, document, operation, { ...request, transport: 'http' }));
             } catch (error) {
               if (error instanceof FacadeError) refusedBy = error;
               if (error instanceof FacadeError && error.code === 'COST_LIMIT_EXCEEDED') estimated = error.details['estimatedUpstreamCalls'] as number;
+              if (error instanceof FacadeError && error.code === 'RESULT_TOO_LARGE') resultNodes = error.details['resultNodes'] as number;
               throw toGraphQLError(error);
             }
           },
@@ -322,7 +354,7 @@ export class OperationGate {
                 response.http.headers.set(name, value);
               }
             }
-            const cost = gate.#cost(contextValue, estimated, throttleStatus);
+            const cost = gate.#cost(contextValue, estimated, resultNodes, throttleStatus);
             response.body.singleResult = { ...result, ...(errors === undefined ? {} : { errors }), extensions: { ...result.extensions, cost } };
             // A document that failed validation has no resolved operation, but still says which it is.
             const named = operation ?? (document === undefined ? undefined : getOperationAST(document, request.operationName));
@@ -380,10 +412,11 @@ export class OperationGate {
     return admitted;
   }
 
-  #cost(context: GraphContext | undefined, estimated: number, throttleStatus: ThrottleStatus | undefined) {
+  #cost(context: GraphContext | undefined, estimated: number, resultNodes: number, throttleStatus: ThrottleStatus | undefined) {
     return {
       estimatedUpstreamCalls: estimated,
       actualUpstreamCalls: context?.upstreamCallsSent.count ?? 0,
+      resultNodes,
       ...(throttleStatus === undefined ? {} : { throttleStatus }),
     };
   }

@@ -42,6 +42,13 @@ describe('estimateCost with the facade’s rules', () => {
     assert.equal(cost(nested, {}, { ...TOPOLOGY, sharesPages: false }), 1 + 3 + 100);
   });
 
+  it('takes a variable the client left out at the default its definition declares', () => {
+    const nested = 'query($n: Int = 100) { alarms(first: $n) { edges { node { deployment { alarms { totalCount } } } } } }';
+    const unshared = { ...TOPOLOGY, sharesPages: false };
+    assert.equal(cost(nested, {}, unshared), 1 + 3 + 100);
+    assert.equal(cost(nested, { n: 5 }, unshared), 1 + 3 + 5);
+  });
+
   it('counts identical fields under aliases once, and different ones each', () => {
     assert.equal(cost('{ a: alarms(first: 10) { totalCount } b: alarms(first: 10) { totalCount } }'), 4);
     assert.equal(cost('{ a: alarms(first: 10) { totalCount } b: alarms(first: 11) { totalCount } }'), 7);

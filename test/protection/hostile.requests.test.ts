@@ -39,6 +39,8 @@ const fragmentChain = (n: number) =>
   `{ alarms(first: 1) { ...F0 } } ${Array.from({ length: n }, (_, i) =>
     `fragment F${i} on AlarmConnection { edges { node { deployment { alarms(first: 1) { ${i + 1 < n ? `...F${i + 1}` : 'totalCount'} } } } } }`,
   ).join(' ')}`;
+/** Depth 8: 100 alarms, each with its deployment's 100 alarms. */
+const NESTED_PAGES = 'alarms(first: 100) { edges { node { deployment { alarms(first: 100) { edges { node { id uuid status priorityLabel occurredAt } } } } } } }';
 const alarmId = (n: number) => encodeGlobalId('Alarm', 'acme-east', `00000000-0000-0000-0000-${String(n).padStart(12, '0')}`);
 
 const CASES: Hostile[] = [
@@ -109,6 +111,15 @@ const CASES: Hostile[] = [
     code: 'COST_LIMIT_EXCEEDED',
     message: /could make 10[12] upstream calls/,
   },
+  // Size: the most objects the answer can hold (cheap upstream: 7 calls, but 150,000 alarms).
+  {
+    name: '15 aliases of 100 alarms with their deployment’s 100 alarms each',
+    body: { query: aliases(15, NESTED_PAGES) },
+    status: 400,
+    code: 'RESULT_TOO_LARGE',
+    message: /^This operation's answer could hold 306015 objects; the limit is 20000 \(MAX_RESULT_NODES\)\. Ask for fewer items \(smaller first\/last\), fewer aliases/,
+  },
+  { name: 'one depth-8 nesting of first: 100', body: { query: `{ ${NESTED_PAGES} }` }, status: 400, code: 'RESULT_TOO_LARGE', message: /could hold 20401 objects; the limit is 20000 \(MAX_RESULT_NODES\)/ },
   // Arguments the resolvers refuse before any call.
   { name: '101 ids in one nodes() call', body: { query: `query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, variables: { ids: Array.from({ length: 101 }, (_, i) => alarmId(i)) } }, status: 200, code: 'BAD_USER_INPUT', message: /^nodes takes at most 100 ids, got 101/ },
   { name: 'a huge first', body: { query: '{ alarms(first: 1000000) { totalCount } }' }, status: 200, code: 'BAD_USER_INPUT', message: /first/ },

@@ -157,7 +157,7 @@ describe('key budgets of one facade', () => {
       assert.equal(answer.status, 200, JSON.stringify(answer.body.errors));
       assert.deepEqual(
         { ...answer.body.extensions?.cost, throttleStatus: undefined },
-        { estimatedUpstreamCalls: 6, actualUpstreamCalls: 5, throttleStatus: undefined },
+        { estimatedUpstreamCalls: 6, actualUpstreamCalls: 5, resultNodes: 35, throttleStatus: undefined },
       );
       assert.equal(throttleOf(answer)!.currentlyAvailable, Math.round((30 - 5.1 * n) * 10) / 10);
       assert.equal(answer.headers.get('ratelimit-policy'), '"key-budget";q=30;w=30');

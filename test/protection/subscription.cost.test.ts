@@ -49,7 +49,7 @@ describe('subscription cost', () => {
     assert.equal(typeof (first.data?.['alarmPage'] as { totalCount: number }).totalCount, 'number');
     // The estimate per poll; the polls are shared and the facade's, so none is this subscriber's own.
     const { throttleStatus: _status, ...calls } = first.extensions?.['cost'] as Record<string, unknown>;
-    assert.deepEqual(calls, { estimatedUpstreamCalls: 2, actualUpstreamCalls: 0 });
+    assert.deepEqual(calls, { estimatedUpstreamCalls: 2, actualUpstreamCalls: 0, resultNodes: 1 });
   });
 
   it('adds the cost to queries over WebSocket too', async () => {

@@ -121,7 +121,7 @@ describe('the facade server against the embedded simulator', () => {
       assert.deepEqual(result, {
         data: { deployments: [{ name: 'acme-east' }, { name: 'acme-lab' }, { name: 'acme-west' }] },
         // Central's deployment list, unless this facade's cache already holds it.
-        extensions: { cost: { estimatedUpstreamCalls: 1, actualUpstreamCalls: cost.actualUpstreamCalls, throttleStatus: cost.throttleStatus } },
+        extensions: { cost: { estimatedUpstreamCalls: 1, actualUpstreamCalls: cost.actualUpstreamCalls, resultNodes: 3, throttleStatus: cost.throttleStatus } },
       });
       assert.equal((cost.throttleStatus as { maximumAvailable: number }).maximumAvailable, 300);
       assert.ok(cost.actualUpstreamCalls <= 1);

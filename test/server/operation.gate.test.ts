@@ -47,6 +47,9 @@ const PAGE = 'query GatePage { alarms(deployment: "acme-east", first: 2) { edges
 /** Nine levels deep: one past MAX_QUERY_DEPTH (8). */
 const TOO_DEEP = '{ alarms(deployment: "acme-east", first: 1) { edges { node { deployment { alarms(first: 1) { edges { node { deployment { name } } } } } } } } }';
 
+/** Within the cost limit (one deployment's page: its events come with each alarm), but 20,301 objects. */
+const BIG_ANSWER = '{ alarms(deployment: "acme-east", first: 100) { edges { node { events(first: 100) { edges { node { name } } } } } } }';
+
 describe('one operation gate for HTTP, graphql-ws and graphql-sse', () => {
   const exporter = new InMemorySpanExporter();
   const logs = captureLogs();
@@ -92,6 +95,7 @@ describe('one operation gate for HTTP, graphql-ws and graphql-sse', () => {
     ['an unknown key', '{ viewer { id } }', () => 'usmf_000000000000_00000000000000000000000000000000000000', 'UNAUTHENTICATED'],
     ['a key without the permission', 'mutation { revokeApiKey(id: "000000000000") { id } }', () => readerKey, 'FORBIDDEN'],
     ['an operation over the cost limit', '{ alarms(first: 5) { edges { node { uuid } } } }', () => facade.adminKey, 'COST_LIMIT_EXCEEDED'],
+    ['an answer over the size limit', BIG_ANSWER, () => facade.adminKey, 'RESULT_TOO_LARGE'],
     ['a query too deep', TOO_DEEP, () => facade.adminKey, 'GRAPHQL_VALIDATION_FAILED'],
     ['a field that does not exist', '{ viewer { id nope } }', () => facade.adminKey, 'GRAPHQL_VALIDATION_FAILED'],
   ];
@@ -116,7 +120,7 @@ describe('one operation gate for HTTP, graphql-ws and graphql-sse', () => {
     const costs = answers.map((answer) => answer.extensions?.['cost'] as Record<string, unknown>);
     assert.deepEqual(
       costs.map(({ throttleStatus: _status, ...calls }) => calls),
-      [0, 1, 2].map(() => ({ estimatedUpstreamCalls: 2, actualUpstreamCalls: 1 })),
+      [0, 1, 2].map(() => ({ estimatedUpstreamCalls: 2, actualUpstreamCalls: 1, resultNodes: 5 })),
     );
     for (const { throttleStatus } of costs) assert.deepEqual(Object.keys(throttleStatus as object), ['maximumAvailable', 'currentlyAvailable', 'restoreRate']);
   });

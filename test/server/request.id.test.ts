@@ -33,6 +33,8 @@ describe('request ids', () => {
       authorizeOperation: () => {},
       costOf: () => 0,
       maxOperationCost: 100,
+      resultNodesOf: () => 0,
+      maxResultNodes: 10_000,
       production: false,
       maxSubscriptionsPerKey: 100,
       observer: recordOnly(() => {}),

@@ -43,7 +43,7 @@ describe('an operation admitted as a whole from its cost estimate', () => {
     const { body } = await facade.gql(pages(150, 0));
     assert.equal(body.errors?.[0]?.extensions?.['code'], 'UPSTREAM_RATE_LIMITED', JSON.stringify(body.errors?.[0]));
     assert.equal(body.errors?.[0]?.extensions?.['retryAfterSeconds'], 2);
-    assert.deepEqual(body.extensions?.['cost'], { estimatedUpstreamCalls: 150, actualUpstreamCalls: 0 });
+    assert.deepEqual(body.extensions?.['cost'], { estimatedUpstreamCalls: 150, actualUpstreamCalls: 0, resultNodes: 450 });
     assert.equal((await clientStats(sim, 'acme-east')).requests['GET /alarms'] ?? 0, before, 'nothing reached USM');
   });
 
@@ -51,7 +51,7 @@ describe('an operation admitted as a whole from its cost estimate', () => {
     const before = (await clientStats(sim, 'acme-east')).requests['GET /alarms'] ?? 0;
     const { body } = await facade.gql(pages(90, 1000));
     assert.equal(body.errors, undefined, JSON.stringify(body.errors?.[0]));
-    assert.deepEqual(body.extensions?.['cost'], { estimatedUpstreamCalls: 90, actualUpstreamCalls: 90 });
+    assert.deepEqual(body.extensions?.['cost'], { estimatedUpstreamCalls: 90, actualUpstreamCalls: 90, resultNodes: 270 });
     assert.equal((await clientStats(sim, 'acme-east')).requests['GET /alarms'], before + 90);
   });
 });
