@@ -138,6 +138,17 @@ describe('the facade behind Hive Gateway', () => {
     assert.match(forbidden.body.errors![0]!.message, /ALARMS_WRITE|alarms:write/i);
   });
 
+  it('passes on a key over its budget with RATE_LIMITED and retryAfterSeconds, nothing sent upstream for it', async () => {
+    // One point: the first two-call read runs on a full bucket and leaves it in debt; the next, at once, must wait.
+    const { secret } = await createKey(live.facade, { name: 'tight budget', permissions: ['ALARMS_READ'], budget: { maximum: 1, restoreRate: 1 } });
+    const read = (first: number) => `{ alarms(deployment: "${DEPLOYMENT}", first: ${first}) { totalCount } }`;
+    assert.equal((await viaGateway(read(7), secret)).body.errors, undefined);
+    const refused = await viaGateway(read(8), secret);
+    assert.equal(codeOf(refused.body), 'RATE_LIMITED', JSON.stringify(refused.body));
+    const retryAfter = refused.body.errors![0]!.extensions?.['retryAfterSeconds'];
+    assert.ok(typeof retryAfter === 'number' && retryAfter >= 1, JSON.stringify(refused.body));
+  });
+
   it('refuses at the gateway what the facade would refuse for its cost, reading the facade’s @cost/@listSize, before it reaches the facade', async () => {
     const ids = (from: number) =>
       Array.from({ length: 60 }, (_, i) => encodeGlobalId('Alarm', DEPLOYMENT, `00000000-0000-0000-0000-${String(from + i).padStart(12, '0')}`));
