@@ -229,6 +229,17 @@ describe('the facade behind Grafbase Gateway', { skip: GRAFBASE_MISSING }, () =>
       assert.equal(refusal.code, 'COST_LIMIT_EXCEEDED', refusal.message);
       assert.match(refusal.message, /^This operation could make 12[01] upstream calls; the limit is 100 \(MAX_OPERATION_COST\)/);
     });
+
+    it('refuses a key over its budget with RATE_LIMITED and retryAfterSeconds', async () => {
+      // One point: the first two-call read runs on a full bucket and leaves it in debt; the next, at once, must wait.
+      const { secret } = await createKey(live.facade, { name: 'tight budget', permissions: ['ALARMS_READ'], budget: { maximum: 1, restoreRate: 1 } });
+      const read = (first: number) => `{ alarms(deployment: "${DEPLOYMENT}", first: ${first}) { totalCount } }`;
+      assert.equal((await viaGateway(gateway, read(7), {}, bearer(secret))).body.errors, undefined);
+      const refusal = (await viaGateway(gateway, read(8), {}, bearer(secret))).body;
+      assert.equal(refusalOf(refusal).code, 'RATE_LIMITED', refusalOf(refusal).message);
+      const retryAfter = refusal.errors![0]!.extensions?.['retryAfterSeconds'];
+      assert.ok(typeof retryAfter === 'number' && retryAfter >= 1, JSON.stringify(refusal));
+    });
   });
 
   describe('a bad key’s subscription', () => {
