@@ -17,10 +17,10 @@
  * upstream GETs per second USM saw, and the facade process's RSS peak (sampled every
  * 200 ms). The facade and the simulator run in processes of their own; the load here.
  */
-import { Agent, fetch } from 'undici';
 import { rssKb, sleep, startFacadeOnSimulator } from './processes.js';
 import { percentile } from './figures.js';
 import { logMark } from './simulator.log.js';
+import { post } from './cluster.load.js';
 
 const ALONE_MS = 5_000;
 const FLOOD_MS = 10_000;
@@ -29,29 +29,17 @@ const UNCACHED_PER_SECOND = 50;
 const FIELDS_PER_UNCACHED = 5;
 const QUIET_INTERVAL_MS = 500;
 
-const dispatcher = new Agent({ keepAliveTimeout: 30_000 });
-
 interface Outcome {
-  /** `ok`, or the first error's code, or `NETWORK`. */
+  /** `ok`, or the first error's code, or `FETCH_FAILED (…)`. */
   code: string;
   latencyMs: number;
 }
 
-async function post(url: string, key: string, query: string, variables: Record<string, unknown> = {}): Promise<Outcome> {
+/** One operation through the cluster benches' `post`, timed. */
+async function timed(url: string, key: string, query: string, variables: Record<string, unknown> = {}): Promise<Outcome> {
   const started = performance.now();
-  try {
-    const response = await fetch(url, {
-      method: 'POST',
-      dispatcher,
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-      body: JSON.stringify({ query, variables }),
-    });
-    const body = (await response.json()) as { errors?: Array<{ extensions?: { code?: unknown } }> };
-    const code = body.errors === undefined ? 'ok' : String(body.errors[0]?.extensions?.code ?? 'GRAPHQL_ERROR');
-    return { code, latencyMs: performance.now() - started };
-  } catch {
-    return { code: 'NETWORK', latencyMs: performance.now() - started };
-  }
+  const { code } = await post(url, key, query, variables);
+  return { code, latencyMs: performance.now() - started };
 }
 
 /** Calls `each(n)` `perSecond` times a second until `untilMs` (performance.now), catching up after a late tick. */
@@ -92,19 +80,14 @@ export async function run(): Promise<Record<string, number | string>> {
   const env = await startFacadeOnSimulator('throttle', {});
   try {
     const keyOf = async (name: string) => {
-      const response = await fetch(env.graphqlUrl, {
-        method: 'POST',
-        dispatcher,
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${env.adminKey}` },
-        body: JSON.stringify({ query: `mutation { createApiKey(input: { name: "${name}", permissions: [ALARMS_READ] }) { secret } }` }),
-      });
-      return ((await response.json()) as { data: { createApiKey: { secret: string } } }).data.createApiKey.secret;
+      const created = await post(env.graphqlUrl, env.adminKey, `mutation { createApiKey(input: { name: "${name}", permissions: [ALARMS_READ] }) { secret } }`);
+      return (created.data as { createApiKey: { secret: string } }).createApiKey.secret;
     };
     const [cachedKey, uncachedKey, quietKey] = [await keyOf('cached-flood'), await keyOf('uncached-flood'), await keyOf('quiet')];
-    const quiet = (until: number) => paced(1000 / QUIET_INTERVAL_MS, until, () => post(env.graphqlUrl, quietKey, QUIET, { before: nextInstant() }));
+    const quiet = (until: number) => paced(1000 / QUIET_INTERVAL_MS, until, () => timed(env.graphqlUrl, quietKey, QUIET, { before: nextInstant() }));
     // Warm: the page the cached flood reads, and the facade's code paths.
-    await post(env.graphqlUrl, cachedKey, cachedQuery(0));
-    await post(env.graphqlUrl, quietKey, QUIET, { before: nextInstant() });
+    await timed(env.graphqlUrl, cachedKey, cachedQuery(0));
+    await timed(env.graphqlUrl, quietKey, QUIET, { before: nextInstant() });
 
     const alone = await quiet(performance.now() + ALONE_MS);
 
@@ -119,9 +102,9 @@ export async function run(): Promise<Record<string, number | string>> {
     const mark = await logMark(env.simulatorUrl);
     const until = performance.now() + FLOOD_MS;
     const [cached, uncached, beside] = await Promise.all([
-      paced(CACHED_PER_SECOND, until, (n) => post(env.graphqlUrl, cachedKey, cachedQuery(n % 1000))),
+      paced(CACHED_PER_SECOND, until, (n) => timed(env.graphqlUrl, cachedKey, cachedQuery(n % 1000))),
       paced(UNCACHED_PER_SECOND, until, () =>
-        post(env.graphqlUrl, uncachedKey, UNCACHED, Object.fromEntries(Array.from({ length: FIELDS_PER_UNCACHED }, (_, i) => [`b${i}`, nextInstant()]))),
+        timed(env.graphqlUrl, uncachedKey, UNCACHED, Object.fromEntries(Array.from({ length: FIELDS_PER_UNCACHED }, (_, i) => [`b${i}`, nextInstant()]))),
       ),
       quiet(until),
     ]);
