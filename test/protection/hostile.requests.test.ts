@@ -19,8 +19,12 @@ interface Hostile {
   body?: unknown;
   /** Appended to the endpoint, for GET. */
   search?: string;
-  /** Which key: the admin key (default), a read-only key, or none. */
-  key?: 'admin' | 'reader' | 'none' | string;
+  /** Which key: the admin key (default), a read-only key, a key of a small budget, or none. */
+  key?: 'admin' | 'reader' | 'small-budget' | 'none' | string;
+  /** What the key does just before: spends its budget, say. */
+  arrange?: (facade: TestFacade, secret: string) => Promise<void>;
+  /** Whether the answer must say when to come back (a Retry-After header and `retryAfterSeconds`). */
+  retryAfter?: boolean;
   status: number;
   code: string;
   message: RegExp;
@@ -120,6 +124,21 @@ const CASES: Hostile[] = [
     message: /^This operation's answer could hold 306015 objects; the limit is 20000 \(MAX_RESULT_NODES\)\. Ask for fewer items \(smaller first\/last\), fewer aliases/,
   },
   { name: 'one depth-8 nesting of first: 100', body: { query: `{ ${NESTED_PAGES} }` }, status: 400, code: 'RESULT_TOO_LARGE', message: /could hold 20401 objects; the limit is 20000 \(MAX_RESULT_NODES\)/ },
+  // Budget: the key's points (estimated upstream calls + 0.1), refused before any call.
+  {
+    name: 'an uncached read from a key whose budget is spent',
+    key: 'small-budget',
+    // Five uncached pages cost 5.1 points from a budget of 1 restoring 1 a second: 4 s of debt.
+    arrange: async (facade, secret) => {
+      const spend = await facade.gql(`{ ${[1, 2, 3, 4, 5].map((n) => `p${n}: events(deployment: "acme-west", first: ${n + 10}) { totalCount }`).join(' ')} }`, {}, bearer(secret));
+      assert.equal(spend.body.errors, undefined, JSON.stringify(spend.body.errors));
+    },
+    body: { query: '{ alarms(first: 5, filter: { priority: [HIGH] }) { totalCount } }' },
+    status: 429,
+    code: 'RATE_LIMITED',
+    message: /^This operation costs \d+\.1 points of this API key's budget .* retry in \d+ s\. .*Nothing was sent upstream\.$/,
+    retryAfter: true,
+  },
   // Arguments the resolvers refuse before any call.
   { name: '101 ids in one nodes() call', body: { query: `query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, variables: { ids: Array.from({ length: 101 }, (_, i) => alarmId(i)) } }, status: 200, code: 'BAD_USER_INPUT', message: /^nodes takes at most 100 ids, got 101/ },
   { name: 'a huge first', body: { query: '{ alarms(first: 1000000) { totalCount } }' }, status: 200, code: 'BAD_USER_INPUT', message: /first/ },
@@ -167,10 +186,12 @@ const CASES: Hostile[] = [
 describe('hostile and broken requests (production)', () => {
   let facade: TestFacade;
   let readerKey: string;
+  let smallBudgetKey: string;
 
   before(async () => {
     facade = await startTestFacade({ NODE_ENV: 'production' });
     readerKey = (await createKey(facade, { name: 'reader', permissions: ['ALARMS_READ'] })).secret;
+    smallBudgetKey = (await createKey(facade, { name: 'small-budget', permissions: ['ALARMS_READ'], budget: { maximum: 1, restoreRate: 1 } })).secret;
   });
   after(() => facade.stop());
 
@@ -179,7 +200,9 @@ describe('hostile and broken requests (production)', () => {
   for (const hostile of CASES) {
     it(`answers ${hostile.name} with ${hostile.status} ${hostile.code}`, async () => {
       const key = hostile.key ?? 'admin';
-      const secret = key === 'admin' ? facade.adminKey : key === 'reader' ? readerKey : key === 'none' ? undefined : key;
+      const secret =
+        key === 'admin' ? facade.adminKey : key === 'reader' ? readerKey : key === 'small-budget' ? smallBudgetKey : key === 'none' ? undefined : key;
+      if (hostile.arrange !== undefined) await hostile.arrange(facade, secret!);
       const headers: Record<string, string> = {
         // The spec's newer media type, whose refusals carry their own status (a client
         // accepting application/json gets 200 with the same body: test/server/refusal.status).
@@ -201,6 +224,11 @@ describe('hostile and broken requests (production)', () => {
       assert.match(error.message, hostile.message);
       // Nothing a production answer says may point into the code or the upstream.
       assert.doesNotMatch(text, /\bat .*\.(js|ts):\d+|stacktrace|Did you mean|https?:\/\/127\.0\.0\.1|Bearer [\w-]{16,}|usmf_\w{16,}/i);
+      if (hostile.retryAfter === true) {
+        const seconds = (error.extensions as { retryAfterSeconds?: number }).retryAfterSeconds;
+        assert.ok(seconds !== undefined && seconds >= 1, text.slice(0, 500));
+        assert.equal(response.headers.get('retry-after'), String(seconds));
+      }
       if (hostile.refused !== false) assert.equal(await dataRequestsOf(facade.simulatorUrl), calls, 'no upstream call for a refused request');
     });
   }
