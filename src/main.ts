@@ -3,8 +3,11 @@
  *
  * `startFacade(config)` starts the facade (and, with no upstream configured, the
  * embedded USM simulator it then talks to) and returns a handle whose `stop()` closes
- * everything it opened. Run as a program (`npm start`), it reads the environment,
- * starts, and exits 0 on SIGTERM/SIGINT after draining.
+ * everything it opened. It says it serves only once every listener is up; a port it
+ * cannot take fails the start with a `ListenError` naming the variable. Run as a program
+ * (`npm start`), it reads the environment, starts, and exits 0 on SIGTERM/SIGINT after
+ * draining (`server/shutdown.signals.ts`); a failed start exits non-zero (2 for a bad
+ * setting, 1 otherwise) with the reason on stderr.
  */
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
@@ -38,7 +41,7 @@ import { resultSizeCounter } from './protection/result.size.js';
 import { queryLimits } from './protection/query.limits.js';
 import { protectSchema } from './protection/rate-limit.directive.js';
 import { TrustedDocuments } from './protection/trusted.documents.js';
-import { startFacadeServer } from './server/facade.server.js';
+import { startFacadeServer, type DrainPlan } from './server/facade.server.js';
 import { presentedKey } from './server/presented.key.js';
 import { ResponseCache } from './server/response.cache.js';
 import { followRevocations } from './server/revocation.follower.js';
@@ -64,6 +67,8 @@ export interface StartFacadeOptions {
   tracing?: Pick<TracingOptions, 'exporter'>;
   /** The clock each API key's budget restores on. Default `systemClock`; tests drive one by hand. */
   budget?: { clock?: Clock };
+  /** The clock a drain waits on (`stop(plan)`). Default `systemClock`; tests drive one by hand. */
+  drain?: { clock?: Clock };
 }
 
 export interface LiveOptions {
@@ -90,7 +95,8 @@ export interface RunningFacade {
   simulator: RunningSimulator | undefined;
   /** Where Prometheus scrapes, e.g. `http://localhost:9464/metrics`; undefined with `METRICS_PORT=0`. */
   metricsUrl: string | undefined;
-  stop(): Promise<void>;
+  /** Drains the server as `plan` says (default: at once, 10 s for open requests), then closes everything in reverse order. */
+  stop(plan?: DrainPlan): Promise<void>;
 }
 
 export async function startFacade(config: Config, options: StartFacadeOptions = {}): Promise<RunningFacade> {
@@ -100,6 +106,7 @@ export async function startFacade(config: Config, options: StartFacadeOptions = 
   // Everything opened so far is closed in reverse order, on stop or on a failed start.
   const closers: Array<() => Promise<unknown>> = [];
   if (simulator !== undefined) closers.push(() => simulator.stop());
+  let drain: DrainPlan = {};
   const closeAll = async () => {
     for (const close of closers.splice(0).reverse()) await close();
   };
@@ -194,6 +201,9 @@ export async function startFacade(config: Config, options: StartFacadeOptions = 
       },
       onFailedLogin: (transport) => metrics.failedLogin(transport),
     });
+    // Before the GraphQL listener, so a taken METRICS_PORT fails the start before anything is served.
+    const metricsServer = config.metricsPort === 0 ? undefined : await startMetricsServer({ metrics, port: config.metricsPort, host: config.host, logger });
+    if (metricsServer !== undefined) closers.push(() => metricsServer.stop());
     const server = await startFacadeServer({
       // The process builds one schema; each facade counts its rate limits in a store of its own.
       schema: withServedSdl(protectSchema(schema, { limits: config.rateLimits, store: backplane.rateLimiterStore }), sdlWithCost),
@@ -234,15 +244,18 @@ export async function startFacade(config: Config, options: StartFacadeOptions = 
       stringifyResult: responses.stringifyResult,
       maxSubscriptionsPerKey: config.live.maxSubscriptionsPerKey,
       subscriptionSlots: backplane.subscriptionSlots,
+      clock: options.drain?.clock,
     });
-    closers.push(() => server.stop());
+    closers.push(() => server.stop(drain));
     metrics.watch({ webSockets: () => server.webSockets() });
     // A key revoked on another replica from now on closes its connections here too.
     closers.push(await followRevocations({ pubsub, server, logger }));
-    logger.info({ url: server.url }, 'facade serving GraphQL');
-    const metricsServer = config.metricsPort === 0 ? undefined : await startMetricsServer({ metrics, port: config.metricsPort, host: config.host, logger });
-    if (metricsServer !== undefined) closers.push(() => metricsServer.stop());
-    return { url: server.url, port: server.port, simulator, metricsUrl: metricsServer?.url, stop: closeAll };
+    logger.info({ url: server.url, metricsUrl: metricsServer?.url }, 'facade serving GraphQL');
+    const stop = (plan: DrainPlan = {}) => {
+      drain = plan;
+      return closeAll();
+    };
+    return { url: server.url, port: server.port, simulator, metricsUrl: metricsServer?.url, stop };
   } catch (error) {
     await closeAll();
     throw error;
@@ -262,11 +275,12 @@ async function runAsProgram(): Promise<void> {
   }
   const logger = createLogger({ level: config.logLevel, pretty: config.logPretty });
   const facade = await startFacade(config, { logger });
-  stopOnSignals(facade.stop, logger);
+  stopOnSignals(facade.stop, config.drain, logger);
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   runAsProgram().catch((error: unknown) => {
+    // A port in use names its variable (ListenError); anything else says what it can.
     console.error('failed to start:', error instanceof Error ? error.message : error);
     process.exit(1);
   });

@@ -35,6 +35,7 @@ import {
   type QueryLimitsConfig,
   type RateLimitsConfig,
 } from '../protection/protection.settings.js';
+import { DRAIN_SETTINGS, drainProblems, type DrainConfig } from '../server/drain.settings.js';
 import { SERVER_SETTINGS, type ServerConfig } from '../server/server.settings.js';
 import { UPSTREAM_TUNING_SETTINGS, upstreamTuningProblems, type UpstreamTuning } from '../upstream/upstream.settings.js';
 import { readDeploymentsFile } from './deployments.file.js';
@@ -51,6 +52,7 @@ export type { UpstreamConfig, UpstreamTarget };
  */
 export const SETTING_SECTIONS = {
   server: SERVER_SETTINGS,
+  drain: DRAIN_SETTINGS,
   log: LOG_SETTINGS,
   metrics: METRICS_SETTINGS,
   tracing: TRACING_SETTINGS,
@@ -89,6 +91,8 @@ export interface Config extends ServerConfig, LogConfig, BackplaneConfig, Values
   rateLimits: RateLimitsConfig;
   /** Each API key's budget in points (see `KEY_BUDGET_SETTINGS`). */
   keyBudget: KeyBudgetConfig;
+  /** What SIGTERM leaves a replica to finish (see `DRAIN_SETTINGS`). */
+  drain: DrainConfig;
 }
 
 export class ConfigError extends Error {
@@ -119,7 +123,7 @@ function readSections(env: NodeJS.ProcessEnv): SectionValues {
 /** Validates the environment into a `Config`; throws `ConfigError` listing every problem. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const sections = readSections(env);
-  const problems = upstreamTuningProblems(sections.upstreamTuning);
+  const problems = [...upstreamTuningProblems(sections.upstreamTuning), ...drainProblems(sections.drain)];
   const file = sections.upstreams.file === undefined ? undefined : readDeploymentsFile(sections.upstreams.file, env, problems);
   const upstream = upstreamsOf(sections.upstreams, file, problems);
   if (problems.length > 0) throw new ConfigError(problems);
@@ -138,6 +142,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     cacheTtls: sections.cacheTtls,
     rateLimits: sections.rateLimits,
     keyBudget: sections.keyBudget,
+    drain: sections.drain,
     live: sections.live,
     queryLimits: sections.queryLimits,
     ...sections.trustedDocuments,

@@ -33,6 +33,8 @@ export const ERROR_CODES = [
   'BAD_REQUEST',
   /** The key runs only trusted documents, and this is not one of them; nothing was executed. */
   'PERSISTED_QUERY_NOT_ALLOWED',
+  /** This replica is draining (SIGTERM): subscribe again, and another replica answers; `retryAfterSeconds` is 0. */
+  'SHUTTING_DOWN',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -105,6 +107,8 @@ export function httpStatusOf(code: ErrorCode): number {
       return 504;
     case 'INTERNAL_SERVER_ERROR':
       return 500;
+    case 'SHUTTING_DOWN':
+      return 503;
     default:
       return assertNever(code);
   }

@@ -3,10 +3,11 @@
  * reachable by Prometheus only, and a scrape never queues behind GraphQL traffic.
  *
  * Contract: GET `/metrics` answers the registry's exposition text; anything else 404.
+ * A port that cannot be listened on rejects with a `ListenError` naming `METRICS_PORT`.
  * `stop()` closes the listener and resolves once it is closed.
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOn } from '../net/port.listener.js';
 import type { FacadeMetrics } from './metrics.js';
 import type { Logger } from '../log/logger.js';
 
@@ -37,14 +38,7 @@ export async function startMetricsServer({ metrics, port, host, logger }: Metric
       },
     );
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const bound = (server.address() as AddressInfo).port;
+  const bound = await listenOn(server, { port, host, setting: 'METRICS_PORT', zero: '0 turns the metrics listener off' });
   const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
   return {
     url: `http://${shownHost}:${bound}/metrics`,

@@ -12,9 +12,17 @@
  * - `health.routes.ts`: `/healthz`, `/readyz`.
  *
  * Contract:
- * - `startFacadeServer` resolves once the port is listening; `stop()` stops accepting
- *   connections, lets in-flight operations finish (Apollo's drain plugin), closes
- *   WebSocket clients and resolves when all is closed.
+ * - `startFacadeServer` resolves once the port is listening (a port it cannot take
+ *   rejects with a `ListenError` naming `PORT`, and nothing is left running).
+ * - `stop({ acceptMs, timeoutMs })` drains: at once `/healthz` and `/readyz` answer 503
+ *   `draining`, every subscription gets a last payload SHUTTING_DOWN (`retryAfterSeconds`
+ *   0) and completes, new subscriptions are refused the same way, and WebSocket
+ *   connections close with 1001 once their running operations are done (clients
+ *   reconnect, through the balancer, elsewhere). For `acceptMs` new requests are still
+ *   accepted and answered, with `Connection: close`; then the listener closes and the
+ *   requests still open get what is left of `timeoutMs` (counted from the call) before
+ *   their connections are cut. Resolves when all is closed. Default: accept nothing new,
+ *   10 s.
  * - Every HTTP answer has an `x-request-id` (the caller's, or a new one), which an
  *   unexpected error's `extensions.requestId` and its log line repeat.
  * - `closeConnectionsOf(keyId)` ends that key's subscriptions (each with a last error
@@ -25,7 +33,6 @@
  * - The server knows nothing of USM or of how keys work.
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
@@ -36,6 +43,8 @@ import { FacadeError } from '../errors/facade.error.js';
 import type { GraphContext } from '../graph/context.js';
 import type { Logger } from '../log/logger.js';
 import type { OperationObserver } from '../observability/operation.record.js';
+import { listenOn } from '../net/port.listener.js';
+import { systemClock, type Clock } from '../time/clock.js';
 import type { KeyBudget } from '../protection/key.budget.js';
 import type { QueryLimits } from '../protection/query.limits.js';
 import type { PersistedQueryCache } from '../protection/trusted.documents.js';
@@ -97,7 +106,19 @@ export interface FacadeServerOptions {
   readiness?: () => Promise<Readiness>;
   /** Apollo's automatic persisted queries cache (the trusted documents by hash, then what clients register). Default Apollo's own. */
   persistedQueries?: PersistedQueryCache;
+  /** What a drain waits on. Default `systemClock`. */
+  clock?: Clock;
 }
+
+/** How `stop` drains (see `DRAIN_TIMEOUT_MS` and `DRAIN_ACCEPT_MS`). */
+export interface DrainPlan {
+  /** How long new requests are still accepted. Default 0. */
+  acceptMs?: number;
+  /** How long the whole drain may take before open connections are cut. Default 10 s. */
+  timeoutMs?: number;
+}
+
+const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
 
 export interface RunningFacadeServer {
   /** e.g. `http://127.0.0.1:4000/graphql` */
@@ -109,7 +130,8 @@ export interface RunningFacadeServer {
   closeConnectionsOf(keyId: string): void;
   /** Authenticates this key's WebSocket connections again and closes those refused; resolves when done. */
   reauthenticateConnectionsOf(keyId: string): Promise<void>;
-  stop(): Promise<void>;
+  /** Drains (see the contract) and closes. */
+  stop(plan?: DrainPlan): Promise<void>;
 }
 
 export async function startFacadeServer(options: FacadeServerOptions): Promise<RunningFacadeServer> {
@@ -120,7 +142,10 @@ export async function startFacadeServer(options: FacadeServerOptions): Promise<R
   // client sends back: POST answers are never revalidated.
   app.set('etag', false);
   const httpServer = http.createServer(app);
+  const clock = options.clock ?? systemClock;
   let draining = false;
+  // Read by Apollo's drain when it runs: what is left of the drain's time then.
+  const drainHttp = { httpServer, stopGracePeriodMillis: DEFAULT_DRAIN_TIMEOUT_MS };
 
   const subscriptions = new SubscriptionExecutor<ContextSource>({
     maxPerKey: options.maxSubscriptionsPerKey,
@@ -167,7 +192,7 @@ export async function startFacadeServer(options: FacadeServerOptions): Promise<R
     logger,
     formatError: createErrorFormatter({ production: options.production }),
     plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ApolloServerPluginDrainHttpServer(drainHttp),
       {
         async serverWillStart() {
           return { drainServer: () => webSockets.dispose() };
@@ -183,6 +208,11 @@ export async function startFacadeServer(options: FacadeServerOptions): Promise<R
   });
   await apollo.start();
 
+  // A draining replica still answers, but asks each client to open its next connection afresh (elsewhere).
+  app.use((_req, res, next) => {
+    if (draining) res.setHeader('connection', 'close');
+    next();
+  });
   mountHealthRoutes(app, { draining: () => draining, readiness: options.readiness, logger });
   mountPlayground(app, GRAPHQL_PATH);
   const body = jsonBody(options.bodyLimit ?? '1mb');
@@ -216,14 +246,15 @@ export async function startFacadeServer(options: FacadeServerOptions): Promise<R
   );
 
   const { host } = options;
-  await new Promise<void>((resolve, reject) => {
-    httpServer.once('error', reject);
-    httpServer.listen(options.port, host, () => {
-      httpServer.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = httpServer.address() as AddressInfo;
+  let port: number;
+  try {
+    port = await listenOn(httpServer, { port: options.port, host, setting: 'PORT', zero: '0 picks a free one' });
+  } catch (error) {
+    // Nothing listens, so nothing drains: what started is stopped for the caller.
+    await apollo.stop();
+    await webSockets.close();
+    throw error;
+  }
   const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
 
   return {
@@ -254,8 +285,26 @@ export async function startFacadeServer(options: FacadeServerOptions): Promise<R
         }),
       ]);
     },
-    async stop() {
+    async stop({ acceptMs = 0, timeoutMs = DEFAULT_DRAIN_TIMEOUT_MS }: DrainPlan = {}) {
+      const startedAt = clock.now();
+      const left = () => Math.max(0, timeoutMs - (clock.now() - startedAt));
       draining = true;
+      const goingAway = new FacadeError('SHUTTING_DOWN', 'This replica is shutting down: subscribe again, and another replica will answer', {
+        details: { retryAfterSeconds: 0 },
+      });
+      gate.drain(goingAway);
+      subscriptions.endAll(goingAway);
+      webSockets.goAway(goingAway);
+      if (acceptMs > 0) await clock.sleep(Math.min(acceptMs, timeoutMs));
+      // Apollo's drain ends every socket without a request in flight: WebSockets first close themselves, after their operations.
+      await new Promise<void>((resolve) => {
+        const cancel = clock.schedule(left(), resolve);
+        void webSockets.closed().then(() => {
+          cancel();
+          resolve();
+        });
+      });
+      drainHttp.stopGracePeriodMillis = left();
       await apollo.stop();
       await webSockets.close();
     },

@@ -9,7 +9,8 @@
  *    (`VALID_DOCUMENTS_KEPT` of them; HTTP: Apollo's own document cache, same rules).
  * 2. Authenticate: the injected `context` factory (a `FacadeError` UNAUTHENTICATED refuses).
  * 3. `admit`: the operation the document names (BAD_REQUEST when it has none of that
- *    name; a subscription over plain HTTP is BAD_REQUEST too), the key's permissions and
+ *    name; a subscription over plain HTTP is BAD_REQUEST too; a subscription while the
+ *    replica drains is refused with the error `drain` was given), the key's permissions and
  *    trusted documents (`authorizeOperation`: FORBIDDEN, PERSISTED_QUERY_NOT_ALLOWED),
  *    then its predicted upstream calls (`costOf`) against `maxOperationCost`
  *    (COST_LIMIT_EXCEEDED, nothing sent upstream), then the most objects its answer can
@@ -144,10 +145,17 @@ export class OperationGate {
   readonly #validDocuments = new Map<string, DocumentNode>();
   readonly #admitted = new WeakMap<GraphContext, Admitted>();
   readonly #charges = new WeakMap<GraphContext, Charge>();
+  /** Why new subscriptions are refused, once the replica drains. */
+  #goingAway: FacadeError | undefined;
 
   constructor(options: OperationGateOptions) {
     this.#options = options;
     this.#validationRules = [...specifiedRules, ...(options.queryLimits?.validationRules ?? [])];
+  }
+
+  /** The replica drains: every new subscription, on every transport, is refused with `why` (queries still run). */
+  drain(why: FacadeError): void {
+    this.#goingAway = why;
   }
 
   /**
@@ -167,6 +175,7 @@ export class OperationGate {
         `Subscriptions run over WebSocket (graphql-ws) on ${GRAPHQL_PATH} or Server-Sent Events (graphql-sse) on ${EVENT_STREAM_PATH}, not plain HTTP`,
       );
     }
+    if (operation.operation === 'subscription' && this.#goingAway !== undefined) throw this.#goingAway;
     this.#options.authorizeOperation(context, document, operation);
     const estimated = this.#options.costOf(document, operation, request.variables ?? undefined);
     const { maxOperationCost } = this.#options;

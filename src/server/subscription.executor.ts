@@ -19,7 +19,8 @@
  * - `endSubscriptionsOf(keyId, error)` ends every running subscription of the key:
  *   each sends `error` as its last payload and completes (on every transport; the
  *   server also closes that key's WebSockets). `running(keyId)` lists them, with the
- *   request they were opened by, so the server can authenticate them again.
+ *   request they were opened by, so the server can authenticate them again. `endAll(error)`
+ *   ends every key's.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import {
@@ -129,6 +130,11 @@ export class SubscriptionExecutor<Source> {
 
   endSubscriptionsOf(keyId: string, error: FacadeError): void {
     for (const subscription of this.running(keyId)) subscription.end(error);
+  }
+
+  /** Ends every running subscription, each with `error` as its last payload (the replica drains). */
+  endAll(error: FacadeError): void {
+    for (const keyId of [...this.#byKey.keys()]) this.endSubscriptionsOf(keyId, error);
   }
 
   async subscribe(args: ExecutionArgs, meta: SubscriptionMeta<Source>): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {

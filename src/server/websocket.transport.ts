@@ -19,6 +19,10 @@
  * - `closeConnectionsOf(keyId, why)` closes that key's connections with 4401 at once;
  *   `reauthenticate(keyId, end)` closes those whose `connection_init` no longer
  *   authenticates, after `end` has ended their subscriptions with a last payload.
+ * - `goAway(why)` (the replica drains): every connection, and every one opened from now
+ *   on, answers new operations with `why` and is closed with 1001 (Going Away, which
+ *   graphql-ws clients retry: they reconnect, through the balancer, to another replica)
+ *   once the operations running on it are done. `closed()` resolves when none is open.
  */
 import type http from 'node:http';
 import { WebSocket, WebSocketServer } from 'ws';
@@ -29,8 +33,10 @@ import type { Logger } from '../log/logger.js';
 import { systemClock, type Clock } from '../time/clock.js';
 import { GRAPHQL_PATH, type ContextSource, type OperationGate, type PreparedOperation } from './operation.gate.js';
 
-/** graphql-ws close code for a connection whose key does not authenticate: 4401 (Unauthorized). */
-const WS_UNAUTHORIZED = 4401;
+/** How a retired connection is closed: its key does not authenticate (4401, which graphql-ws clients do not retry), or the replica goes away (1001, which they do). */
+const UNAUTHORIZED = { code: 4401, reason: 'Unauthorized' } as const;
+const GOING_AWAY = { code: 1001, reason: 'Going away' } as const;
+type CloseFrame = typeof UNAUTHORIZED | typeof GOING_AWAY;
 /** What a refused operation is executed as: its answer is the refusal (see `refusals`). */
 const REFUSED_DOCUMENT = parse('query Refused { __typename }');
 /** How long a connection that did not authenticate stays open, idle, to answer what a router multiplexes onto it. */
@@ -58,6 +64,10 @@ export interface WebSocketTransport {
   closeConnectionsOf(keyId: string, why: FacadeError): void;
   /** Authenticates `keyId`'s connections again; for each refused one, `ended(source)` ends its subscriptions, then it closes. */
   reauthenticate(keyId: string, ended: (source: ContextSource) => FacadeError): Promise<void>;
+  /** Refuses new operations with `why` and closes every connection (1001) once its running operations are done. */
+  goAway(why: FacadeError): void;
+  /** Resolves once no connection is open. */
+  closed(): Promise<void>;
   /** Ends graphql-ws's operations (Apollo's drain calls it). */
   dispose(): Promise<void>;
   close(): Promise<void>;
@@ -88,18 +98,24 @@ export function startWebSocketTransport(options: WebSocketTransportOptions): Web
     refusals.set(contextValue, { errors: prepared.errors as GraphQLError[] });
     return { schema, document: REFUSED_DOCUMENT, contextValue };
   };
-  /** Connections whose key does not authenticate (bad at `connection_init`, or revoked, reset or cut short since), with why. */
-  const unauthenticated = new WeakMap<WebSocket, FacadeError>();
+  /**
+   * Connections that answer every new operation with a refusal, with why: their key does
+   * not authenticate (bad at `connection_init`, or revoked, reset or cut short since), or
+   * the replica goes away.
+   */
+  const retired = new WeakMap<WebSocket, FacadeError>();
   const running = new WeakMap<WebSocket, () => number>();
-  /** Closes `socket` with 4401 once no operation runs on it, after `lingerMs` idle. */
-  const retire = (socket: WebSocket, error: FacadeError, lingerMs: number) => {
-    unauthenticated.set(socket, error);
+  /** Set once the replica drains: why every connection goes. */
+  let goingAway: FacadeError | undefined;
+  /** Closes `socket` with `frame` once no operation runs on it, after `lingerMs` idle. */
+  const retire = (socket: WebSocket, error: FacadeError, lingerMs: number, frame: CloseFrame = UNAUTHORIZED) => {
+    retired.set(socket, error);
     const closeWhenIdle = () => {
       if (socket.readyState !== WebSocket.OPEN) return;
       // An operation still running (a query at its deadline) is waited for, checking now and then.
       if ((running.get(socket)?.() ?? 0) > 0) return void clock.schedule(Math.max(lingerMs, IDLE_CHECK_MS), closeWhenIdle);
       // The reason is short and fixed (a close reason is at most 123 bytes); the refusal said why.
-      socket.close(WS_UNAUTHORIZED, 'Unauthorized');
+      socket.close(frame.code, frame.reason);
     };
     // After the pending sends (the operations' last payloads) are queued ahead of the close.
     clock.schedule(lingerMs, closeWhenIdle);
@@ -114,6 +130,11 @@ export function startWebSocketTransport(options: WebSocketTransportOptions): Web
       onConnect: async (ctx) => {
         const socket = ctx.extra.socket;
         running.set(socket, () => Object.keys(ctx.subscriptions).length);
+        // Acknowledged, so an operation sent at once still learns why, then closed to reconnect elsewhere.
+        if (goingAway !== undefined) {
+          retire(socket, goingAway, UNAUTHENTICATED_LINGER_MS, GOING_AWAY);
+          return true;
+        }
         try {
           const source = sourceOf(ctx);
           const keyId = (await options.authenticate(source)).apiKey.id;
@@ -135,7 +156,7 @@ export function startWebSocketTransport(options: WebSocketTransportOptions): Web
       },
       onSubscribe: async (ctx, _id, payload) => {
         const source = sourceOf(ctx);
-        const refusal = unauthenticated.get(ctx.extra.socket);
+        const refusal = retired.get(ctx.extra.socket);
         if (refusal !== undefined) return argsOf(gate.refuse(source, payload, refusal));
         // The new operation is already registered (as null) when this runs.
         if (Object.keys(ctx.subscriptions).length > maxPerKey) {
@@ -155,7 +176,7 @@ export function startWebSocketTransport(options: WebSocketTransportOptions): Web
   return {
     counts() {
       let refused = 0;
-      for (const socket of wsServer.clients) if (unauthenticated.has(socket)) refused += 1;
+      for (const socket of wsServer.clients) if (retired.get(socket)?.code === 'UNAUTHENTICATED') refused += 1;
       return { authenticated: wsServer.clients.size - refused, unauthenticated: refused };
     },
     closeConnectionsOf(keyId, why) {
@@ -173,6 +194,14 @@ export function startWebSocketTransport(options: WebSocketTransportOptions): Web
           }
         }),
       );
+    },
+    goAway(why) {
+      goingAway = why;
+      for (const socket of wsServer.clients) retire(socket, why, 0, GOING_AWAY);
+    },
+    closed: async () => {
+      const open = [...wsServer.clients].filter((socket) => socket.readyState !== WebSocket.CLOSED);
+      await Promise.all(open.map((socket) => new Promise((resolve) => socket.once('close', resolve))));
     },
     dispose: async () => {
       await cleanup.dispose();

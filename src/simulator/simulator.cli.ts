@@ -4,7 +4,7 @@
  *
  * Contract: prints the URLs and the default credentials, logs one line per request,
  * and on SIGINT/SIGTERM stops the server and exits 0. A bad flag exits 2 with a
- * message naming the flag and what it accepts.
+ * message naming the flag and what it accepts; a port it cannot take exits 1 naming `--port`.
  */
 import { startSimulator } from './simulator.js';
 
@@ -61,6 +61,7 @@ async function main(): Promise<void> {
   }
   const simulator = await startSimulator({
     port: flags.port,
+    portSetting: '--port',
     host: flags.host,
     seed: flags.seed,
     alarmsPerDeployment: flags.alarms,
@@ -91,4 +92,8 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => shutdown('SIGTERM'));
 }
 
-void main();
+main().catch((error: unknown) => {
+  // A taken --port says so by name (ListenError); nothing else is expected here.
+  process.stderr.write(`failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

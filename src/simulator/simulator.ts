@@ -17,7 +17,8 @@
  * Imports nothing from the rest of the project: it stands in for a remote system.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
+import { listenOn } from '../net/port.listener.js';
 import { ApiGateway, type GatewayOutcome } from './api.gateway.js';
 import { anywhereRoutes } from './anywhere.routes.js';
 import { CENTRAL, CENTRAL_API_BASE, centralRoutes } from './central.routes.js';
@@ -33,6 +34,8 @@ import { UsmDataset, baseTimeOf } from './usm.dataset.js';
 export interface SimulatorOptions {
   /** TCP port; default 0 (ephemeral). */
   port?: number;
+  /** What a taken port is blamed on in the error (`ListenError`); default `SIMULATOR_PORT`. */
+  portSetting?: string;
   /** default '127.0.0.1' */
   host?: string;
   /** PRNG seed for all generated data; default 1. Same seed → same ids/fields. */
@@ -293,14 +296,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   });
 
   const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOn(server, { port: options.port ?? 0, host, setting: options.portSetting ?? 'SIMULATOR_PORT', zero: '0 picks a free one' });
   const urlHost = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '[::1]' : host.includes(':') ? `[${host}]` : host;
   const url = `http://${urlHost}:${port}`;
   selfOrigin = url;

@@ -3,12 +3,14 @@
  * Kubernetes manifests and the compose file as plain objects, the Dockerfile as stages
  * of instructions, and the variable names the config sections declare.
  */
-import { STOP_LIMIT_MS } from '../../src/server/shutdown.signals.js';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { SETTING_SECTIONS } from '../../src/config/config.js';
 import { PACKAGE_ROOT } from '../../src/config/package.root.js';
+import { defaultsOf } from '../../src/config/setting.js';
+import { DRAIN_SETTINGS } from '../../src/server/drain.settings.js';
+import { stopLimitMs } from '../../src/server/shutdown.signals.js';
 
 export const DEPLOY_DIR = path.join(PACKAGE_ROOT, 'deploy');
 export const KUBERNETES_DIR = path.join(DEPLOY_DIR, 'kubernetes');
@@ -23,9 +25,9 @@ export function configVariables(): Set<string> {
   return new Set(Object.values(SETTING_SECTIONS).flatMap((settings) => Object.values(settings).map((each) => each.env)));
 }
 
-/** How long the process lets a drain take after SIGTERM before it exits anyway (`STOP_LIMIT_MS`), in seconds. */
+/** How long the process may take after SIGTERM, with the drain settings at their defaults, before it exits anyway (`stopLimitMs`), in seconds. */
 export function shutdownDeadlineSeconds(): number {
-  return STOP_LIMIT_MS / 1000;
+  return stopLimitMs(defaultsOf(DRAIN_SETTINGS)) / 1000;
 }
 
 // ---------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { loadConfig } from '../../src/config/config.js';
 import { formatApiKey, newKeyId, newSecret } from '../../src/keys/api-key.format.js';
 import { startFacade, type RunningFacade, type StartFacadeOptions } from '../../src/main.js';
+import type { DrainPlan } from '../../src/server/facade.server.js';
 import type { RunningSimulator } from '../../src/simulator/simulator.js';
 import { postGraphQL, type GraphQLResponse } from './graphql.client.js';
 
@@ -77,8 +78,8 @@ export async function startTestFacade(env: Record<string, string> = {}, options:
     simulatorUrl: (upstream?.simulator ?? facade.simulator)?.url ?? '',
     gql: <T>(query: string, variables: Record<string, unknown> = {}, headers: Record<string, string> = {}) =>
       postGraphQL<T>(facade.url, query, variables, { authorization: `Bearer ${adminKey}`, ...headers }),
-    async stop() {
-      await stop();
+    async stop(plan?: DrainPlan) {
+      await stop(plan);
       if (options.keepDataDir !== true) rmSync(dataDir, { recursive: true, force: true });
     },
   });
