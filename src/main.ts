@@ -211,7 +211,8 @@ export async function startFacade(config: Config, options: StartFacadeOptions = 
       logger,
       port: config.port,
       host: config.host,
-      context: (source) => contextOf({ key: presentedKey(source), clientAddress: source.remoteAddress, transport: source.transport }),
+      trustedProxies: config.trustedProxies,
+      context: (source) => contextOf({ key: presentedKey(source), clientAddress: source.clientAddress, transport: source.transport }),
       authorizeOperation: operationAuthorizer({
         keys,
         trusted,

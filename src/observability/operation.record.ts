@@ -13,7 +13,8 @@
  *   pipeline, whose async chain is the request's alone), after `enter()`: tracing makes
  *   the operation's span the parent of what the execution starts upstream.
  * - A record holds no document, no variables and no error message (any of them may carry
- *   a secret a client typed): the operation's type and name, the error codes, counts.
+ *   a secret a client typed): who asked (client address, key id), the operation's type
+ *   and name, the error codes, counts.
  * - Observers must not throw: an observer's fault is the facade's, not the caller's.
  */
 
@@ -23,6 +24,12 @@ export interface OperationRecord {
   transport: Transport;
   /** The request's `x-request-id` (HTTP and SSE: the caller's, or the one the server made; WebSocket: the upgrade's). */
   requestId: string | undefined;
+  /**
+   * The client's address: the socket's peer, or, behind proxies trusted by
+   * `TRUSTED_PROXIES`, the nearest address in `X-Forwarded-For` they do not vouch for
+   * (`server/client.address.ts`); undefined when the socket had closed.
+   */
+  clientAddress: string | undefined;
   /** The id of the API key it authenticated with (never the key); undefined when it did not. */
   keyId: string | undefined;
   /** `query`, `mutation` or `subscription`; `unknown` when the document did not parse or name an operation. */
@@ -80,6 +87,7 @@ const NAME_LENGTH = 128;
 export function recordOf(operation: {
   transport: Transport;
   requestId: string | undefined;
+  clientAddress: string | undefined;
   keyId: string | undefined;
   operationType: string | undefined;
   operationName: string | null | undefined;
@@ -94,6 +102,7 @@ export function recordOf(operation: {
   return {
     transport: operation.transport,
     requestId: operation.requestId,
+    clientAddress: operation.clientAddress,
     keyId: operation.keyId,
     operationType: operation.operationType ?? 'unknown',
     operationName: name === undefined || name === null ? undefined : name.slice(0, NAME_LENGTH),

@@ -4,8 +4,9 @@
  * Contract:
  * - Each operation writes one `info` line, `graphql request`, when it ends (see
  *   `operation.record.ts`; a subscription when it is set up or refused):
- *   `{ transport, requestId, keyId, operationType, operationName, durationMs,
- *   upstreamCalls, estimatedUpstreamCalls, outcome, errorCodes? }`.
+ *   `{ transport, requestId, clientAddress, keyId, operationType, operationName,
+ *   durationMs, upstreamCalls, estimatedUpstreamCalls, outcome, errorCodes? }`, the
+ *   client address as the failed-login throttle counts it (`TRUSTED_PROXIES`).
  * - A request refused while its key was checked (UNAUTHENTICATED, AUTH_THROTTLED) writes
  *   the line too, with what is known: no key, and on HTTP no duration.
  * - Never the document, the variables or an error's message; the logger redacts

@@ -5,11 +5,13 @@
  *
  * - `operation.gate.ts`: every rule about an operation, for every transport (authenticate,
  *   authorize, limits, cost, execute or subscribe, `extensions.cost`, the request log
- *   line, metrics and span). HTTP reaches it as an Apollo plugin, WebSocket through
- *   `websocket.transport.ts`, SSE through `event-stream.handler.ts`.
+ *   line, metrics and span). HTTP reaches it as Apollo's context function and a plugin,
+ *   WebSocket through `websocket.transport.ts`, SSE through `event-stream.handler.ts`.
  * - `refusal.status.ts`: how a refusal travels so a router in front passes its code on.
  * - `request.body.ts`: what is not a GraphQL request gets a 4xx with a GraphQL-shaped error.
  * - `health.routes.ts`: `/healthz`, `/readyz`.
+ * - `client.address.ts`: who asks, behind the trusted proxies (`TRUSTED_PROXIES`), on
+ *   every transport, and for express's `req.ip`.
  *
  * Contract:
  * - `startFacadeServer` resolves once the port is listening (a port it cannot take
@@ -49,6 +51,7 @@ import type { KeyBudget } from '../protection/key.budget.js';
 import type { QueryLimits } from '../protection/query.limits.js';
 import type { PersistedQueryCache } from '../protection/trusted.documents.js';
 import { createMemorySlots, type SubscriptionSlots } from '../live/subscription.slots.js';
+import { clientAddresses } from './client.address.js';
 import { createErrorFormatter } from './error.formatter.js';
 import { eventStreamHandler } from './event-stream.handler.js';
 import { mountHealthRoutes, type Readiness } from './health.routes.js';
@@ -58,6 +61,7 @@ import { mountPlayground } from './playground.js';
 import { answerJsonWhenAccepted, acceptsJson, toGraphQLError } from './refusal.status.js';
 import { graphqlRequestOnly, jsonBody } from './request.body.js';
 import { withRequestId } from './request.id.js';
+import type { TrustedProxies } from './server.settings.js';
 import { SubscriptionExecutor } from './subscription.executor.js';
 import { startWebSocketTransport } from './websocket.transport.js';
 
@@ -76,6 +80,8 @@ export interface FacadeServerOptions {
   port: number;
   /** `HOST`. */
   host: string;
+  /** `TRUSTED_PROXIES`: whose `X-Forwarded-For` names the client. Default none: the socket's peer is the client. */
+  trustedProxies?: TrustedProxies;
   /** Largest accepted JSON body; default `1mb`. */
   bodyLimit?: string;
   /** Writes each answer's JSON (e.g. the response cache's, which reuses it). Default: Apollo's. */
@@ -141,6 +147,9 @@ export async function startFacadeServer(options: FacadeServerOptions): Promise<R
   // Express would hash every answer (64 KB for an alarm page) for an ETag that no GraphQL
   // client sends back: POST answers are never revalidated.
   app.set('etag', false);
+  const addresses = clientAddresses(options.trustedProxies);
+  // The same rule, so that `req.ip` (and `req.protocol`, `req.hostname`) believe the proxies the transports believe.
+  app.set('trust proxy', addresses.trust);
   const httpServer = http.createServer(app);
   const clock = options.clock ?? systemClock;
   let draining = false;
@@ -171,6 +180,7 @@ export async function startFacadeServer(options: FacadeServerOptions): Promise<R
     schema,
     gate,
     authenticate: options.context,
+    clientAddressOf: addresses.of,
     maxPerKey: options.maxSubscriptionsPerKey,
     logger,
   });
@@ -222,7 +232,7 @@ export async function startFacadeServer(options: FacadeServerOptions): Promise<R
     ...body,
     eventStreamHandler({
       schema,
-      prepare: (req, params) => gate.prepare({ transport: 'sse', headers: req.headers, remoteAddress: req.socket.remoteAddress }, params),
+      prepare: (req, params) => gate.prepare({ transport: 'sse', headers: req.headers, clientAddress: addresses.of(req) }, params),
       subscribe: gate.subscribe,
       execute: gate.execute,
       logger,
@@ -237,7 +247,7 @@ export async function startFacadeServer(options: FacadeServerOptions): Promise<R
     expressMiddleware(apollo, {
       context: async ({ req }) => {
         try {
-          return await options.context({ transport: 'http', headers: req.headers, remoteAddress: req.socket.remoteAddress });
+          return await gate.httpContext({ transport: 'http', headers: req.headers, clientAddress: addresses.of(req) });
         } catch (error) {
           throw toGraphQLError(error, acceptsJson(req.headers.accept));
         }

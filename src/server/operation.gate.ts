@@ -7,7 +7,8 @@
  * Contract, in the order an operation meets it:
  * 1. Parse and validate, with the query limits (`queryLimits`), once per document text
  *    (`VALID_DOCUMENTS_KEPT` of them; HTTP: Apollo's own document cache, same rules).
- * 2. Authenticate: the injected `context` factory (a `FacadeError` UNAUTHENTICATED refuses).
+ * 2. Authenticate: the injected `context` factory (a `FacadeError` UNAUTHENTICATED refuses;
+ *    HTTP: through `httpContext`, Apollo's context function).
  * 3. `admit`: the operation the document names (BAD_REQUEST when it has none of that
  *    name; a subscription over plain HTTP is BAD_REQUEST too; a subscription while the
  *    replica drains is refused with the error `drain` was given), the key's permissions and
@@ -61,13 +62,14 @@ import { acceptsJson, asPayloadError, toGraphQLError } from './refusal.status.js
 import { REQUEST_ID_HEADER, requestIdOf } from './request.id.js';
 import type { SubscriptionExecutor } from './subscription.executor.js';
 
-/** Where an operation came from, for the context factory (authentication, client address). */
+/** Where an operation came from, for the context factory (authentication, client address) and its record. */
 export interface ContextSource {
   transport: Transport;
   headers: http.IncomingHttpHeaders;
   /** The graphql-ws `connection_init` payload, on WebSocket operations. */
   connectionParams?: Readonly<Record<string, unknown>>;
-  remoteAddress: string | undefined;
+  /** The client's address as the transport read it through the trusted proxies (`client.address.ts`). */
+  clientAddress: string | undefined;
 }
 
 /** An operation as WebSocket and SSE clients send it. */
@@ -138,6 +140,14 @@ export interface Admission {
 }
 
 const elapsedMs = (startedAt: number) => Math.round((performance.now() - startedAt) * 100) / 100;
+
+/**
+ * An HTTP operation's source, carried on its context: Apollo hands the plugin hooks a
+ * copy of the context (its own properties, this one among them), so a map keyed by the
+ * object `httpContext` answered would not find it.
+ */
+const HTTP_SOURCE = Symbol('ContextSource');
+type SourcedContext = GraphContext & { [HTTP_SOURCE]?: ContextSource };
 
 export class OperationGate {
   readonly #options: OperationGateOptions;
@@ -215,6 +225,7 @@ export class OperationGate {
         recordOf({
           transport: source.transport,
           requestId,
+          clientAddress: source.clientAddress,
           keyId: context?.apiKey.id,
           operationType: operation?.operation,
           operationName: payload.operationName ?? operation?.name?.value,
@@ -249,6 +260,7 @@ export class OperationGate {
       recordOf({
         transport: source.transport,
         requestId: requestIdOf(source.headers[REQUEST_ID_HEADER]),
+        clientAddress: source.clientAddress,
         keyId: undefined,
         operationType: undefined,
         operationName: payload.operationName,
@@ -298,27 +310,41 @@ export class OperationGate {
     return running;
   };
 
-  /** The HTTP transport: steps 3 to 5 in Apollo's pipeline (which authenticates, parses and validates with the same limits). */
+  /**
+   * Step 2 for the HTTP transport, as Apollo's context function: authenticates through
+   * `context`. A request refused here never starts in Apollo's pipeline: it is still an
+   * operation, told to the observer with who asked, and the refusal is thrown on.
+   */
+  async httpContext(source: ContextSource): Promise<GraphContext> {
+    let context: SourcedContext;
+    try {
+      context = await this.#options.context(source);
+    } catch (error) {
+      this.#options.observer.begin('http').end(
+        recordOf({
+          transport: 'http',
+          requestId: requestIdOf(source.headers[REQUEST_ID_HEADER]),
+          clientAddress: source.clientAddress,
+          keyId: undefined,
+          operationType: undefined,
+          operationName: undefined,
+          errors: [toGraphQLError(error)],
+          estimatedUpstreamCalls: undefined,
+          upstreamCalls: 0,
+          durationMs: 0,
+        }),
+      );
+      throw error;
+    }
+    context[HTTP_SOURCE] = source;
+    return context;
+  }
+
+  /** The HTTP transport: steps 3 to 5 in Apollo's pipeline (which parses and validates with the same limits; `httpContext` authenticates). */
   httpPlugin(): ApolloServerPlugin<GraphContext> {
     const { observer, logger } = this.#options;
     const gate = this;
     return {
-      // A request refused while its key is checked never starts: it is still an operation.
-      async contextCreationDidFail({ error }) {
-        observer.begin('http').end(
-          recordOf({
-            transport: 'http',
-            requestId: undefined,
-            keyId: undefined,
-            operationType: undefined,
-            operationName: undefined,
-            errors: [error],
-            estimatedUpstreamCalls: undefined,
-            upstreamCalls: 0,
-            durationMs: 0,
-          }),
-        );
-      },
       async requestDidStart() {
         const watch = observer.begin('http');
         // Before this hook's first await: the rest of the request's pipeline runs under the watch.
@@ -371,6 +397,7 @@ export class OperationGate {
               recordOf({
                 transport: 'http',
                 requestId,
+                clientAddress: (contextValue as SourcedContext)[HTTP_SOURCE]?.clientAddress,
                 keyId: contextValue.apiKey?.id,
                 operationType: named?.operation,
                 operationName: operationName ?? named?.name?.value,
@@ -450,6 +477,7 @@ export class OperationGate {
       recordOf({
         transport: admitted.source.transport,
         requestId: admitted.requestId,
+        clientAddress: admitted.source.clientAddress,
         keyId: context.apiKey.id,
         operationType: admitted.operation.operation,
         operationName: admitted.operation.name?.value,

@@ -50,6 +50,8 @@ export interface WebSocketTransportOptions {
   gate: OperationGate;
   /** The gate's authentication, for `connection_init`. */
   authenticate: (source: ContextSource) => Promise<{ apiKey: { id: string } }>;
+  /** The client's address, from the upgrade request (`client.address.ts`). */
+  clientAddressOf: (request: http.IncomingMessage) => string | undefined;
   /** Operations one key may run at once (`LIVE_MAX_SUBSCRIPTIONS_PER_KEY`). */
   maxPerKey: number;
   logger: Logger;
@@ -73,18 +75,15 @@ export interface WebSocketTransport {
   close(): Promise<void>;
 }
 
-/** A graphql-ws connection as a `ContextSource`. */
-function sourceOf(ctx: { connectionParams?: Readonly<Record<string, unknown>> | undefined; extra: { request: http.IncomingMessage } }): ContextSource {
-  return {
+export function startWebSocketTransport(options: WebSocketTransportOptions): WebSocketTransport {
+  const { gate, logger, maxPerKey, schema, clock = systemClock } = options;
+  /** A graphql-ws connection as a `ContextSource`. */
+  const sourceOf = (ctx: { connectionParams?: Readonly<Record<string, unknown>> | undefined; extra: { request: http.IncomingMessage } }): ContextSource => ({
     transport: 'ws',
     headers: ctx.extra.request.headers,
     connectionParams: ctx.connectionParams ?? {},
-    remoteAddress: ctx.extra.request.socket.remoteAddress,
-  };
-}
-
-export function startWebSocketTransport(options: WebSocketTransportOptions): WebSocketTransport {
-  const { gate, logger, maxPerKey, schema, clock = systemClock } = options;
+    clientAddress: options.clientAddressOf(ctx.extra.request),
+  });
   // Each open connection by the key it authenticated with, and what it authenticated with.
   const connectionsByKey = new Map<string, Map<WebSocket, ContextSource>>();
   /**

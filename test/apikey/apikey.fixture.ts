@@ -143,8 +143,20 @@ export interface WsConnection {
   dispose(): Promise<void>;
 }
 
-/** A graphql-ws connection that opens at once, never retries, and sends `params` in `connection_init`. */
-export function connectWs(facade: { url: string }, params: Record<string, unknown>): WsConnection {
+/** `ws`'s WebSocket, sending `headers` with its upgrade request (as a proxy in front adds X-Forwarded-For). */
+function webSocketSending(headers: Record<string, string>) {
+  return class extends WebSocket {
+    constructor(address: string | URL, protocols?: string | string[]) {
+      super(address, protocols, { headers });
+    }
+  };
+}
+
+/**
+ * A graphql-ws connection that opens at once, never retries, and sends `params` in
+ * `connection_init` (and `upgradeHeaders`, if any, with its HTTP upgrade request).
+ */
+export function connectWs(facade: { url: string }, params: Record<string, unknown>, upgradeHeaders?: Record<string, string>): WsConnection {
   let acknowledge!: () => void;
   let refuse!: (error: Error) => void;
   let close!: (event: { code: number; reason: string }) => void;
@@ -157,7 +169,7 @@ export function connectWs(facade: { url: string }, params: Record<string, unknow
   const closed = new Promise<{ code: number; reason: string }>((resolve) => (close = resolve));
   const client = createClient({
     url: wsUrl(facade),
-    webSocketImpl: WebSocket,
+    webSocketImpl: upgradeHeaders === undefined ? WebSocket : webSocketSending(upgradeHeaders),
     lazy: false,
     retryAttempts: 0,
     connectionParams: params,

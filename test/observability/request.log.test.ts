@@ -26,7 +26,7 @@ describe('request log', () => {
     await facade.stop();
   });
 
-  it('writes one line per request: its id, key, operation, duration, upstream calls, cost and outcome', async () => {
+  it('writes one line per request: its id, client address, key, operation, duration, upstream calls, cost and outcome', async () => {
     const from = logs.text().length;
     const { body } = await facade.gql(PAGE, {}, { 'x-request-id': 'log-test-1' });
     assert.equal(body.errors, undefined);
@@ -42,6 +42,7 @@ describe('request log', () => {
       service: 'usm-graphql-facade',
       transport: 'http',
       requestId: 'log-test-1',
+      clientAddress: '127.0.0.1',
       keyId,
       operationType: 'query',
       operationName: 'Page',
@@ -73,15 +74,15 @@ describe('request log', () => {
     await facade.gql('{ alarms(deployment: "acme-east", first: 1) { edges { cursor } }', {}, { 'x-request-id': 'log-parse' });
     await facade.gql('query Missing { alarm(id: "bm90IGFuIGlk") { uuid } nope }', {}, { 'x-request-id': 'log-invalid' });
     await facade.gql('mutation Revoke { revokeApiKey(id: "000000000000") { id } }', {}, { 'x-request-id': 'log-mutation' });
-    await facade.gql(PAGE, {}, { authorization: 'Bearer usmf_000000000000_00000000000000000000000000000000000000' });
+    await facade.gql(PAGE, {}, { authorization: 'Bearer usmf_000000000000_00000000000000000000000000000000000000', 'x-request-id': 'log-unknown-key' });
     assert.deepEqual(
       requestLines(logs, from).map((line) => [line['requestId'], line['operationType'], line['operationName'], line['outcome'], line['errorCodes']]),
       [
         ['log-parse', 'unknown', undefined, 'GRAPHQL_PARSE_FAILED', ['GRAPHQL_PARSE_FAILED']],
         ['log-invalid', 'query', 'Missing', 'GRAPHQL_VALIDATION_FAILED', ['GRAPHQL_VALIDATION_FAILED']],
         ['log-mutation', 'mutation', 'Revoke', 'NOT_FOUND', ['NOT_FOUND']],
-        // Refused while its context was made: Apollo tells the gate the error alone.
-        [undefined, 'unknown', undefined, 'UNAUTHENTICATED', ['UNAUTHENTICATED']],
+        // Refused while its key was checked: no operation known, but the request's id is.
+        ['log-unknown-key', 'unknown', undefined, 'UNAUTHENTICATED', ['UNAUTHENTICATED']],
       ],
     );
   });
