@@ -33,6 +33,8 @@ export const ERROR_CODES = [
   'BAD_REQUEST',
   /** The key runs only trusted documents, and this is not one of them; nothing was executed. */
   'PERSISTED_QUERY_NOT_ALLOWED',
+  /** A rotation of the same upstream client is already running (on this or another replica); nothing of this one was done. */
+  'ROTATION_IN_PROGRESS',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -93,6 +95,8 @@ export function httpStatusOf(code: ErrorCode): number {
       return 403;
     case 'NOT_FOUND':
       return 404;
+    case 'ROTATION_IN_PROGRESS':
+      return 409;
     case 'UPSTREAM_RATE_LIMITED':
     case 'LIMIT_EXCEEDED':
     case 'RATE_LIMITED':
