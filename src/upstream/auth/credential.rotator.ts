@@ -4,7 +4,7 @@
  * to the facade, and deletes the old client once the facade uses the new one.
  *
  * Contract:
- * - `rotate(entries)` checks the whole batch first: no entries, an empty or malformed
+ * - `rotate(entries, actor)` checks the whole batch first: no entries, an empty or malformed
  *   client ID or secret, or a deployment named twice → `BAD_USER_INPUT` for the call,
  *   listing every problem; no `FACADE_SECRET_KEY` → `BAD_USER_INPUT` with
  *   `MISSING_SECRET_KEY_MESSAGE`. Nothing is verified or swapped in either case.
@@ -27,8 +27,10 @@
  *   and who started it. When one is held, it releases those it took and throws
  *   `ROTATION_IN_PROGRESS` (whole: nothing verified, stored or swapped) naming that
  *   deployment, since when and by whom (from the note; "not known" without one) and
- *   saying to wait and check `upstreamCredentials`. Notes are deleted and locks released
- *   in `finally`. A lock lives `rotationLockTtlMs(tuning, entries)`: per entry, the
+ *   saying to wait and check `upstreamCredentials`. Holding them, it first adopts any
+ *   newer vault record of its upstreams (a rotation another replica just finished), so
+ *   it starts from the credential in use. Notes are deleted and locks released in
+ *   `finally`. A lock lives `rotationLockTtlMs(tuning, entries)`: per entry, the
  *   longest a verification can take under the upstream tuning plus `STEP_MARGIN_MS`, so
  *   a replica that dies mid-rotation blocks the next one for that long at most.
  * - Every step is audited through `audit` (the one audit trail; never a secret), with the
@@ -313,6 +315,14 @@ export class CredentialRotator {
     const slots = known.map((entry) => this.#slots.get(entry.deployment)!);
     await this.#lockAll(batch, known, slots);
     try {
+      // A rotation another replica finished moments ago may not have reached this one's poll yet.
+      await Promise.all(
+        slots.map((slot) =>
+          this.#follow(slot).catch((error: unknown) =>
+            this.#logger.warn({ deployment: slot.deployment, err: error }, 'could not read the vault before rotating; rotating from the credential in use'),
+          ),
+        ),
+      );
       const results: RotationEntryResult[] = [];
       let failed: string | undefined;
       for (const [index, entry] of known.entries()) {
