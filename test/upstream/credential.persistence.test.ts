@@ -193,6 +193,17 @@ describe('rotated credentials across replicas (Redis)', () => {
     assert.equal((await clientStats(sim, 'acme-west')).requests['GET /alarms'], undefined, 'and no longer with the old token');
   });
 
+  it('starts a rotation on one replica from the client another just rotated to, though its poll has not seen it yet', async () => {
+    const [a, b] = [await replica(), await replica()];
+    const first = await createClient(sim, 'acme-east');
+    await a.rotateCredentials([first], OPERATOR);
+    assert.equal(b.credentials().find((c) => c.deployment === 'acme-east')!.clientId, 'acme-east-client', 'B has not looked yet');
+    const second = await createClient(sim, 'acme-east');
+    const [entry] = (await b.rotateCredentials([second], OPERATOR)).entries;
+    assert.equal(entry!.status, 'ROTATED');
+    assert.equal(entry!.previousClientId, first.clientId, 'B replaced the client in use, not the one it had last seen');
+  });
+
   it('keeps no secret in clear in Redis', async () => {
     const a = await replica();
     const fresh = await createClient(sim, 'central');
