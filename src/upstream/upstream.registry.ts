@@ -67,7 +67,6 @@ export type {
   CredentialStatus,
   RotationActor,
   RotationEntryResult,
-  RotationLocks,
   RotationReport,
   RotationStatus,
 } from './auth/credential.rotator.js';

@@ -132,7 +132,7 @@ export interface RotationLocks {
   release(name: string): Promise<void>;
 }
 
-export type CredentialAuditAction =
+type CredentialAuditAction =
   | 'CREDENTIAL_VERIFY'
   | 'CREDENTIAL_SWAP'
   | 'CREDENTIAL_ROTATION_FAILED'
@@ -169,7 +169,7 @@ interface RunningNote {
 export type VerifyTuning = Pick<UpstreamTuning, 'retryMaxAttempts' | 'queueMaxWaitMs' | 'requestTimeoutMs' | 'retryMaxDelayMs'>;
 
 /** Per entry, beyond its verification: the vault write, the retired token and the entry's audit records (each may wait 5 s for the audit lock). */
-export const STEP_MARGIN_MS = 30_000;
+const STEP_MARGIN_MS = 30_000;
 
 /**
  * How long a batch of `entries` holds its locks: per entry, every verification attempt
