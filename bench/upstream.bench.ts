@@ -8,6 +8,8 @@
  * away at once with UPSTREAM_RATE_LIMITED. "Delivered" counts calls answered within
  * the 10 s of offering; callers still queued then are drained and reported apart.
  */
+import { Keyv } from 'keyv';
+import { createMemoryLock } from '../src/keys/lock.port.js';
 import { createLogger } from '../src/log/logger.js';
 import { startSimulator } from '../src/simulator/simulator.js';
 import { createUpstreamRegistry } from '../src/upstream/upstream.registry.js';
@@ -33,6 +35,10 @@ export async function run(): Promise<Record<string, number | string>> {
   const registry = await createUpstreamRegistry({
     targets: [{ api: 'anywhere', ...deployment! }],
     logger: createLogger({ level: 'silent' }),
+    // This case never rotates credentials.
+    rotationLocks: createMemoryLock(),
+    runningRotations: new Keyv(),
+    audit: { record: async () => undefined },
   });
   try {
     const client = registry.anywhere('acme-east');

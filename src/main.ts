@@ -119,6 +119,18 @@ export async function startFacade(config: Config, options: StartFacadeOptions = 
       options.tracing?.exporter !== undefined || config.tracing.enabled ? new FacadeTracing({ ...config.tracing, ...options.tracing }) : undefined;
     // Closed after everything that makes spans, so the last ones are sent.
     if (tracing !== undefined) closers.push(() => tracing.shutdown());
+    // Before the registry: credential rotations are audited in the keys' audit trail.
+    const { keys, stop: stopKeys } = await startKeys({
+      store: backplane.store('keys', { persistent: true }),
+      pubsub,
+      lock: backplane.lock,
+      throttle: backplane.authThrottle,
+      logger,
+      tenant: config.keys.tenant,
+      adoptSecret: config.keys.adminKey,
+      clock: options.keys?.clock,
+    });
+    closers.push(stopKeys);
     const registry = await createUpstreamRegistry({
       targets,
       rateWindow: backplane.rateWindow,
@@ -133,6 +145,10 @@ export async function startFacade(config: Config, options: StartFacadeOptions = 
         secretKey: config.credentials.secretKey,
       }),
       credentialPollIntervalMs: config.credentials.pollIntervalMs,
+      // The backplane's named locks, as for API keys: one rotation per upstream across replicas.
+      rotationLocks: backplane.lock,
+      runningRotations: backplane.store('credential-rotations'),
+      audit: keys.audit,
       observer: composeObservers(tracing === undefined ? [metrics.upstream] : [metrics.upstream, tracing.upstream]),
     });
     closers.push(() => registry.close());
@@ -161,17 +177,6 @@ export async function startFacade(config: Config, options: StartFacadeOptions = 
       hub.nudge(deployment);
     };
     closers.push(await followAlarmChanges({ pubsub, cache, deployments: registry.deploymentNames, replicaId, onChange: forgetAnswers, logger }));
-    const { keys, stop: stopKeys } = await startKeys({
-      store: backplane.store('keys', { persistent: true }),
-      pubsub,
-      lock: backplane.lock,
-      throttle: backplane.authThrottle,
-      logger,
-      tenant: config.keys.tenant,
-      adoptSecret: config.keys.adminKey,
-      clock: options.keys?.clock,
-    });
-    closers.push(stopKeys);
     const trusted = new TrustedDocuments({ file: config.trustedDocumentsFile, logger });
     const topology = observedTopology({
       readable: registry.deploymentNames,

@@ -77,7 +77,7 @@ export interface Backplane {
   readonly kind: BackplaneKind;
   /** Carries topics between replicas (Redis) or within this process (memory). */
   readonly pubsub: PubSub;
-  /** Named locks for API-key changes and scheduled rotations (`<prefix>lock:…`). In memory, on real time. */
+  /** Named locks for API-key changes, scheduled key rotations and upstream credential rotations (`<prefix>lock:…`). In memory, on real time. */
   readonly lock: LockPort;
   /** One replica at a time fetches a credential's token. Undefined in memory: one process needs only its token manager's single flight. */
   readonly tokenLock: TokenFetchLock | undefined;

@@ -35,6 +35,8 @@ export const ERROR_CODES = [
   'PERSISTED_QUERY_NOT_ALLOWED',
   /** This replica is draining (SIGTERM): subscribe again, and another replica answers; `retryAfterSeconds` is 0. */
   'SHUTTING_DOWN',
+  /** A rotation of the same upstream client is already running (on this or another replica); nothing of this one was done. */
+  'ROTATION_IN_PROGRESS',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -95,6 +97,8 @@ export function httpStatusOf(code: ErrorCode): number {
       return 403;
     case 'NOT_FOUND':
       return 404;
+    case 'ROTATION_IN_PROGRESS':
+      return 409;
     case 'UPSTREAM_RATE_LIMITED':
     case 'LIMIT_EXCEEDED':
     case 'RATE_LIMITED':

@@ -620,7 +620,7 @@ export class ApiKeyService {
   }
 
   private async recordAudit(action: AuditAction, actor: AuditActor, record: ApiKeyRecord, details: AuditDetails): Promise<void> {
-    await this.audit.record({ action, actor, keyId: record.id, keyName: record.name, details });
+    await this.audit.record({ action, actor, subject: 'API_KEY', keyId: record.id, keyName: record.name, details });
   }
 
   private async announceRevoked(keyId: string, reason: ApiKeyRevokedPayload['reason']): Promise<void> {

@@ -1,16 +1,23 @@
 /**
- * The audit trail of API-key changes: who did what to which key, and when.
+ * The audit trail: who did what, to which API key or to which deployment's upstream
+ * credential, when, and how it ended.
  *
  * Contract: `record` stores an event in the keyv store and writes it to the logger at
- * `info`, in that order; details hold facts (grace periods, permissions, times), never
- * a secret or a hash. Events keep their order in an index document, updated under the
- * `audit:index` lock; beyond `maxEvents` the oldest are dropped. `list({ first, after })`
- * pages newest first with opaque cursors (`after` = the `endCursor` of the previous
- * page); a cursor that is not one of this log's, or whose event has been dropped, is
- * `BAD_USER_INPUT` saying to start again without `after`.
+ * `info`, in that order; details hold facts (grace periods, permissions, client IDs,
+ * times), never a secret or a hash. An event is about one subject: an API key
+ * (`keyId`, `keyName`) or the upstream credential of a deployment or `central`
+ * (`deployment`, recorded by the credential rotator through the port it is given).
+ * `outcome` defaults to `OK` (every key change recorded happened); credential steps
+ * also end `FAILED`, `NOT_ATTEMPTED` or `REFUSED`, with the `errorCode` the caller got.
+ * Events stored before subjects and outcomes existed read as API-key events that ended
+ * `OK`. Events keep their order in an index document, updated under the `audit:index`
+ * lock; beyond `maxEvents` the oldest are dropped. `list({ first, after })` pages newest
+ * first with opaque cursors (`after` = the `endCursor` of the previous page); a cursor
+ * that is not one of this log's, or whose event has been dropped, is `BAD_USER_INPUT`
+ * saying to start again without `after`.
  */
 import type Keyv from 'keyv';
-import { FacadeError } from '../errors/facade.error.js';
+import { FacadeError, type ErrorCode } from '../errors/facade.error.js';
 import type { Logger } from '../log/logger.js';
 import type { Connection } from '../pagination/connection.types.js';
 import { readIndex, writeDocument } from '../store/keyv.documents.js';
@@ -18,24 +25,48 @@ import { systemClock, type Clock } from '../time/clock.js';
 import { randomBase62, type RandomBytes } from './api-key.format.js';
 import type { LockRunner } from './lock.port.js';
 
-export type AuditAction = 'CREATE' | 'ROTATE' | 'RESET' | 'REVOKE' | 'DELETE' | 'SET_ROTATION' | 'SET_BUDGET';
+export type AuditAction =
+  | 'CREATE'
+  | 'ROTATE'
+  | 'RESET'
+  | 'REVOKE'
+  | 'DELETE'
+  | 'SET_ROTATION'
+  | 'SET_BUDGET'
+  | 'CREDENTIAL_VERIFY'
+  | 'CREDENTIAL_SWAP'
+  | 'CREDENTIAL_ROTATION_FAILED'
+  | 'CREDENTIAL_ROTATION_NOT_ATTEMPTED'
+  | 'CREDENTIAL_ROTATION_REFUSED';
+
+/** How the audited action ended. */
+export type AuditOutcome = 'OK' | 'FAILED' | 'NOT_ATTEMPTED' | 'REFUSED';
+
+/** What an event is about: one of the facade's API keys, or the upstream credential of a deployment (or `central`). */
+export type AuditSubject =
+  | { subject: 'API_KEY'; keyId: string; keyName: string; deployment?: never }
+  | { subject: 'UPSTREAM_CREDENTIAL'; deployment: string; keyId?: never; keyName?: never };
 
 /** Who made a change: a caller's key, the rotation scheduler, or the facade at start-up (the default key). */
 export type AuditActor = { kind: 'KEY'; keyId: string; keyName: string } | { kind: 'SCHEDULER' } | { kind: 'SYSTEM' };
 
 export type AuditDetails = Record<string, string | number | boolean | null | string[]>;
 
-export interface AuditEvent {
+interface AuditFacts {
   id: string;
   at: Date;
   actor: AuditActor;
   action: AuditAction;
-  keyId: string;
-  keyName: string;
+  outcome: AuditOutcome;
+  /** For `FAILED` and `REFUSED`: the code the caller got. */
+  errorCode: ErrorCode | null;
   details: AuditDetails;
 }
 
-export type NewAuditEvent = Omit<AuditEvent, 'id' | 'at'>;
+export type AuditEvent = AuditFacts & AuditSubject;
+
+/** `outcome` defaults to `OK`, `errorCode` to none. */
+export type NewAuditEvent = Omit<AuditFacts, 'id' | 'at' | 'outcome' | 'errorCode'> & { outcome?: AuditOutcome; errorCode?: ErrorCode } & AuditSubject;
 
 export interface AuditLogOptions {
   store: Keyv;
@@ -59,9 +90,12 @@ export interface AuditPageArgs {
   after?: string;
 }
 
-interface StoredEvent extends Omit<AuditEvent, 'at'> {
+/** As kept: events from before subjects and outcomes lack those fields (see `toEvent`). */
+type StoredEvent = Omit<AuditFacts, 'at' | 'outcome' | 'errorCode'> & {
   at: number;
-}
+  outcome?: AuditOutcome;
+  errorCode?: ErrorCode | null;
+} & (AuditSubject | { subject?: undefined; keyId: string; keyName: string });
 
 const CURSOR_VERSION = 1;
 export const MAX_AUDIT_PAGE = 100;
@@ -114,7 +148,7 @@ export class AuditLog {
   }
 
   async record(event: NewAuditEvent): Promise<AuditEvent> {
-    const stored: StoredEvent = { id: randomBase62(16, this.random), at: this.clock.now(), ...event };
+    const stored: StoredEvent = { ...event, id: randomBase62(16, this.random), at: this.clock.now(), outcome: event.outcome ?? 'OK' };
     await this.locks.run(`${this.prefix}index`, async () => {
       await writeDocument(this.store, this.eventKey(stored.id), stored);
       const ids = [...(await this.ids()), stored.id];
@@ -123,10 +157,11 @@ export class AuditLog {
       if (dropped.length > 0) await this.store.delete(dropped.map((id) => this.eventKey(id)));
     });
     const recorded = toEvent(stored);
-    this.logger.info(
-      { audit: { ...stored, at: recorded.at.toISOString() } },
-      `api key ${event.action.toLowerCase()}: ${event.keyName}`,
-    );
+    const about =
+      recorded.subject === 'API_KEY'
+        ? `api key ${recorded.action.toLowerCase()}: ${recorded.keyName}`
+        : `upstream credential ${recorded.action.toLowerCase()} ${recorded.outcome.toLowerCase()}: ${recorded.deployment}`;
+    this.logger.info({ audit: { ...recorded, at: recorded.at.toISOString() } }, about);
     return recorded;
   }
 
@@ -187,5 +222,16 @@ export class AuditLog {
 }
 
 function toEvent(stored: StoredEvent): AuditEvent {
-  return { ...stored, at: new Date(stored.at) };
+  const facts = {
+    id: stored.id,
+    at: new Date(stored.at),
+    actor: stored.actor,
+    action: stored.action,
+    outcome: stored.outcome ?? 'OK',
+    errorCode: stored.errorCode ?? null,
+    details: stored.details,
+  };
+  return stored.subject === 'UPSTREAM_CREDENTIAL'
+    ? { ...facts, subject: 'UPSTREAM_CREDENTIAL', deployment: stored.deployment }
+    : { ...facts, subject: 'API_KEY', keyId: stored.keyId, keyName: stored.keyName };
 }

@@ -1,6 +1,8 @@
 /**
  * Named locks shared by the replicas of the facade, so one replica at a time changes an
- * API key and exactly one performs each scheduled rotation.
+ * API key, exactly one performs each scheduled rotation, and one upstream credential
+ * rotation per upstream runs at a time (the credential rotator takes this port through
+ * an interface of its own shape, so `upstream/` imports nothing of `keys/`).
  *
  * Contract: `acquire(name, ttlMs)` answers at once: true when this port now holds
  * `name` until `release(name)` or until `ttlMs` pass (so a crashed holder cannot block

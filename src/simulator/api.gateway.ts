@@ -5,7 +5,8 @@
  * Contract, in order: the request is counted under its client (the bearer token's
  * client when the token was issued here, the Basic user on the token endpoint, else
  * `(anonymous)`) and logged in arrival order (request.log.ts), both before anything
- * awaits; faults apply (latency, dropped connection, error status, token
+ * awaits; a token request whose client a test holds waits until released
+ * (token.holds.ts); faults apply (latency, dropped connection, error status, token
  * endpoint down); then authentication, so a 401 never spends quota; then the quota
  * (100 GET / 50 write per second per client); then routing (404, 405) and the
  * handler. On the token endpoint the Basic user spends quota before its secret is
@@ -19,6 +20,7 @@ import type { FaultInjector } from './fault.injector.js';
 import { HttpProblem, errorReply, jsonReply, type Reply } from './json.reply.js';
 import type { RequestLog } from './request.log.js';
 import type { RouteHandler, RouteMatch, RouteTable } from './route.table.js';
+import type { TokenHolds } from './token.holds.js';
 import { ANONYMOUS, requestClassOf, type ClientTraffic, type TrafficLedger } from './traffic.ledger.js';
 
 export interface GatewayRequest {
@@ -44,6 +46,7 @@ export interface GatewayParts {
   ledger: TrafficLedger;
   requests: RequestLog;
   faults: FaultInjector;
+  holds: TokenHolds;
   sleep: (ms: number) => Promise<void>;
   reportBug: (error: unknown, where: string) => void;
 }
@@ -121,6 +124,7 @@ export class ApiGateway {
   private async respond(admission: Admission): Promise<GatewayOutcome> {
     const { faults, target, sleep } = this.parts;
     const { request, location, caller } = admission;
+    if (caller.endpoint === 'token' && caller.basic !== undefined) await this.parts.holds.pass(target, caller.basic.user);
     const fault = faults.decide(target, caller.endpoint === 'token');
     if (fault.latencyMs > 0) await sleep(fault.latencyMs);
     const retryAfter =

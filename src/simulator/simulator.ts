@@ -28,6 +28,7 @@ import { FaultInjector } from './fault.injector.js';
 import { HttpProblem, errorReply, type Reply } from './json.reply.js';
 import { REQUEST_LOG_CAPACITY, RequestLog } from './request.log.js';
 import { SeededRandom, seedFor } from './seeded.random.js';
+import { TokenHolds, type TokenHold } from './token.holds.js';
 import { TrafficLedger } from './traffic.ledger.js';
 import { UsmDataset, baseTimeOf } from './usm.dataset.js';
 
@@ -75,6 +76,11 @@ export interface RunningSimulator {
   /** The Anywhere ones. */
   deployments: SimulatedDeployment[];
   central: { /** `${url}/central/api/1.1` */ url: string; clientId: string; clientSecret: string };
+  /**
+   * Holds the token requests of `clientId` at `target` (a deployment or `central`) until
+   * `release()`, so a test sees a caller stuck mid-request without timing (token.holds.ts).
+   */
+  holdTokens(target: string, clientId: string): TokenHold;
   /** Closes the server and all sockets, clears every timer. */
   stop(): Promise<void>;
 }
@@ -174,6 +180,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   const ledger = new TrafficLedger(targets, now);
   const requests = new RequestLog(options.requestLogSize ?? REQUEST_LOG_CAPACITY, now);
   const faults = new FaultInjector(new SeededRandom(seedFor(seed, 'faults')));
+  const holds = new TokenHolds();
 
   const timers = new Set<NodeJS.Timeout>();
   const sleep = (ms: number) =>
@@ -190,12 +197,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     const routes = anywhereRoutes(dataset, profile);
     gateways.set(
       profile.apiBase,
-      new ApiGateway({ target: profile.name, routes, registry, ledger, requests, faults, sleep, reportBug }),
+      new ApiGateway({ target: profile.name, routes, registry, ledger, requests, faults, holds, sleep, reportBug }),
     );
   }
   gateways.set(
     CENTRAL_API_BASE,
-    new ApiGateway({ target: CENTRAL, routes: centralRoutes(dataset), registry, ledger, requests, faults, sleep, reportBug }),
+    new ApiGateway({ target: CENTRAL, routes: centralRoutes(dataset), registry, ledger, requests, faults, holds, sleep, reportBug }),
   );
   const control = controlRoutes({ dataset, registry, ledger, requests, faults, targets, now });
 
@@ -315,8 +322,13 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
       clientId: initial.get(CENTRAL)!.clientId,
       clientSecret: initial.get(CENTRAL)!.clientSecret,
     },
+    holdTokens(target: string, clientId: string): TokenHold {
+      if (!targets.includes(target)) throw new Error(`unknown target '${target}'; known: ${targets.join(', ')}`);
+      return holds.hold(target, clientId);
+    },
     stop() {
       stopping ??= new Promise<void>((resolve) => {
+        holds.releaseAll();
         for (const timer of timers) clearTimeout(timer);
         timers.clear();
         server.close(() => resolve());

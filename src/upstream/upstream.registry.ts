@@ -13,7 +13,9 @@
  * - `credentials()` and `rotateCredentials()` report and replace the upstreams' client
  *   credentials (see `auth/credential.rotator.ts`): rotated credentials persist,
  *   encrypted, in `vault`, which wins over the configuration at start-up and which
- *   replicas poll every `credentialPollIntervalMs`.
+ *   replicas poll every `credentialPollIntervalMs`. A rotation holds `rotationLocks` per
+ *   upstream (refusing one that finds a lock held with `ROTATION_IN_PROGRESS`), notes in
+ *   `runningRotations` who runs it since when, and audits each step through `audit`.
  * - State is shared only through what it is given: a shared `rateWindow`, `tokenStore`
  *   and `tokenLock` (the backplane's, see `backplane/`) make replicas share one token
  *   and one quota per credential; without them all state is in this process.
@@ -36,8 +38,11 @@ import { CredentialVault } from '../credentials/credential.vault.js';
 import { AnywhereClient } from './anywhere/anywhere.client.js';
 import {
   CredentialRotator,
+  type CredentialAuditPort,
   type CredentialRotationInput,
   type CredentialStatus,
+  type RotationActor,
+  type RotationLocks,
   type RotationReport,
   type TokenManagerSpec,
 } from './auth/credential.rotator.js';
@@ -55,7 +60,16 @@ import type { UpstreamObserver } from './http/upstream.observer.js';
 import type { LaneSnapshot } from './budget/rate.budget.js';
 import type { UpstreamCall } from './upstream.call.js';
 
-export type { CredentialRotationInput, CredentialStatus, RotationEntryResult, RotationReport, RotationStatus } from './auth/credential.rotator.js';
+export type {
+  CredentialAuditEntry,
+  CredentialAuditPort,
+  CredentialRotationInput,
+  CredentialStatus,
+  RotationActor,
+  RotationEntryResult,
+  RotationReport,
+  RotationStatus,
+} from './auth/credential.rotator.js';
 
 /** One deployment as the facade knows it; fields only Central knows are absent without Central. */
 export interface DeploymentInfo {
@@ -105,6 +119,12 @@ export interface UpstreamRegistryOptions {
   vault?: CredentialVault;
   /** How often to read the vault for rotations made by other replicas; 0 turns it off. Default `CREDENTIAL_POLL_INTERVAL_MS`'s. */
   credentialPollIntervalMs?: number;
+  /** One credential rotation per upstream at a time: the lock every replica shares (the backplane's). Required. */
+  rotationLocks: RotationLocks;
+  /** Where a running rotation notes since when and by whom, for the refusal of another (share it with the locks). Required. */
+  runningRotations: Keyv;
+  /** Where each credential rotation step is audited (the API keys' audit log). Required. */
+  audit: CredentialAuditPort;
   /** Told of every attempt any client sends (metrics, traces). Default none. */
   observer?: UpstreamObserver;
 }
@@ -140,10 +160,11 @@ export interface UpstreamRegistry {
   health(): UpstreamHealth[];
   /**
    * Verifies and swaps in new client credentials, bottom-up, stopping at the first
-   * failure; `actor` (who asked) goes to the log. Throws `BAD_USER_INPUT` for a malformed
-   * batch or without FACADE_SECRET_KEY; otherwise answers per entry.
+   * failure; each step is audited with `actor` (who asked). Throws `BAD_USER_INPUT` for a
+   * malformed batch or without FACADE_SECRET_KEY, `ROTATION_IN_PROGRESS` while a rotation
+   * of one of its upstreams runs anywhere; otherwise answers per entry.
    */
-  rotateCredentials(entries: readonly CredentialRotationInput[], actor?: string): Promise<RotationReport>;
+  rotateCredentials(entries: readonly CredentialRotationInput[], actor: RotationActor): Promise<RotationReport>;
   close(): Promise<void>;
 }
 
@@ -185,6 +206,10 @@ export async function createUpstreamRegistry(options: UpstreamRegistryOptions): 
         clock,
         logger,
       }),
+    locks: options.rotationLocks,
+    running: options.runningRotations,
+    audit: options.audit,
+    tuning,
     pollIntervalMs: options.credentialPollIntervalMs,
     clock,
     logger,
@@ -306,7 +331,7 @@ export async function createUpstreamRegistry(options: UpstreamRegistryOptions): 
         }));
     },
 
-    rotateCredentials(entries: readonly CredentialRotationInput[], actor?: string): Promise<RotationReport> {
+    rotateCredentials(entries: readonly CredentialRotationInput[], actor: RotationActor): Promise<RotationReport> {
       return rotator.rotate(entries, actor);
     },
 

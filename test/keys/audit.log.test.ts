@@ -12,13 +12,14 @@ function auditLog(options: { maxEvents?: number } = {}) {
   // Ids come from the injected random source: bytes 0,1,2… give readable ids per event.
   const random = (size: number) => Buffer.alloc(size, counter++ % 62);
   const store = new Keyv();
-  const log = new AuditLog({ store, logger: captureLogs().logger, locks: new LockRunner(createMemoryLock()), clock, random, ...options });
-  return { log, clock, store };
+  const logs = captureLogs();
+  const log = new AuditLog({ store, logger: logs.logger, locks: new LockRunner(createMemoryLock()), clock, random, ...options });
+  return { log, clock, store, logs };
 }
 
 async function recordMany(log: AuditLog, clock: ManualClock, count: number) {
   for (let i = 0; i < count; i += 1) {
-    await log.record({ action: 'CREATE', actor: { kind: 'SYSTEM' }, keyId: `key${i}`, keyName: `key-${i}`, details: {} });
+    await log.record({ action: 'CREATE', actor: { kind: 'SYSTEM' }, subject: 'API_KEY', keyId: `key${i}`, keyName: `key-${i}`, details: {} });
     await clock.advance(MINUTE);
   }
 }
@@ -70,5 +71,64 @@ describe('AuditLog.list', () => {
     assert.equal(page.edges.length, 3);
     assert.equal(await store.get(`audit:event:${oldest.node.id}`), undefined);
     await assert.rejects(log.list({ after: oldest.cursor }), facadeError('BAD_USER_INPUT', /no longer kept; omit after/));
+  });
+});
+
+describe('AuditLog subjects and outcomes', () => {
+  const operator = { kind: 'KEY' as const, keyId: 'k1', keyName: 'operator' };
+
+  it('keeps an upstream credential event with its deployment, outcome and error code, and logs it by deployment', async () => {
+    const { log, logs } = auditLog();
+    await log.record({
+      action: 'CREDENTIAL_VERIFY',
+      actor: operator,
+      subject: 'UPSTREAM_CREDENTIAL',
+      deployment: 'acme-east',
+      outcome: 'FAILED',
+      errorCode: 'UPSTREAM_AUTH_FAILED',
+      details: { clientId: 'new-client', previousClientId: 'acme-east-client' },
+    });
+    const [edge] = (await log.list()).edges;
+    assert.deepEqual({ ...edge!.node, id: undefined }, {
+      id: undefined,
+      at: new Date(T0),
+      actor: operator,
+      action: 'CREDENTIAL_VERIFY',
+      outcome: 'FAILED',
+      errorCode: 'UPSTREAM_AUTH_FAILED',
+      details: { clientId: 'new-client', previousClientId: 'acme-east-client' },
+      subject: 'UPSTREAM_CREDENTIAL',
+      deployment: 'acme-east',
+    });
+    const line = logs.lines().find((entry) => entry['msg'] === 'upstream credential credential_verify failed: acme-east');
+    assert.ok(line, logs.text());
+  });
+
+  it('reads an API-key event as OK without an error code', async () => {
+    const { log, clock } = auditLog();
+    await recordMany(log, clock, 1);
+    const [edge] = (await log.list()).edges;
+    assert.equal(edge!.node.subject, 'API_KEY');
+    assert.equal(edge!.node.outcome, 'OK');
+    assert.equal(edge!.node.errorCode, null);
+  });
+
+  it('reads an event stored before subjects and outcomes existed as an API-key event that ended OK', async () => {
+    const { log, store } = auditLog();
+    await store.set('audit:event:old1', { id: 'old1', at: T0, actor: { kind: 'SYSTEM' }, action: 'CREATE', keyId: 'k0', keyName: 'first', details: {} });
+    await store.set('audit:index', ['old1']);
+    const [edge] = (await log.list()).edges;
+    assert.deepEqual(edge!.node, {
+      id: 'old1',
+      at: new Date(T0),
+      actor: { kind: 'SYSTEM' },
+      action: 'CREATE',
+      outcome: 'OK',
+      errorCode: null,
+      details: {},
+      subject: 'API_KEY',
+      keyId: 'k0',
+      keyName: 'first',
+    });
   });
 });

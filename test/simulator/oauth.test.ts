@@ -203,6 +203,22 @@ describe('simulator OAuth client credentials', () => {
     }
   });
 
+  it('holds one client\'s token requests until released, and no other client\'s', async () => {
+    const hold = t.sim.holdTokens('acme-east', east.clientId);
+    const held = grantToken(east.url, east.clientId, east.clientSecret);
+    let answered = false;
+    void held.then(() => (answered = true));
+    await hold.arrived;
+    const west = t.sim.deployments[1]!;
+    assert.match(await grantToken(west.url, west.clientId, west.clientSecret), /^eyJ/, 'another client is answered meanwhile');
+    assert.equal(answered, false, 'the held request is not answered before release');
+    assert.throws(() => t.sim.holdTokens('acme-east', east.clientId), /already held; release that hold first/);
+    assert.throws(() => t.sim.holdTokens('nowhere', east.clientId), /unknown target 'nowhere'/);
+    hold.release();
+    assert.match(await held, /^eyJ/, 'then it goes on as if nothing happened');
+    assert.match(await grantToken(east.url, east.clientId, east.clientSecret), /^eyJ/, 'later requests are not held');
+  });
+
   it('refuses options that name unknown deployments or reserve central', async () => {
     await assert.rejects(startTestSimulator({ deployments: ['central'] }), /reserved for USM Central/);
     await assert.rejects(startTestSimulator({ clients: { nowhere: [{ clientId: 'a', clientSecret: 'b' }] } }), /nowhere/);

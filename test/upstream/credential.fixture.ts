@@ -1,7 +1,8 @@
 /**
  * Helpers for the credential-rotation tests: a random FACADE_SECRET_KEY, vaults over
- * memory, SQLite or Redis, new API clients at the simulator, the simulator's token
- * grants, captured log lines, and steady traffic that counts every failure.
+ * memory, SQLite or Redis, the operator who rotates and an audit port that keeps what
+ * it is told, new API clients at the simulator, the simulator's token grants, captured
+ * log lines, and steady traffic that counts every failure.
  */
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
@@ -10,6 +11,7 @@ import { SecretKey } from '../../src/config/secret.key.js';
 import { CredentialVault } from '../../src/credentials/credential.vault.js';
 import { createLogger, type Logger } from '../../src/log/logger.js';
 import type { RunningSimulator } from '../../src/simulator/simulator.js';
+import type { CredentialAuditEntry, CredentialAuditPort, RotationActor } from '../../src/upstream/upstream.registry.js';
 import { control } from './upstream.fixture.js';
 
 export function randomSecretKey(): SecretKey {
@@ -19,6 +21,25 @@ export function randomSecretKey(): SecretKey {
 /** An in-memory vault; with a key unless `secretKey` is `null`. */
 export function memoryVault(secretKey: SecretKey | null = randomSecretKey()): CredentialVault {
   return new CredentialVault({ store: new Keyv(), secretKey: secretKey ?? undefined });
+}
+
+/** The caller of the rotations in these tests. */
+export const OPERATOR: RotationActor = { kind: 'KEY', keyId: 'k-operator', keyName: 'operator@test' };
+
+export interface RecordingAudit extends CredentialAuditPort {
+  /** Every entry recorded, oldest first. */
+  readonly entries: CredentialAuditEntry[];
+}
+
+/** An audit port that keeps every entry in memory, in order. */
+export function recordingAudit(): RecordingAudit {
+  const entries: CredentialAuditEntry[] = [];
+  return {
+    entries,
+    async record(entry) {
+      entries.push(entry);
+    },
+  };
 }
 
 export interface NewClient {

@@ -11,7 +11,7 @@ import { connectRedis } from '../../src/store/redis.connection.js';
 import { createStore } from '../../src/store/store.factory.js';
 import type { UpstreamRegistry } from '../../src/upstream/upstream.registry.js';
 import { ManualClock } from '../support/manual.clock.js';
-import { captureLogs, createClient, deleteClient, randomSecretKey, steadyTraffic, type NewClient } from './credential.fixture.js';
+import { captureLogs, createClient, deleteClient, OPERATOR, randomSecretKey, steadyTraffic, type NewClient } from './credential.fixture.js';
 import {
   clientStats,
   control,
@@ -54,7 +54,7 @@ describe('rotated credentials across restarts (SQLite vault)', () => {
 
   async function rotateEast(registry: UpstreamRegistry): Promise<{ fresh: NewClient; rotatedAt: Date }> {
     const fresh = await createClient(sim, 'acme-east');
-    const [entry] = (await registry.rotateCredentials([fresh])).entries;
+    const [entry] = (await registry.rotateCredentials([fresh], OPERATOR)).entries;
     assert.equal(entry!.status, 'ROTATED');
     return { fresh, rotatedAt: entry!.rotatedAt! };
   }
@@ -149,7 +149,7 @@ describe('rotated credentials across replicas (Redis)', () => {
     try {
       await Promise.all([onA.settled(10), onB.settled(10)]);
       fresh = await createClient(sim, 'acme-lab');
-      assert.equal((await a.rotateCredentials([fresh])).entries[0]!.status, 'ROTATED');
+      assert.equal((await a.rotateCredentials([fresh], OPERATOR)).entries[0]!.status, 'ROTATED');
       await control(sim, 'POST', '/stats/reset');
       await onB.settled(10);
       await deleteClient(sim, 'acme-lab', 'acme-lab-client');
@@ -178,7 +178,7 @@ describe('rotated credentials across replicas (Redis)', () => {
     const b = await replica(10_000, clock);
     await b.anywhere('acme-west').alarmsPage({ size: 1 });
     const fresh = await createClient(sim, 'acme-west');
-    await a.rotateCredentials([fresh]);
+    await a.rotateCredentials([fresh], OPERATOR);
     const westOnB = () => b.credentials().find((c) => c.deployment === 'acme-west')!;
     assert.equal(westOnB().clientId, 'acme-west-client', 'B has not looked yet');
     await clock.advance(10_000);
@@ -193,10 +193,21 @@ describe('rotated credentials across replicas (Redis)', () => {
     assert.equal((await clientStats(sim, 'acme-west')).requests['GET /alarms'], undefined, 'and no longer with the old token');
   });
 
+  it('starts a rotation on one replica from the client another just rotated to, though its poll has not seen it yet', async () => {
+    const [a, b] = [await replica(), await replica()];
+    const first = await createClient(sim, 'acme-east');
+    await a.rotateCredentials([first], OPERATOR);
+    assert.equal(b.credentials().find((c) => c.deployment === 'acme-east')!.clientId, 'acme-east-client', 'B has not looked yet');
+    const second = await createClient(sim, 'acme-east');
+    const [entry] = (await b.rotateCredentials([second], OPERATOR)).entries;
+    assert.equal(entry!.status, 'ROTATED');
+    assert.equal(entry!.previousClientId, first.clientId, 'B replaced the client in use, not the one it had last seen');
+  });
+
   it('keeps no secret in clear in Redis', async () => {
     const a = await replica();
     const fresh = await createClient(sim, 'central');
-    await a.rotateCredentials([fresh]);
+    await a.rotateCredentials([fresh], OPERATOR);
     const redis = await connectRedis(REDIS_URL);
     try {
       const keys: string[] = [];

@@ -4,7 +4,7 @@ import { FacadeError } from '../../src/errors/facade.error.js';
 import { MISSING_SECRET_KEY_MESSAGE, type CredentialVault } from '../../src/credentials/credential.vault.js';
 import type { RunningSimulator } from '../../src/simulator/simulator.js';
 import type { UpstreamRegistry } from '../../src/upstream/upstream.registry.js';
-import { captureLogs, createClient, deleteClient, memoryVault, steadyTraffic, tokenGrants } from './credential.fixture.js';
+import { captureLogs, createClient, deleteClient, memoryVault, OPERATOR, steadyTraffic, tokenGrants } from './credential.fixture.js';
 import { clientStats, control, registryFor, requestCount, startTestSimulator } from './upstream.fixture.js';
 
 describe('rotating upstream credentials', () => {
@@ -27,7 +27,7 @@ describe('rotating upstream credentials', () => {
     try {
       await traffic.settled(20);
       const fresh = await createClient(sim, 'acme-east');
-      const report = await registry.rotateCredentials([fresh], 'operator@test');
+      const report = await registry.rotateCredentials([fresh], OPERATOR);
       assert.equal(report.entries.length, 1);
       assert.deepEqual({ ...report.entries[0], rotatedAt: undefined }, {
         deployment: 'acme-east',
@@ -58,7 +58,7 @@ describe('rotating upstream credentials', () => {
     registry = await registryFor(sim, { vault, logger: logs.logger });
     const fresh = await createClient(sim, 'acme-west');
     const wrongSecret = 'not-the-secret-4c1d9e';
-    const report = await registry.rotateCredentials([{ ...fresh, clientSecret: wrongSecret }]);
+    const report = await registry.rotateCredentials([{ ...fresh, clientSecret: wrongSecret }], OPERATOR);
     assert.equal(report.entries.length, 1);
     const [entry] = report.entries;
     assert.equal(entry!.status, 'FAILED');
@@ -85,7 +85,7 @@ describe('rotating upstream credentials', () => {
       lab: await createClient(sim, 'acme-lab'),
     };
     await control(sim, 'POST', '/stats/reset');
-    const report = await registry.rotateCredentials([fresh.central, fresh.west, fresh.east, fresh.lab]);
+    const report = await registry.rotateCredentials([fresh.central, fresh.west, fresh.east, fresh.lab], OPERATOR);
     assert.deepEqual(
       report.entries.map((e) => [e.deployment, e.status]),
       [
@@ -119,7 +119,7 @@ describe('rotating upstream credentials', () => {
     const west = await createClient(sim, 'acme-west');
     const central = await createClient(sim, 'central');
     await control(sim, 'POST', '/stats/reset');
-    const report = await registry.rotateCredentials([central, west, { ...lab, clientSecret: 'wrong' }, east]);
+    const report = await registry.rotateCredentials([central, west, { ...lab, clientSecret: 'wrong' }, east], OPERATOR);
     assert.deepEqual(
       report.entries.map(({ deployment, status, errorCode, message }) => ({ deployment, status, errorCode, message })),
       [
@@ -153,7 +153,7 @@ describe('rotating upstream credentials', () => {
     await registry.close();
     registry = await registryFor(sim, { vault: memoryVault(null) });
     const fresh = await createClient(sim, 'acme-east');
-    await assert.rejects(registry.rotateCredentials([fresh]), (error: unknown) => {
+    await assert.rejects(registry.rotateCredentials([fresh], OPERATOR), (error: unknown) => {
       assert.ok(error instanceof FacadeError);
       assert.equal(error.code, 'BAD_USER_INPUT');
       assert.equal(error.message, MISSING_SECRET_KEY_MESSAGE);
@@ -167,14 +167,14 @@ describe('rotating upstream credentials', () => {
   it('refuses a registry without a vault the same way', async () => {
     await registry.close();
     registry = await registryFor(sim);
-    await assert.rejects(registry.rotateCredentials([{ deployment: 'acme-east', clientId: 'x', clientSecret: 'y' }]), {
+    await assert.rejects(registry.rotateCredentials([{ deployment: 'acme-east', clientId: 'x', clientSecret: 'y' }], OPERATOR), {
       code: 'BAD_USER_INPUT',
       message: MISSING_SECRET_KEY_MESSAGE,
     });
   });
 
   it('refuses a malformed batch as a whole with BAD_USER_INPUT listing every problem, never echoing a secret', async () => {
-    await assert.rejects(registry.rotateCredentials([]), {
+    await assert.rejects(registry.rotateCredentials([], OPERATOR), {
       code: 'BAD_USER_INPUT',
       message: 'cannot rotate upstream credentials: give at least one { deployment, clientId, clientSecret }',
     });
@@ -184,7 +184,7 @@ describe('rotating upstream credentials', () => {
         { deployment: 'acme-west', clientId: '', clientSecret: 'secret-two' },
         { deployment: 'acme-east', clientId: 'b', clientSecret: 'secret-three' },
         { deployment: 'acme-lab', clientId: 'c:d', clientSecret: '' },
-      ]),
+      ], OPERATOR),
       (error: unknown) => {
         assert.ok(error instanceof FacadeError);
         assert.equal(error.code, 'BAD_USER_INPUT');
@@ -203,7 +203,7 @@ describe('rotating upstream credentials', () => {
 
   it('fails an unknown deployment with NOT_FOUND and applies nothing of its batch', async () => {
     const east = await createClient(sim, 'acme-east');
-    const report = await registry.rotateCredentials([east, { deployment: 'acme-north', clientId: 'n', clientSecret: 's' }]);
+    const report = await registry.rotateCredentials([east, { deployment: 'acme-north', clientId: 'n', clientSecret: 's' }], OPERATOR);
     assert.deepEqual(report.entries, [
       {
         deployment: 'acme-north',

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { RunningSimulator } from '../../src/simulator/simulator.js';
 import type { UpstreamRegistry } from '../../src/upstream/upstream.registry.js';
 import { ManualClock } from '../support/manual.clock.js';
-import { createClient, memoryVault } from './credential.fixture.js';
+import { createClient, memoryVault, OPERATOR } from './credential.fixture.js';
 import { control, registryFor, startTestSimulator } from './upstream.fixture.js';
 
 describe('the credentials report', () => {
@@ -80,7 +80,7 @@ describe('the credentials report', () => {
     await clock.advance(2_000);
     const fresh = await createClient(sim, 'acme-west');
     const rotatedAt = clock.now();
-    const report = await registry.rotateCredentials([fresh]);
+    const report = await registry.rotateCredentials([fresh], OPERATOR);
     assert.equal(report.entries[0]!.status, 'ROTATED');
     assert.deepEqual(report.entries[0]!.rotatedAt, new Date(rotatedAt));
     assert.deepEqual(statusOf('acme-west'), {

@@ -10,9 +10,10 @@ import { createLogger, type Logger } from '../../src/log/logger.js';
 import type { CredentialVault } from '../../src/credentials/credential.vault.js';
 import type { UpstreamTarget } from '../../src/config/upstream.target.js';
 import type { UpstreamTuning } from '../../src/upstream/upstream.settings.js';
+import type { LockPort } from '../../src/keys/lock.port.js';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../src/simulator/simulator.js';
 import type { Clock } from '../../src/time/clock.js';
-import { createUpstreamRegistry, type UpstreamRegistry } from '../../src/upstream/upstream.registry.js';
+import { createUpstreamRegistry, type CredentialAuditPort, type UpstreamRegistry } from '../../src/upstream/upstream.registry.js';
 
 import { REDIS_URL } from '../support/redis.keys.js';
 
@@ -51,6 +52,10 @@ export interface RegistryOptions {
   /** Default 0: tests that want the poll say so. */
   credentialPollIntervalMs?: number;
   logger?: Logger;
+  /** Credential rotation locks. Default the backplane's. */
+  rotationLocks?: LockPort;
+  /** Where rotation steps are audited. Default: nowhere. */
+  audit?: CredentialAuditPort;
 }
 
 /** A registry on the simulator, as `main.ts` wires it to a backplane; its `close()` also closes a backplane it opened. */
@@ -70,6 +75,9 @@ export async function registryFor(sim: RunningSimulator, options: RegistryOption
       clock: options.clock,
       vault: options.vault,
       credentialPollIntervalMs: options.credentialPollIntervalMs ?? 0,
+      rotationLocks: options.rotationLocks ?? backplane.lock,
+      runningRotations: backplane.store('credential-rotations'),
+      audit: options.audit ?? { record: async () => undefined },
     });
   } catch (error) {
     if (options.backplane === undefined) await backplane.close();

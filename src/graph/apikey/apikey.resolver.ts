@@ -2,6 +2,8 @@
  * API-key management over GraphQL. Every rule (formats, policies, who may grant what,
  * the default key) lives in the key domain (`src/keys`); this layer maps types and
  * passes the caller as the actor. Who may call what is decided in `permissions.ts`.
+ * `auditEvents` reads the one audit trail, which upstream credential rotations write to
+ * as well (`main.ts` hands the key service's log to the rotator).
  */
 import { Arg, Args, ArgsType, Ctx, Directive, Field, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { rateLimitSdl } from '../../protection/rate-limit.directive.js';
@@ -49,7 +51,9 @@ export class ApiKeyResolver {
     return (await ctx.keys.list()).map((key) => ApiKey.from(key));
   }
 
-  @Query(() => AuditEventConnection, { description: 'Changes to API keys, newest first.' })
+  @Query(() => AuditEventConnection, {
+    description: 'The audit trail, newest first: changes to API keys, and each step of every upstream credential rotation (refused ones included).',
+  })
   async auditEvents(@Args(() => AuditPageArgs) args: AuditPageArgs, @Ctx() ctx: GraphContext): Promise<ConnectionShape<AuditEvent>> {
     const page = await ctx.keys.audit.list({ first: args.first ?? undefined, after: args.after ?? undefined });
     return {

@@ -1,7 +1,8 @@
 /**
  * Upstream client credentials: see them, and replace them without an outage. The
  * rules (verify then swap, leaves before the root, stop at the first failure, encrypt
- * at rest) live in `src/upstream/auth/credential.rotator.ts`.
+ * at rest, one rotation per upstream across replicas, every step audited) live in
+ * `src/upstream/auth/credential.rotator.ts`; this layer passes the caller's key as the actor.
  */
 import { Arg, Ctx, Directive, Mutation, Query, Resolver } from 'type-graphql';
 import { rateLimitSdl } from '../../protection/rate-limit.directive.js';
@@ -24,7 +25,8 @@ export class CredentialResolver {
     description:
       'Replaces upstream API clients: each new one is verified with a token request, then used for new calls while ' +
       'calls in flight finish. Every Anywhere deployment goes before Central; the first failure stops the run and ' +
-      'leaves the old client in use. Delete the old clients in USM afterwards.',
+      'leaves the old client in use. Refused as a whole with ROTATION_IN_PROGRESS while a rotation of one of the same ' +
+      'deployments runs on any replica. Each step is in auditEvents. Delete the old clients in USM afterwards.',
   })
   @Directive(rateLimitSdl('credentials'))
   async rotateUpstreamCredentials(
@@ -33,7 +35,7 @@ export class CredentialResolver {
   ): Promise<CredentialRotationReport> {
     const report = await ctx.credentials.rotateCredentials(
       input.map(({ deployment, clientId, clientSecret }) => ({ deployment, clientId, clientSecret })),
-      `key:${ctx.apiKey.name}`,
+      { kind: 'KEY', keyId: ctx.apiKey.id, keyName: ctx.apiKey.name },
     );
     return Object.assign(new CredentialRotationReport(), {
       entries: report.entries.map((entry) => CredentialRotationResult.from(entry)),
