@@ -197,6 +197,8 @@ export class FacadeTracing {
             'graphql.operation.type': record.operationType,
             ...(record.operationName === undefined ? {} : { 'graphql.operation.name': record.operationName }),
             'facade.transport': record.transport,
+            // The semantic conventions' name: the client behind the trusted proxies (TRUSTED_PROXIES).
+            ...(record.clientAddress === undefined ? {} : { 'client.address': record.clientAddress }),
             ...(record.requestId === undefined ? {} : { 'facade.request_id': record.requestId }),
             ...(record.keyId === undefined ? {} : { 'facade.api_key_id': record.keyId }),
             'facade.outcome': record.outcome,
