@@ -115,6 +115,9 @@ export async function startFacade(config: Config, options: StartFacadeOptions = 
     closers.push(() => backplane.close());
     const { pubsub } = backplane;
     const metrics = new FacadeMetrics();
+    // First, so a taken METRICS_PORT fails the start before keys are made or anything is served.
+    const metricsServer = config.metricsPort === 0 ? undefined : await startMetricsServer({ metrics, port: config.metricsPort, host: config.host, logger });
+    if (metricsServer !== undefined) closers.push(() => metricsServer.stop());
     const tracing =
       options.tracing?.exporter !== undefined || config.tracing.enabled ? new FacadeTracing({ ...config.tracing, ...options.tracing }) : undefined;
     // Closed after everything that makes spans, so the last ones are sent.
@@ -206,9 +209,6 @@ export async function startFacade(config: Config, options: StartFacadeOptions = 
       },
       onFailedLogin: (transport) => metrics.failedLogin(transport),
     });
-    // Before the GraphQL listener, so a taken METRICS_PORT fails the start before anything is served.
-    const metricsServer = config.metricsPort === 0 ? undefined : await startMetricsServer({ metrics, port: config.metricsPort, host: config.host, logger });
-    if (metricsServer !== undefined) closers.push(() => metricsServer.stop());
     const server = await startFacadeServer({
       // The process builds one schema; each facade counts its rate limits in a store of its own.
       schema: withServedSdl(protectSchema(schema, { limits: config.rateLimits, store: backplane.rateLimiterStore }), sdlWithCost),
