@@ -95,7 +95,7 @@ export interface RunningFacade {
   simulator: RunningSimulator | undefined;
   /** Where Prometheus scrapes, e.g. `http://localhost:9464/metrics`; undefined with `METRICS_PORT=0`. */
   metricsUrl: string | undefined;
-  /** Drains the server as `plan` says (default: at once, 10 s for open requests), then closes everything in reverse order. */
+  /** Drains the server as `plan` says (default: nothing new accepted, `DRAIN_TIMEOUT_MS`'s default for open requests), then closes everything in reverse order. */
   stop(plan?: DrainPlan): Promise<void>;
 }
 

@@ -24,7 +24,7 @@
  *   accepted and answered, with `Connection: close`; then the listener closes and the
  *   requests still open get what is left of `timeoutMs` (counted from the call) before
  *   their connections are cut. Resolves when all is closed. Default: accept nothing new,
- *   10 s.
+ *   `DRAIN_TIMEOUT_MS`'s default.
  * - Every HTTP answer has an `x-request-id` (the caller's, or a new one), which an
  *   unexpected error's `extensions.requestId` and its log line repeat.
  * - `closeConnectionsOf(keyId)` ends that key's subscriptions (each with a last error
@@ -45,6 +45,7 @@ import { FacadeError } from '../errors/facade.error.js';
 import type { GraphContext } from '../graph/context.js';
 import type { Logger } from '../log/logger.js';
 import type { OperationObserver } from '../observability/operation.record.js';
+import { defaultOf } from '../config/setting.js';
 import { listenOn } from '../net/port.listener.js';
 import { systemClock, type Clock } from '../time/clock.js';
 import type { KeyBudget } from '../protection/key.budget.js';
@@ -52,6 +53,7 @@ import type { QueryLimits } from '../protection/query.limits.js';
 import type { PersistedQueryCache } from '../protection/trusted.documents.js';
 import { createMemorySlots, type SubscriptionSlots } from '../live/subscription.slots.js';
 import { clientAddresses } from './client.address.js';
+import { DRAIN_SETTINGS } from './drain.settings.js';
 import { createErrorFormatter } from './error.formatter.js';
 import { eventStreamHandler } from './event-stream.handler.js';
 import { mountHealthRoutes, type Readiness } from './health.routes.js';
@@ -120,11 +122,12 @@ export interface FacadeServerOptions {
 export interface DrainPlan {
   /** How long new requests are still accepted. Default 0. */
   acceptMs?: number;
-  /** How long the whole drain may take before open connections are cut. Default 10 s. */
+  /** How long the whole drain may take before open connections are cut. Default `DRAIN_TIMEOUT_MS`'s default (20 s). */
   timeoutMs?: number;
 }
 
-const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
+/** A stop without a plan drains as `DRAIN_TIMEOUT_MS` does by default, without the accept time. */
+const DEFAULT_DRAIN_TIMEOUT_MS = defaultOf(DRAIN_SETTINGS.timeoutMs);
 
 export interface RunningFacadeServer {
   /** e.g. `http://127.0.0.1:4000/graphql` */

@@ -9,10 +9,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createClient as createSseClient } from 'graphql-sse';
-import { createClient as createWsClient, type Client } from 'graphql-ws';
-import { WebSocket } from 'ws';
 import { ManualClock } from '../support/manual.clock.js';
 import { startTestFacade, type TestFacade } from '../support/facade.fixture.js';
+import { connectWs, type WsConnection } from '../apikey/apikey.fixture.js';
 
 interface Payload {
   data?: unknown;
@@ -69,24 +68,11 @@ describe('a replica draining', () => {
   const clock = new ManualClock();
   let facade: TestFacade;
   const clients: SubscribingClient[] = [];
-  let closedWith: Promise<{ code: number; reason: string }>;
-  const ws = (): Client => {
-    let closed!: (event: { code: number; reason: string }) => void;
-    closedWith = new Promise((resolve) => (closed = resolve));
-    const client = createWsClient({
-      url: facade.url.replace(/^http/, 'ws'),
-      webSocketImpl: WebSocket,
-      retryAttempts: 0,
-      connectionParams: { authorization: `Bearer ${facade.adminKey}` },
-      on: {
-        closed: (event) => {
-          const { code, reason } = event as { code: number; reason: string };
-          closed({ code, reason: String(reason) });
-        },
-      },
-    });
-    clients.push(client);
-    return client;
+  /** A graphql-ws connection with the admin key that never retries, and how it closed. */
+  const ws = (): WsConnection => {
+    const connection = connectWs(facade, { authorization: `Bearer ${facade.adminKey}` });
+    clients.push(connection.client);
+    return connection;
   };
   const sse = () => {
     const client = createSseClient({ url: `${facade.url}/stream`, headers: { authorization: `Bearer ${facade.adminKey}` }, retryAttempts: 0 });
@@ -105,7 +91,8 @@ describe('a replica draining', () => {
   });
 
   it('tells subscribers to go elsewhere, answers queries for the accept time, then closes the listener', async () => {
-    const onWs = watch(ws(), PAGE);
+    const dashboard = ws();
+    const onWs = watch(dashboard.client, PAGE);
     const onSse = watch(sse(), PAGE);
     await Promise.all([onWs.first, onSse.first]);
     assert.equal(onWs.payloads[0]?.errors, undefined, JSON.stringify(onWs.payloads[0]));
@@ -119,7 +106,7 @@ describe('a replica draining', () => {
     await Promise.all([onWs.completed, onSse.completed]);
     assertGoingAway(onWs.payloads.at(-1));
     assertGoingAway(onSse.payloads.at(-1));
-    assert.deepEqual(await closedWith, { code: 1001, reason: 'Going away' });
+    assert.deepEqual(await dashboard.closed, { code: 1001, reason: 'Going away' });
 
     // Within the accept time: not ready, yet answering; new subscriptions refused.
     const readiness = await fetch(`${health}/readyz`);
@@ -134,7 +121,7 @@ describe('a replica draining', () => {
     assert.equal(query.status, 200);
     assert.equal(((await query.json()) as { data: { deployments: unknown[] } }).data.deployments.length, 3);
     assert.equal(query.headers.get('connection'), 'close', 'the client opens its next connection afresh, through the balancer');
-    const late = [watch(sse(), PAGE), watch(ws(), PAGE)];
+    const late = [watch(sse(), PAGE), watch(ws().client, PAGE)];
     await Promise.all(late.map((each) => each.completed));
     for (const each of late) {
       assert.equal(each.payloads.length, 1, JSON.stringify(each.payloads));

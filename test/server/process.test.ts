@@ -17,9 +17,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { createClient, type FormattedExecutionResult } from 'graphql-ws';
-import { WebSocket } from 'ws';
+import type { FormattedExecutionResult } from 'graphql-ws';
 import { formatApiKey, newKeyId, newSecret } from '../../src/keys/api-key.format.js';
+import { connectWs } from '../apikey/apikey.fixture.js';
 import { postGraphQL } from '../support/graphql.client.js';
 import { requestCount, simulatorStats } from '../support/simulator.stats.js';
 
@@ -144,20 +144,7 @@ describe('npm start (the facade as a process)', () => {
     let completed = false;
     let firstPage!: () => void;
     const gotFirstPage = new Promise<void>((resolve) => (firstPage = resolve));
-    let closed!: (event: { code: number; reason: string }) => void;
-    const closedWith = new Promise<{ code: number; reason: string }>((resolve) => (closed = resolve));
-    const client = createClient({
-      url: url!.replace(/^http/, 'ws'),
-      webSocketImpl: WebSocket,
-      retryAttempts: 0,
-      connectionParams: { authorization: `Bearer ${facade.adminKey}` },
-      on: {
-        closed: (event) => {
-          const { code, reason } = event as { code: number; reason: string };
-          closed({ code, reason: String(reason) });
-        },
-      },
-    });
+    const { client, closed } = connectWs({ url: url! }, auth);
     client.subscribe(
       { query: 'subscription { alarmPage(deployment: "acme-west", first: 2) { totalCount } }' },
       {
@@ -188,7 +175,7 @@ describe('npm start (the facade as a process)', () => {
     assert.equal(readiness.headers.get('connection'), 'close', 'a draining replica asks clients to connect afresh');
 
     // The subscriber's last payload says why, then the connection goes with 1001, which graphql-ws clients retry.
-    assert.deepEqual(await closedWith, { code: 1001, reason: 'Going away' });
+    assert.deepEqual(await closed, { code: 1001, reason: 'Going away' });
     const last = payloads.at(-1)!;
     assert.equal(last.errors?.[0]?.extensions?.['code'], 'SHUTTING_DOWN', JSON.stringify(last));
     assert.equal(last.errors?.[0]?.extensions?.['retryAfterSeconds'], 0);
